@@ -1,0 +1,7 @@
+"""``python -m rnn_tui`` is the same as the ``rnn-tui`` command."""
+
+import sys
+
+from rnn_tui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,167 @@
+"""The ``rnn-tui`` command: argument parsing and one-line errors.
+
+``rnn-tui [options]`` opens the stepper (or ``--text`` prints the forward
+pass). Subcommands (``rnn-tui NAME ...``) are listed in ``SUBCOMMANDS`` and
+imported only when used, so start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rnn_tui import __version__
+
+PROG = "rnn-tui"
+
+#: name -> module with ``main(argv) -> int``; imported lazily.
+SUBCOMMANDS: dict[str, str] = {}
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (not usage + error)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CliError(f"{message} (see {self.prog} --help)")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, not {value}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
+def seed_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that builds a model takes."""
+    g = parser.add_argument_group("model")
+    g.add_argument("--data", metavar="FILE", help="sentences: 'label<TAB>sentence' per line "
+                   "(default: the lesson's three sentences)")
+    g.add_argument("--weights", metavar="FILE", help="weights JSON (default: seeded random)")
+    g.add_argument("--hidden", type=bounded_int(1, 64), default=None, metavar="N",
+                   help="hidden nodes for random weights (default 3)")
+    g.add_argument("--seed", type=seed_int, default=None, metavar="N",
+                   help="seed for random weights (default 0)")
+    g.add_argument("--bias", choices=("scalar", "vector"), default=None,
+                   help="Bh shape: scalar (1,1) as in the lesson, or vector (1,H)")
+
+
+@dataclass
+class Model:
+    """What the model options resolve to."""
+
+    dataset: object  # rnn_tui.data.Dataset
+    weights: object  # rnn_tui.engine.Weights
+    seed: int
+    hidden: int
+    bias: str
+
+
+def build_model(args: argparse.Namespace) -> Model:
+    """Dataset and weights from the model options, or a CliError."""
+    from rnn_tui.data import DataError, lesson_dataset, load_data
+    from rnn_tui.engine import Weights, WeightsError
+
+    seed = 0 if args.seed is None else args.seed
+    try:
+        if args.weights:
+            for name in ("hidden", "bias"):
+                if getattr(args, name) is not None:
+                    raise CliError(f"--{name} can't be used with --weights (the file sets it)")
+            weights = Weights.load(args.weights)
+            dataset = load_data(args.data, weights.vocab) if args.data else None
+            if dataset is None:
+                dataset = lesson_dataset().with_vocab(weights.vocab)
+        else:
+            dataset = load_data(args.data) if args.data else lesson_dataset()
+            weights = Weights.init(
+                dataset.vocab,
+                hidden=3 if args.hidden is None else args.hidden,
+                seed=seed,
+                bias=args.bias or "scalar",
+            )
+    except (DataError, WeightsError) as exc:
+        raise CliError(str(exc)) from None
+    return Model(dataset, weights, seed, weights.hidden, weights.bias)
+
+
+def run_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description="Step through a many-to-one recurrent neural network, one key at a time.",
+        epilog="Subcommands: " + (", ".join(SUBCOMMANDS) if SUBCOMMANDS else "none yet")
+        + f". Run '{PROG} NAME --help' for one.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    add_model_options(parser)
+    parser.add_argument("--precision", type=bounded_int(0, 8), default=3, metavar="N",
+                        help="decimals shown (default 3)")
+    parser.add_argument("--text", action="store_true",
+                        help="print the forward pass as plain text instead of opening the app")
+    return parser
+
+
+def run(argv: Sequence[str]) -> int:
+    args = run_parser().parse_args(argv)
+    model = build_model(args)
+    if args.text or True:  # the Textual stepper lands with issue 3
+        from rnn_tui.textmode import render
+
+        sys.stdout.write(render(model.dataset, model.weights, args.precision))
+        return 0
+    from rnn_tui.app import make_app
+
+    app = make_app(model, precision=args.precision)
+    app.run()
+    return app.return_code or 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            module = importlib.import_module(SUBCOMMANDS[argv[0]])
+            return module.main(argv[1:])
+        return run(argv)
+    except CliError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,40 @@
+"""Number formatting shared by the text mode and the widgets (no Textual here).
+
+Every number has a visible sign and a fixed number of decimals, so columns
+line up and negative and positive values differ without colour.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def num(value: float, precision: int = 3) -> str:
+    """``+0.123`` / ``-0.123``: sign always shown, fixed decimals; ``-0.000`` shows as ``+0.000``."""
+    text = f"{float(value):+.{precision}f}"
+    if float(text) == 0.0:
+        text = "+" + text[1:]
+    return text
+
+
+def vec(values: np.ndarray, precision: int = 3) -> str:
+    """A row vector as ``[+0.100 -0.200]``."""
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    return "[" + " ".join(num(v, precision) for v in flat) + "]"
+
+
+def onehot(values: np.ndarray) -> str:
+    """A one-hot (or zero) vector as ``[1 0]``."""
+    flat = np.asarray(values).reshape(-1)
+    return "[" + " ".join(str(int(v)) for v in flat) + "]"
+
+
+def shape(arr: np.ndarray | tuple[int, ...]) -> str:
+    """``(3, 2)`` written tightly as ``(3,2)``."""
+    dims = arr if isinstance(arr, tuple) else np.shape(arr)
+    return "(" + ",".join(str(d) for d in dims) + ")"
+
+
+def width(precision: int) -> int:
+    """Characters one formatted number takes (for values with |v| < 10)."""
+    return precision + 3
