@@ -216,7 +216,7 @@ class Weights:
     def load(cls, path: str | Path) -> Weights:
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # tolerate a BOM
         except FileNotFoundError:
             raise WeightsError(f"{path}: no such file") from None
         except UnicodeDecodeError:
