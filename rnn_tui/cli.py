@@ -99,7 +99,7 @@ def build_model(args: argparse.Namespace) -> Model:
     seed = 0 if args.seed is None else args.seed
     try:
         if args.weights:
-            for name in ("hidden", "bias"):
+            for name in ("hidden", "bias", "seed"):
                 if getattr(args, name) is not None:
                     raise CliError(f"--{name} can't be used with --weights (the file sets it)")
             weights = Weights.load(args.weights)

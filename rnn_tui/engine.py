@@ -210,7 +210,10 @@ class Weights:
 
     def save(self, path: str | Path) -> None:
         """Write JSON atomically: a temporary file in the same folder, then rename."""
-        atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
+        try:
+            atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
+        except OSError as exc:
+            raise WeightsError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
     @classmethod
     def load(cls, path: str | Path) -> Weights:
@@ -251,15 +254,27 @@ def _matrix(key: str, value: object) -> np.ndarray:
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that ``path`` is either the old or the new file."""
+    """Write ``text`` to ``path`` so that ``path`` is either the old or the new file.
+
+    A temporary file in the same folder is written, flushed and renamed over
+    ``path``. An existing file keeps its permission bits; a new one gets the
+    usual ones (0666 less the umask), not mkstemp's 0600. Errors are OSError.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

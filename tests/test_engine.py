@@ -510,7 +510,8 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target:
     old_bytes = path.read_bytes()
     # fail after the temporary file is written (fsync) or just before the rename
     monkeypatch.setattr(engine.os, target, _fail)
-    with pytest.raises(OSError, match="simulated"):
+    # the OSError reaches the user as a one-line WeightsError naming the file
+    with pytest.raises(WeightsError, match=r"w\.json: cannot write \(disk full \(simulated\)\)"):
         Weights.init(["as", "soon"], seed=2).save(path)
     monkeypatch.undo()
     assert path.read_bytes() == old_bytes
@@ -543,7 +544,8 @@ def test_save_atomic_when_write_fails_midway(
             raise OSError("disk full (simulated)")
 
     monkeypatch.setattr(engine.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
-    with pytest.raises(OSError, match="simulated"):
+    # the OSError reaches the user as a one-line WeightsError naming the file
+    with pytest.raises(WeightsError, match=r"w\.json: cannot write \(disk full \(simulated\)\)"):
         Weights.init(["as", "soon"], seed=2).save(path)
     monkeypatch.undo()
     assert path.read_bytes() == old_bytes
@@ -668,3 +670,20 @@ def test_engine_imports_no_textual_or_rich() -> None:
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stdout
     assert "OK" in result.stdout
+
+
+def test_save_keeps_permissions_and_reports_missing_folder(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    Weights.init(["as"], seed=0).save(path)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()  # not mkstemp's 0600
+    os.chmod(path, 0o640)
+    Weights.init(["as"], seed=1).save(path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    with pytest.raises(WeightsError, match="cannot write"):
+        Weights.init(["as"], seed=0).save(tmp_path / "no-such-folder" / "w.json")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -118,7 +118,7 @@ class HistoryPanel(Panel):
     """h_1..h_t of the selected sentence, so one sees how h evolves."""
 
     def key(self, view: View) -> Hashable:
-        return (view.revealed_h, view.selected, view.version, view.precision)
+        return (view.revealed_h, view.phase == 4, view.selected, view.version, view.precision)
 
     def build(self, view: View) -> Text:
         count = view.revealed_h
@@ -225,7 +225,9 @@ class SumTerm(Panel):
     """+ Bh, the sum before tanh, and h_t = tanh(sum)."""
 
     def key(self, view: View) -> Hashable:
-        return (view.t, view.selected, view.version, min(view.phase, 4), view.precision)
+        phase = view.phase
+        return (view.t, view.selected, view.version, phase >= 3, phase == 3, phase >= 4,
+                view.precision)
 
     def build(self, view: View) -> Text:
         p = view.precision

@@ -1,0 +1,282 @@
+"""The Textual stepper, driven with Pilot; assertions on the text the screen shows."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from rnn_tui import fmt
+from rnn_tui.app import RNNApp
+from rnn_tui.data import Dataset, lesson_dataset
+from rnn_tui.engine import Stepper, Weights, forward
+from rnn_tui.widgets.base import Panel
+
+
+def screen_text(app: RNNApp) -> str:
+    """What the terminal shows, as plain text, one line per row."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def lesson_app(**kwargs) -> RNNApp:
+    d = lesson_dataset()
+    return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), **kwargs)
+
+
+def reference(app: RNNApp) -> Stepper:
+    """An independent engine run on the same data and weights, to compare the screen with."""
+    d = app.dataset
+    s = Stepper(app.weights.copy(), d.X, d.lengths, d.labels)
+    s.run()
+    return s
+
+
+async def press(pilot, *keys: str) -> str:
+    await pilot.press(*keys)
+    await pilot.pause()
+    return screen_text(pilot.app)
+
+
+async def test_start_screen_shows_the_batch_and_h0() -> None:
+    app = lesson_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = screen_text(app)
+        assert "t = 0/3" in text
+        assert "h₀ = 0" in text
+        words = " ".join(text.split())  # whitespace normalised
+        assert "▸ 1 as as soon → 0" in words
+        assert "2 soon as as → 0" in words
+        assert "3 as soon as → 1" in words
+        # Wxh and Whh are shown from the start, with their shapes
+        assert "Wxh (2,3)" in text and "Whh (3,3)" in text
+        assert fmt.vec(app.weights.Wxh[0]) in text
+        assert pilot.app.stepper.t == 0
+
+
+async def test_substeps_reveal_the_terms_in_order() -> None:
+    app = lesson_app()
+    ref = reference(app)
+    r1, r2 = ref.history[0], ref.history[1]
+    async with app.run_test(size=(80, 24)) as pilot:
+        # t = 1 for sentence 1 ("as as soon"); h_0 = 0 so h·Whh is zero: look at t = 2
+        await press(pilot, "right", "right", "right", "right")
+        text = await press(pilot, "right")  # t=2, sub-step 1: x·Wxh
+        assert "t = 2/3  sub-step 1/4: x·Wxh" in text
+        assert "x₂ = 'as' = [1 0]" in text
+        assert "one-hot x picks row 1" in text
+        assert f"= {fmt.vec(r2.xWxh[0])} ◀" in text
+        assert fmt.vec(r2.hWhh[0]) not in text  # not yet
+        assert fmt.vec(r2.pre[0]) not in text
+
+        text = await press(pilot, "right")  # sub-step 2: h·Whh
+        assert "sub-step 2/4: h·Whh" in text
+        assert f"h₁ = {fmt.vec(r1.h[0])}" in text
+        assert f"= {fmt.vec(r2.hWhh[0])} ◀" in text
+        assert fmt.vec(r2.pre[0]) not in text
+
+        text = await press(pilot, "right")  # sub-step 3: + bias, the sum
+        assert "sub-step 3/4: + bias" in text
+        assert f"Bh (1,1) = {fmt.vec(app.weights.bh)} ◀" in text
+        assert f"{fmt.vec(r2.pre[0])} ◀" in text
+        assert "h₂ [" not in text
+
+        text = await press(pilot, "right")  # sub-step 4: tanh, h_2 joins the history
+        assert "sub-step 4/4: tanh" in text
+        assert f"h₂ {fmt.vec(r2.h[0])} ◀" in text
+        equation = (f"h₂ = tanh({fmt.vec(r2.xWxh[0])} + {fmt.vec(r2.hWhh[0])} + "
+                    f"{fmt.vec(r2.bias)}) =")
+        assert equation in text.replace("│\n│ ", "")  # the equation may wrap at 80 columns
+
+
+async def test_back_and_reset_at_both_granularities() -> None:
+    app = lesson_app()
+    ref = reference(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = await press(pilot, "L", "L")
+        assert "t = 2/3  sub-step 4/4" in text
+        assert f"h₂ {fmt.vec(ref.history[1].h[0])}" in text
+        text = await press(pilot, "left")
+        assert "t = 2/3  sub-step 3/4" in text
+        assert "h₂ [" not in text
+        text = await press(pilot, "H")
+        assert "t = 1/3  sub-step 4/4" in text
+        assert app.stepper.t == 1
+        text = await press(pilot, "shift+right")
+        assert "t = 2/3  sub-step 4/4" in text
+        text = await press(pilot, "home")
+        assert "t = 0/3" in text and app.stepper.t == 0
+        text = await press(pilot, "left")
+        assert "already at the start" in text and app.pos == 0
+        await press(pilot, "L")
+        text = await press(pilot, "r")
+        assert "t = 0/3" in text
+
+
+async def test_end_shows_the_output_of_the_engine() -> None:
+    app = lesson_app()
+    ref = reference(app)
+    out = ref.output
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = await press(pilot, "end")
+        assert "output: z, y" in text
+        assert f"z = h₃·Wy + By = {fmt.num(out.z[0, 0])}" in text
+        assert f"y = sigmoid(z) = {out.y[0, 0]:.3f}" in text
+        assert f"loss {out.loss[0]:.3f} (batch mean {out.mean_loss:.3f})" in text
+        for t in range(3):
+            assert f"h{'₁₂₃'[t]} {fmt.vec(ref.history[t].h[0])}" in text
+        text = await press(pilot, "right")
+        assert "already at the end" in text
+        text = await press(pilot, "3")
+        assert f"z = h₃·Wy + By = {fmt.num(out.z[2, 0])}" in text
+        assert "target 1" in text
+
+
+async def test_selecting_a_sentence() -> None:
+    app = lesson_app()
+    ref = reference(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "L")
+        text = await press(pilot, "down")
+        assert "sentence 2: soon as as" in text
+        assert "x₁ = 'soon' = [0 1]" in text
+        assert f"h₁ {fmt.vec(ref.history[0].h[1])}" in text
+        text = await press(pilot, "3")
+        assert "sentence 3: as soon as" in text
+        assert "▸ 3" in text
+        text = await press(pilot, "down")  # wraps around
+        assert "sentence 1: as as soon" in text
+        text = await press(pilot, "up")
+        assert "sentence 3" in text
+        text = await press(pilot, "9")
+        assert "there is no sentence 9" in text and app.selected == 2
+
+
+async def test_batch_view_shows_whole_batch_matrices() -> None:
+    app = lesson_app()
+    ref = reference(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = await press(pilot, "L", "b")
+        assert "[batch view]" in text
+        assert "x₁ (3,2)" in text and "= x·Wxh (3,3)" in text and "tanh → h₁ (3,3)" in text
+        for b in range(3):
+            assert fmt.vec(ref.history[0].h[b]) in text
+        text = await press(pilot, "end")
+        assert "y = sigmoid(z) = [" + " ".join(f"{v:.3f}" for v in ref.output.y[:, 0]) in text
+        text = await press(pilot, "b")
+        assert "[batch view]" not in text
+
+
+async def test_help_screen_lists_every_key() -> None:
+    app = lesson_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = await press(pilot, "question_mark")
+        assert "Keys" in text
+        for keys, _ in RNNApp.HELP:
+            first = keys.split(",")[0].replace("right", "→").replace("left", "←")
+            first = first.replace("shift+→", "shift+→").replace("up", "↑")
+            assert first.strip() in text, first
+        assert "autoplay / pause" in text
+        text = await press(pilot, "escape")
+        assert "Keys" not in text
+        assert "t = 0/3" in text
+
+
+async def test_small_terminal_shows_a_message_and_reflows() -> None:
+    app = lesson_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Enlarge the terminal to 80×24" in text
+        assert "Wxh" not in text
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Enlarge the terminal" not in text
+        assert "Wxh (2,3)" in text
+
+
+async def test_padding_is_shown_as_padding() -> None:
+    d = Dataset.from_sentences(["as soon as", "soon"], [1, 0])
+    app = RNNApp(d, Weights.init(d.vocab, seed=3))
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = screen_text(app)
+        assert "·pad" in text
+        text = await press(pilot, "2", "L", "L")
+        assert "x₂ = padding" in text
+        assert "h₂ = h₁ (carried)" in text
+        text = await press(pilot, "end")
+        y = forward(app.weights, d.X, d.lengths)[1]
+        assert "z = h₁·Wy + By" in text  # read at its own last token
+        assert f"y = sigmoid(z) = {y[1, 0]:.3f}" in text
+
+
+async def test_only_changed_panels_repaint_on_a_substep() -> None:
+    app = lesson_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "L")
+        before = {p.id: p.repaints for p in app.query(Panel)}
+        await press(pilot, "right")  # t=2 sub-step 1: the batch cursor moves, x·Wxh appears
+        after = {p.id: p.repaints for p in app.query(Panel)}
+        changed = {k for k in after if after[k] != before[k]}
+        # a new time step: everything but the output (not shown before the end)
+        assert changed == set(after) - {"output"}
+        before = after
+        await press(pilot, "right")  # sub-step 2: only the h·Whh term, the equation, the status
+        after = {p.id: p.repaints for p in app.query(Panel)}
+        changed = {k for k in after if after[k] != before[k]}
+        assert changed == {"status", "input-term", "recurrent-term", "equation",
+                           "batch-matrices"}
+
+
+async def test_autoplay_advances_and_stops_at_the_end() -> None:
+    app = lesson_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "plus", "plus", "plus")  # 16 sub-steps per second at most
+        assert app.speed == 8.0
+        await press(pilot, "p")
+        assert app.playing
+        assert "playing" in screen_text(app)
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if not app.playing:
+                break
+        assert not app.playing
+        assert app.cursor.at_output
+        await press(pilot, "minus")
+        assert app.speed == 4.0
+
+
+async def test_random_keys_never_crash_and_the_screen_follows_the_engine() -> None:
+    rng = random.Random(1234)
+    keys = ["right", "l", "space", "L", "left", "h", "H", "home", "r", "end", "up", "down",
+            "1", "2", "3", "4", "b"]
+    app = lesson_app()
+    ref = reference(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for i in range(250):
+            await pilot.press(rng.choice(keys))
+            if i % 5:
+                continue
+            await pilot.pause()
+            text = screen_text(app)
+            c = app.cursor
+            assert app.stepper.t == c.t
+            assert f"t = {c.t}/3" in text
+            if not app.batch_view:
+                # the history panel shows exactly the engine's h_1..h_k, k revealed so far
+                k = c.t if c.phase >= 4 else max(c.t - 1, 0)
+                for t in range(1, k + 1):
+                    h = ref.history[t - 1].h[app.selected]
+                    assert f"h{'₀₁₂₃'[t]} {fmt.vec(h)}" in text
+                assert f"h{'₀₁₂₃'[k + 1]} [" not in text if k < 3 else True
+            np.testing.assert_array_equal(app.stepper.h, ref.history[c.t - 1].h if c.t else 0)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_roomy_terminals_show_more(size: tuple[int, int]) -> None:
+    app = lesson_app()
+    async with app.run_test(size=size) as pilot:
+        text = await press(pilot, "L")
+        both = "step t = 1" in text and "x₁ (3,2)" in text
+        assert both == (size == (120, 40))
