@@ -17,7 +17,8 @@ from rnn_tui.widgets.view import View
 
 def _matrix(title: str, rows: np.ndarray | None, precision: int, count: int, width: int,
             onehot: bool = False) -> Text:
-    text = Text(title, style="bold")
+    text = Text()
+    text.append(title, style="bold")
     for i in range(count):
         text.append("\n")
         if rows is None:
@@ -41,7 +42,8 @@ class BatchMatrices(Panel):
         t = view.t
         tokens = s.tokens_at(t) if t else (None,) * s.batch
         width = max(len(tok) for tok in s.vocab)
-        text = Text(f"x{sub(t)} {fmt.shape((s.batch, s.weights.vocab_size))}", style="bold")
+        text = Text()
+        text.append(f"x{sub(t)} {fmt.shape((s.batch, s.weights.vocab_size))}", style="bold")
         for b in range(s.batch):
             mark = "▸" if b == view.selected else " "
             label = tokens[b] if tokens[b] is not None else "pad"
@@ -82,7 +84,8 @@ class BatchMatrices(Panel):
             _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p, B, w),
             Text(""),
         )
-        bias = Text(f"+ Bh {fmt.shape(W.bh)}", style="bold")
+        bias = Text()
+        bias.append(f"+ Bh {fmt.shape(W.bh)}", style="bold")
         bias.append("\n")
         bias.append_text(n.vec(W.bh, p))
         bias.append(f"\nbroadcast\nto {BH}", style="dim")

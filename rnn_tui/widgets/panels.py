@@ -64,7 +64,8 @@ class StatusBar(Panel):
     def build(self, view: View) -> Text:
         c = view.cursor
         T = c.steps
-        text = Text(" rnn-tui ", style="bold reverse")
+        text = Text()
+        text.append(" rnn-tui ", style="bold reverse")
         text.append(" many-to-one RNN  ")
         if c.at_output:
             where = f"t = {T}/{T}  output: z, y"
