@@ -1,0 +1,569 @@
+"""Export the forward pass as a trace: every number, for every sentence and time step.
+
+A :class:`Trace` holds what a :class:`~rnn_tui.engine.Stepper` computes, laid out
+per sentence ``b`` (batch row, 0-based) and time step ``t`` (1-based)::
+
+    x_t · Wxh   h_{t-1} · Whh   Bh (broadcast)   pre = their sum   h_t = tanh(pre)
+    z = h_T · Wy + By    y = sigmoid(z)    prediction    target    loss
+
+plus the weights, the vocabulary, the sentences, labels and lengths. Steps past a
+sentence's end are *padding*: there h_t = h_{t-1} and the sum is not used, so
+``xWxh``, ``hWhh``, ``bias`` and ``pre`` are NaN in memory and ``null`` in JSON.
+
+Renderers turn a trace into Markdown (a handout), LaTeX (a standalone article
+with ``bmatrix``), CSV (tidy: one number per row) or JSON (versioned; read back
+with :func:`load_trace`). The JSON form is documented in ``docs/trace-format.md``.
+
+Plain Python and NumPy; nothing here imports Textual or Rich.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rnn_tui import __version__
+from rnn_tui.data import DataError, Dataset, encode
+from rnn_tui.engine import ACTIVATIONS, Stepper, Weights, WeightsError
+
+#: The value of the JSON ``"format"`` key, and the version this module writes and reads.
+FORMAT = "rnn-tui-trace"
+VERSION = 1
+
+#: Per-step quantities, in the order of the equation.
+STEP_QUANTITIES = ("x", "h_prev", "xWxh", "hWhh", "bias", "pre", "h")
+#: Quantities that padding steps don't use (NaN / null there).
+SUM_TERMS = ("xWxh", "hWhh", "bias", "pre")
+#: Per-sentence output quantities.
+OUTPUT_QUANTITIES = ("z", "y", "prediction", "target", "loss")
+WEIGHT_NAMES = ("Wxh", "Whh", "bh", "Wy", "by")
+
+#: Tolerances used by :meth:`Trace.verify` (recomputing on another machine may differ by ulps).
+RTOL = 1e-9
+ATOL = 1e-12
+
+
+class TraceError(ValueError):
+    """A bad or inconsistent trace; the message is one line, fit to show a user."""
+
+
+# --- the trace -----------------------------------------------------------------
+
+
+@dataclass
+class Trace:
+    """Every number of one forward pass, as arrays indexed ``[b, t - 1, ...]``.
+
+    Shapes (B sentences, T time steps, V vocabulary size, H hidden nodes)::
+
+        x (B, T, V)   h_prev, xWxh, hWhh, bias, pre, h (B, T, H)
+        z, y, loss (B,) float   prediction, target (B,) int
+
+    ``labels``, ``target``, ``loss`` and ``mean_loss`` are None when the
+    labels are unknown. ``gradients`` is reserved for backpropagation through
+    time (see docs/trace-format.md); None until a training module fills it.
+    """
+
+    weights: Weights
+    sentences: tuple[tuple[str, ...], ...]
+    labels: np.ndarray | None
+    lengths: np.ndarray
+    activation: str
+    x: np.ndarray
+    h_prev: np.ndarray
+    xWxh: np.ndarray
+    hWhh: np.ndarray
+    bias: np.ndarray
+    pre: np.ndarray
+    h: np.ndarray
+    z: np.ndarray
+    y: np.ndarray
+    prediction: np.ndarray
+    target: np.ndarray | None
+    loss: np.ndarray | None
+    mean_loss: float | None
+    gradients: dict | None = None
+
+    # sizes
+    @property
+    def vocab(self) -> list[str]:
+        return self.weights.vocab
+
+    @property
+    def batch(self) -> int:
+        return len(self.sentences)
+
+    @property
+    def steps(self) -> int:
+        """T: the longest sentence's length."""
+        return self.x.shape[1]
+
+    @property
+    def hidden(self) -> int:
+        return self.weights.hidden
+
+    @property
+    def texts(self) -> list[str]:
+        return [" ".join(s) for s in self.sentences]
+
+    def is_padding(self, b: int, t: int) -> bool:
+        """True where time step t (1-based) is past sentence b's end."""
+        return t > int(self.lengths[b])
+
+    def token(self, b: int, t: int) -> str | None:
+        """The token sentence b reads at time step t (1-based); None for padding."""
+        return None if self.is_padding(b, t) else self.sentences[b][t - 1]
+
+    def h_last(self, b: int) -> np.ndarray:
+        """h_T for sentence b: its state after its own last token."""
+        return self.h[b, int(self.lengths[b]) - 1]
+
+    # replay
+    def X(self) -> np.ndarray:
+        """The padded one-hot batch (B, T, V), rebuilt from the tokens."""
+        X, _ = encode(self.sentences, self.vocab)
+        return X
+
+    def dataset(self) -> Dataset:
+        """The sentences as a Dataset (needs labels)."""
+        if self.labels is None:
+            raise TraceError("the trace has no labels, so it can't make a Dataset")
+        return Dataset.from_sentences(self.sentences, [int(v) for v in self.labels], self.vocab)
+
+    def stepper(self) -> Stepper:
+        """A fresh Stepper at t = 0 over the trace's weights and sentences."""
+        return Stepper(
+            self.weights.copy(), self.X(), self.lengths.copy(),
+            None if self.labels is None else self.labels.copy(),
+            activation=self.activation,
+        )
+
+    def verify(self, rtol: float = RTOL, atol: float = ATOL) -> None:
+        """Recompute the forward pass and raise TraceError at the first number that differs."""
+        fresh = trace_from_stepper(self.stepper())
+        for name in STEP_QUANTITIES:
+            _compare_steps(name, getattr(self, name), getattr(fresh, name), rtol, atol)
+        for name in ("z", "y", "prediction", "target", "loss"):
+            _compare_outputs(name, getattr(self, name), getattr(fresh, name), rtol, atol)
+        if (self.mean_loss is None) != (fresh.mean_loss is None) or (
+            self.mean_loss is not None
+            and not math.isclose(self.mean_loss, fresh.mean_loss, rel_tol=rtol, abs_tol=atol)
+        ):
+            raise TraceError(
+                f"mean_loss: the trace says {self.mean_loss!r} "
+                f"but recomputing gives {fresh.mean_loss!r}"
+            )
+
+
+def _mismatch(where: str, said: float, got: float) -> TraceError:
+    return TraceError(f"{where}: the trace says {said!r} but recomputing gives {got!r}")
+
+
+def _compare_steps(name: str, said: np.ndarray, got: np.ndarray, rtol: float, atol: float) -> None:
+    close = np.isclose(said, got, rtol=rtol, atol=atol, equal_nan=True)
+    if not close.all():
+        b, t, j = (int(i) for i in np.argwhere(~close)[0])
+        where = f"sentence {b}, t = {t + 1}, {name}[{j}]"
+        raise _mismatch(where, float(said[b, t, j]), float(got[b, t, j]))
+
+
+def _compare_outputs(
+    name: str, said: np.ndarray | None, got: np.ndarray | None, rtol: float, atol: float
+) -> None:
+    if said is None or got is None:
+        if (said is None) != (got is None):
+            raise TraceError(f"{name}: present in only one of the trace and the recomputation")
+        return
+    close = np.isclose(said, got, rtol=rtol, atol=atol)
+    if not close.all():
+        b = int(np.argwhere(~close)[0][0])
+        raise _mismatch(f"sentence {b}, {name}", said[b].item(), got[b].item())
+
+
+# --- building a trace ----------------------------------------------------------
+
+
+def trace_from_stepper(stepper: Stepper) -> Trace:
+    """Run a copy of ``stepper`` from t = 0 to the end and keep every number.
+
+    The stepper passed in is not moved, so the app can export mid-lesson.
+    """
+    s = Stepper(
+        stepper.weights, stepper.X, stepper.lengths, stepper.labels,
+        vocab=stepper.vocab, activation=stepper.activation,
+    )
+    out = s.run()
+    B, T, H = s.batch, s.steps, s.weights.hidden
+    nan = np.full((B, T, H), np.nan)
+    arrays = {name: nan.copy() for name in SUM_TERMS}
+    for r in s.history:
+        active = r.active
+        arrays["xWxh"][active, r.t - 1] = r.xWxh[active]
+        arrays["hWhh"][active, r.t - 1] = r.hWhh[active]
+        arrays["bias"][active, r.t - 1] = np.broadcast_to(r.bias, (B, H))[active]
+        arrays["pre"][active, r.t - 1] = r.pre[active]
+    sentences = tuple(
+        tuple(s.tokens_at(t)[b] for t in range(1, int(s.lengths[b]) + 1)) for b in range(B)
+    )
+    return Trace(
+        weights=s.weights.copy(),
+        sentences=sentences,  # type: ignore[arg-type]
+        labels=None if s.labels is None else np.array(s.labels, dtype=np.int64),
+        lengths=np.array(s.lengths, dtype=np.int64),
+        activation=s.activation,
+        x=s.X.copy(),
+        h_prev=np.stack([r.h_prev for r in s.history], axis=1),
+        h=s.H,
+        z=out.z[:, 0].copy(),
+        y=out.y[:, 0].copy(),
+        prediction=out.prediction[:, 0].copy(),
+        target=None if out.target is None else out.target[:, 0].copy(),
+        loss=None if out.loss is None else out.loss.copy(),
+        mean_loss=out.mean_loss,
+        **arrays,
+    )
+
+
+def build_trace(dataset: Dataset, weights: Weights, activation: str = "tanh") -> Trace:
+    """The trace of ``weights`` run over ``dataset`` (encoded against the weights' vocab)."""
+    if list(dataset.vocab) != weights.vocab:
+        dataset = dataset.with_vocab(weights.vocab)
+    return trace_from_stepper(
+        Stepper(weights, dataset.X, dataset.lengths, dataset.labels, activation=activation)
+    )
+
+
+# --- JSON ----------------------------------------------------------------------
+
+
+def _floats(values: np.ndarray) -> list[float]:
+    return [float(v) for v in np.asarray(values).reshape(-1)]
+
+
+def _ints(values: np.ndarray) -> list[int]:
+    return [int(v) for v in np.asarray(values).reshape(-1)]
+
+
+def _jsonable(value: object) -> object:
+    """NumPy arrays and scalars inside ``value`` as plain lists and numbers."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _step_dict(trace: Trace, b: int, t: int) -> dict:
+    padding = trace.is_padding(b, t)
+    i = t - 1
+    step: dict = {
+        "t": t,
+        "token": trace.token(b, t),
+        "padding": padding,
+        "x": _ints(trace.x[b, i]),
+        "h_prev": _floats(trace.h_prev[b, i]),
+    }
+    for name in SUM_TERMS:
+        step[name] = None if padding else _floats(getattr(trace, name)[b, i])
+    step["h"] = _floats(trace.h[b, i])
+    return step
+
+
+def _sentence_dict(trace: Trace, b: int) -> dict:
+    return {
+        "index": b,
+        "text": trace.texts[b],
+        "tokens": list(trace.sentences[b]),
+        "length": int(trace.lengths[b]),
+        "label": None if trace.labels is None else int(trace.labels[b]),
+        "steps": [_step_dict(trace, b, t) for t in range(1, trace.steps + 1)],
+        "output": {
+            "h_last": _floats(trace.h_last(b)),
+            "z": float(trace.z[b]),
+            "y": float(trace.y[b]),
+            "prediction": int(trace.prediction[b]),
+            "target": None if trace.target is None else int(trace.target[b]),
+            "loss": None if trace.loss is None else float(trace.loss[b]),
+        },
+    }
+
+
+def trace_to_dict(trace: Trace) -> dict:
+    """The JSON form (see docs/trace-format.md), as plain Python objects."""
+    data: dict = {
+        "format": FORMAT,
+        "version": VERSION,
+        "generator": f"rnn-tui {__version__}",
+        "activation": trace.activation,
+        "equations": {
+            "h": f"h_t = {trace.activation}(x_t · Wxh + h_{{t-1}} · Whh + Bh), h_0 = 0",
+            "z": "z = h_T · Wy + By",
+            "y": "y = sigmoid(z)",
+            "prediction": "prediction = 1 if y >= 0.5 else 0",
+            "loss": "loss = -(target · ln y + (1 - target) · ln(1 - y))",
+        },
+        "shape": {
+            "batch": trace.batch,
+            "steps": trace.steps,
+            "features": len(trace.vocab),
+            "hidden": trace.hidden,
+        },
+        "vocab": list(trace.vocab),
+        "weights": trace.weights.to_dict(),
+        "sentences": [_sentence_dict(trace, b) for b in range(trace.batch)],
+        "mean_loss": trace.mean_loss,
+    }
+    if trace.gradients is not None:
+        data["gradients"] = _jsonable(trace.gradients)
+    return data
+
+
+def _is_flat(value: object) -> bool:
+    """A vector or a matrix of numbers/strings (no objects inside)."""
+    if not isinstance(value, list):
+        return False
+    return all(
+        not isinstance(v, (dict, list)) or (isinstance(v, list) and _is_flat(v)) for v in value
+    )
+
+
+def dumps(value: object, indent: int = 1, _level: int = 0) -> str:
+    """JSON with one key per line, every vector on one line, a matrix one row a line."""
+    pad, inner = " " * indent * _level, " " * indent * (_level + 1)
+    if isinstance(value, dict) and value:
+        items = [
+            f"{inner}{json.dumps(k, ensure_ascii=False)}: {dumps(v, indent, _level + 1)}"
+            for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and value and (
+        not _is_flat(value) or any(isinstance(v, list) for v in value)
+    ):  # a list of objects, or a matrix: one item (row) per line
+        items = [inner + dumps(v, indent, _level + 1) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def render_json(trace: Trace, precision: int | None = None) -> str:
+    """The trace as JSON text. Floats are written in full (``repr``); precision is ignored."""
+    del precision
+    return dumps(trace_to_dict(trace)) + "\n"
+
+
+# --- reading JSON back ---------------------------------------------------------
+
+
+def _need(data: dict, key: str, where: str) -> object:
+    if key not in data:
+        raise TraceError(f"{where}{key}: missing")
+    return data[key]
+
+
+def _object(value: object, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise TraceError(f"{where}: expected a JSON object")
+    return value
+
+
+def _list(value: object, where: str, length: int | None = None) -> list:
+    if not isinstance(value, list):
+        raise TraceError(f"{where}: expected a list")
+    if length is not None and len(value) != length:
+        raise TraceError(f"{where}: expected {length} items, found {len(value)}")
+    return value
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TraceError(f"{where}: {value!r} is not a number")
+    if not math.isfinite(value):
+        raise TraceError(f"{where}: is not finite")
+    return float(value)
+
+
+def _bit(value: object, where: str) -> int:
+    if isinstance(value, bool) or value not in (0, 1):
+        raise TraceError(f"{where}: must be 0 or 1, not {value!r}")
+    return int(value)
+
+
+def _vector(value: object, length: int, where: str) -> np.ndarray:
+    items = _list(value, where, length)
+    return np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(items)])
+
+
+def _read_step(
+    data: object, where: str, b: int, t: int, tokens: Sequence[str], V: int, H: int
+) -> dict:
+    step = _object(data, where)
+    where = where + "."
+    if _need(step, "t", where) != t:
+        raise TraceError(f"{where}t: expected {t}, found {step['t']!r}")
+    padding = t > len(tokens)
+    if _need(step, "padding", where) is not padding:
+        raise TraceError(f"{where}padding: expected {str(padding).lower()}")
+    token = None if padding else tokens[t - 1]
+    if _need(step, "token", where) != token:
+        raise TraceError(f"{where}token: expected {token!r}, found {step['token']!r}")
+    values = {name: _vector(_need(step, name, where), V if name == "x" else H, where + name)
+              for name in ("x", "h_prev", "h")}
+    for name in SUM_TERMS:
+        value = _need(step, name, where)
+        if padding:
+            if value is not None:
+                raise TraceError(f"{where}{name}: must be null on a padding step")
+            values[name] = np.full(H, np.nan)
+        else:
+            values[name] = _vector(value, H, where + name)
+    return values
+
+
+def _read_sentence(data: object, b: int, T: int, vocab: list[str], H: int) -> tuple:
+    where = f"sentences[{b}]"
+    s = _object(data, where)
+    where += "."
+    tokens = _list(_need(s, "tokens", where), where + "tokens")
+    if not tokens or not all(isinstance(tok, str) for tok in tokens):
+        raise TraceError(f"{where}tokens: must be a non-empty list of strings")
+    for tok in tokens:
+        if tok not in vocab:
+            raise TraceError(f"{where}tokens: {tok!r} is not in the vocab")
+    if _need(s, "length", where) != len(tokens):
+        raise TraceError(f"{where}length: {s['length']!r} but there are {len(tokens)} tokens")
+    label = _need(s, "label", where)
+    label = None if label is None else _bit(label, where + "label")
+    steps = _list(_need(s, "steps", where), where + "steps", T)
+    read = [_read_step(st, f"{where}steps[{i}]", b, i + 1, tokens, len(vocab), H)
+            for i, st in enumerate(steps)]
+    out = _object(_need(s, "output", where), where + "output")
+    ow = where + "output."
+    output = {
+        "z": _number(_need(out, "z", ow), ow + "z"),
+        "y": _number(_need(out, "y", ow), ow + "y"),
+        "prediction": _bit(_need(out, "prediction", ow), ow + "prediction"),
+    }
+    h_last = _vector(_need(out, "h_last", ow), H, ow + "h_last")
+    if not np.array_equal(h_last, read[len(tokens) - 1]["h"]):
+        raise TraceError(f"{ow}h_last: is not h at the sentence's last token")
+    for key in ("target", "loss"):
+        value = _need(out, key, ow)
+        if (value is None) != (label is None):
+            raise TraceError(f"{ow}{key}: must be null exactly when the label is null")
+    if label is not None:
+        output["target"] = _bit(out["target"], ow + "target")
+        if output["target"] != label:
+            raise TraceError(f"{ow}target: {output['target']} but the label is {label}")
+        output["loss"] = _number(out["loss"], ow + "loss")
+    return tuple(tokens), label, read, output
+
+
+def trace_from_dict(data: object) -> Trace:
+    """Check a parsed JSON trace and turn it into a Trace, or raise a one-line TraceError.
+
+    This checks structure and consistency (shapes, tokens, padding), not the
+    numbers themselves: :meth:`Trace.verify` recomputes those.
+    """
+    data = _object(data, "trace")
+    if data.get("format") != FORMAT:
+        raise TraceError(f"format: expected {FORMAT!r}, found {data.get('format')!r}")
+    version = _need(data, "version", "")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise TraceError(f"version: expected a whole number, found {version!r}")
+    if version > VERSION:
+        raise TraceError(f"version: {version} is newer than this rnn-tui reads ({VERSION})")
+    if version < 1:
+        raise TraceError(f"version: {version} is not a trace version")
+    activation = _need(data, "activation", "")
+    if activation not in ACTIVATIONS:
+        raise TraceError(f"activation: {activation!r} is not one of {', '.join(ACTIVATIONS)}")
+    try:
+        weights = Weights.from_dict(_need(data, "weights", ""))
+    except WeightsError as exc:
+        raise TraceError(f"weights.{exc}") from None
+    vocab = _list(_need(data, "vocab", ""), "vocab")
+    if vocab != weights.vocab:
+        raise TraceError("vocab: differs from weights.vocab")
+    items = _list(_need(data, "sentences", ""), "sentences")
+    if not items:
+        raise TraceError("sentences: is empty")
+    shape = _object(_need(data, "shape", ""), "shape")
+    T = _need(shape, "steps", "shape.")
+    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+        raise TraceError(f"shape.steps: expected a whole number >= 1, found {T!r}")
+    H = weights.hidden
+    read = [_read_sentence(s, b, T, weights.vocab, H) for b, s in enumerate(items)]
+    expected_shape = {"batch": len(read), "steps": max(len(r[0]) for r in read),
+                      "features": len(vocab), "hidden": H}
+    for key, value in expected_shape.items():
+        if shape.get(key) != value:
+            raise TraceError(f"shape.{key}: {shape.get(key)!r} but the trace has {value}")
+    labels = [r[1] for r in read]
+    if any(v is None for v in labels) and not all(v is None for v in labels):
+        raise TraceError("sentences: some labels are null and some are not")
+    has_labels = labels[0] is not None
+    mean_loss = _need(data, "mean_loss", "")
+    if (mean_loss is None) == has_labels:
+        raise TraceError("mean_loss: must be null exactly when the labels are null")
+    gradients = data.get("gradients")
+    if gradients is not None:
+        gradients = _object(gradients, "gradients")
+
+    def stack(name: str) -> np.ndarray:
+        return np.array([[step[name] for step in r[2]] for r in read])
+
+    def outputs(name: str, dtype: type) -> np.ndarray:
+        return np.array([r[3][name] for r in read], dtype=dtype)
+
+    return Trace(
+        weights=weights,
+        sentences=tuple(r[0] for r in read),
+        labels=np.array(labels, dtype=np.int64) if has_labels else None,
+        lengths=np.array([len(r[0]) for r in read], dtype=np.int64),
+        activation=activation,
+        **{name: stack(name) for name in STEP_QUANTITIES},
+        z=outputs("z", np.float64),
+        y=outputs("y", np.float64),
+        prediction=outputs("prediction", np.int64),
+        target=outputs("target", np.int64) if has_labels else None,
+        loss=outputs("loss", np.float64) if has_labels else None,
+        mean_loss=None if mean_loss is None else _number(mean_loss, "mean_loss"),
+        gradients=gradients,
+    )
+
+
+def load_trace(path: str | Path, verify: bool = True) -> Trace:
+    """Read a JSON trace, check it, and (by default) check its numbers by recomputing.
+
+    Every problem is a TraceError with a one-line message that starts with the path.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TraceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise TraceError(f"{path}: is a directory, not a trace file") from None
+    except UnicodeDecodeError:
+        raise TraceError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise TraceError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TraceError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    try:
+        trace = trace_from_dict(data)
+        if verify:
+            trace.verify()
+    except (TraceError, DataError, ValueError) as exc:
+        raise TraceError(f"{path}: {exc}") from None
+    return trace
