@@ -19,15 +19,17 @@ Plain Python and NumPy; nothing here imports Textual or Rich.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from rnn_tui import __version__
+from rnn_tui import __version__, fmt
 from rnn_tui.data import DataError, Dataset, encode
 from rnn_tui.engine import ACTIVATIONS, Stepper, Weights, WeightsError
 
@@ -567,3 +569,441 @@ def load_trace(path: str | Path, verify: bool = True) -> Trace:
     except (TraceError, DataError, ValueError) as exc:
         raise TraceError(f"{path}: {exc}") from None
     return trace
+
+
+# --- CSV: tidy, one number per row ---------------------------------------------
+
+#: The CSV header (see docs/trace-format.md).
+CSV_COLUMNS = ("sentence", "t", "token", "padding", "quantity", "row", "col", "value")
+
+
+def _csv_number(value: float | int) -> str:
+    return str(value) if isinstance(value, (int, np.integer)) else repr(float(value))
+
+
+def csv_rows(trace: Trace) -> list[tuple]:
+    """The CSV rows after the header: weights, then every step, then outputs, then mean loss.
+
+    - weights: ``sentence``, ``t`` and ``padding`` empty; ``row``/``col`` index the matrix;
+      ``token`` names the vocabulary token of a Wxh row (x·Wxh selects that row).
+    - steps: ``row`` empty, ``col`` the component (0-based); quantities x, h_prev,
+      xWxh, hWhh, bias (broadcast), pre, h. Padding steps have ``padding`` 1 and
+      only x, h_prev and h (h = h_prev).
+    - outputs: z, y, prediction, target, loss, with ``t`` the sentence's last step;
+      target and loss only when the labels are known.
+    - ``mean_loss`` last, when the labels are known.
+    """
+    rows: list[tuple] = []
+    for name in WEIGHT_NAMES:
+        matrix = getattr(trace.weights, name)
+        for i, j in np.ndindex(matrix.shape):
+            token = trace.vocab[i] if name == "Wxh" else ""
+            rows.append(("", "", token, "", name, i, j, repr(float(matrix[i, j]))))
+    for b in range(trace.batch):
+        for t in range(1, trace.steps + 1):
+            padding = trace.is_padding(b, t)
+            token = trace.token(b, t) or ""
+            for name in STEP_QUANTITIES:
+                if padding and name in SUM_TERMS:
+                    continue
+                values = getattr(trace, name)[b, t - 1]
+                for j, v in enumerate(values):
+                    text = str(int(v)) if name == "x" else repr(float(v))
+                    rows.append((b, t, token, int(padding), name, "", j, text))
+    for b in range(trace.batch):
+        t = int(trace.lengths[b])
+        for name in OUTPUT_QUANTITIES:
+            values = getattr(trace, name)
+            if values is not None:
+                rows.append((b, t, "", "", name, "", "", _csv_number(values[b].item())))
+    if trace.mean_loss is not None:
+        rows.append(("", "", "", "", "mean_loss", "", "", repr(float(trace.mean_loss))))
+    return rows
+
+
+def render_csv(trace: Trace, precision: int | None = None) -> str:
+    """The trace as tidy CSV (one number per row). Full precision; precision is ignored."""
+    del precision
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_rows(trace))
+    return buffer.getvalue()
+
+
+# --- Markdown: a handout ----------------------------------------------------------
+
+
+def _md_code(text: str) -> str:
+    """Inline code that survives backticks in a token."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if "`" in text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _md_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1
+) -> list[str]:
+    align = [":---" if i < numeric_from else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _md_matrix(trace: Trace, name: str, p: int) -> list[str]:
+    matrix = getattr(trace.weights, name)
+    header = [f"{name} {fmt.shape(matrix)}"] + [f"[{j}]" for j in range(matrix.shape[1])]
+    rows = []
+    for i, row in enumerate(matrix):
+        label = f"{_md_code(trace.vocab[i])}" if name == "Wxh" else f"[{i}]"
+        rows.append([label] + [fmt.num(v, p) for v in row])
+    return _md_table(header, rows)
+
+
+def _bias_text(trace: Trace, p: int) -> str:
+    bh = trace.weights.bh
+    text = fmt.vec(bh, p)
+    return text + " (broadcast)" if bh.shape[1] == 1 and trace.hidden > 1 else text
+
+
+def _md_step(trace: Trace, b: int, t: int, p: int) -> list[str]:
+    i, act = t - 1, trace.activation
+    if trace.is_padding(b, t):
+        return [
+            f"### t = {t}: padding (the sentence has ended)",
+            "",
+            f"Past its end the state is carried unchanged: "
+            f"h_{t} = h_{t - 1} = `{fmt.vec(trace.h[b, i], p)}`.",
+            "",
+        ]
+    token = trace.token(b, t)
+    assert token is not None
+    x = trace.x[b, i]
+    lines = [
+        f"### t = {t}: token {_md_code(token)}",
+        "",
+        f"x_{t} = one-hot({_md_code(token)}) = `{fmt.onehot(x)}`, so x_{t}·Wxh is "
+        f"row {_md_code(token)} of Wxh.",
+        "",
+        "```text",
+        f"h_{t} = {act}(x_{t}·Wxh + h_{t - 1}·Whh + Bh)",
+        f"    = {act}({fmt.onehot(x)}·Wxh + {fmt.vec(trace.h_prev[b, i], p)}·Whh"
+        f" + {fmt.vec(trace.weights.bh, p)})",
+        f"    = {act}({fmt.vec(trace.xWxh[b, i], p)} + {fmt.vec(trace.hWhh[b, i], p)}"
+        f" + {fmt.vec(trace.bias[b, i], p)})",
+        f"    = {act}({fmt.vec(trace.pre[b, i], p)})",
+        f"    = {fmt.vec(trace.h[b, i], p)}",
+        "```",
+        "",
+    ]
+    header = ["quantity"] + [f"[{j}]" for j in range(trace.hidden)]
+    rows = [
+        [f"x_{t}·Wxh"] + [fmt.num(v, p) for v in trace.xWxh[b, i]],
+        [f"h_{t - 1}·Whh"] + [fmt.num(v, p) for v in trace.hWhh[b, i]],
+        ["Bh"] + [fmt.num(v, p) for v in trace.bias[b, i]],
+        ["sum"] + [fmt.num(v, p) for v in trace.pre[b, i]],
+        [f"h_{t} = {act}(sum)"] + [fmt.num(v, p) for v in trace.h[b, i]],
+    ]
+    return lines + _md_table(header, rows) + [""]
+
+
+def prob(value: float, precision: int = 3) -> str:
+    """A value that is never negative (y, a loss) with fixed decimals, no sign, as textmode."""
+    return f"{float(value):.{precision}f}"
+
+
+def _loss_text(target: int, y: float, loss: float, p: int) -> str:
+    term = f"ln({prob(y, p)})" if target == 1 else f"ln(1 - {prob(y, p)})"
+    return f"loss = -(target·ln y + (1 - target)·ln(1 - y)) = -{term} = {prob(loss, p)}"
+
+
+def _md_output(trace: Trace, b: int, p: int) -> list[str]:
+    T = int(trace.lengths[b])
+    h_last, Wy = trace.h_last(b), trace.weights.Wy[:, 0]
+    by = float(trace.weights.by[0, 0])
+    products = " + ".join(
+        f"({fmt.num(h, p)})({fmt.num(w, p)})" for h, w in zip(h_last, Wy, strict=True)
+    )
+    z, y = float(trace.z[b]), float(trace.y[b])
+    prediction = int(trace.prediction[b])
+    lines = [
+        f"### Output (read at t = {T}, the sentence's last token)",
+        "",
+        "```text",
+        f"z = h_{T}·Wy + By",
+        f"  = {products} + ({fmt.num(by, p)})",
+        f"  = {fmt.num(z, p)}",
+        f"y = sigmoid(z) = 1 / (1 + e^(-z)) = {prob(y, p)}",
+        f"prediction = {prediction}   (1 if y >= 0.5, else 0)",
+    ]
+    if trace.target is not None and trace.loss is not None:
+        target = int(trace.target[b])
+        verdict = "right" if prediction == target else "wrong"
+        lines.append(f"target = {target}   ({verdict})")
+        lines.append(_loss_text(target, y, float(trace.loss[b]), p))
+    return lines + ["```", ""]
+
+
+def _md_summary(trace: Trace, p: int) -> list[str]:
+    header = ["#", "sentence", "z", "y", "prediction"]
+    if trace.target is not None:
+        header += ["target", "loss"]
+    rows = []
+    for b in range(trace.batch):
+        row = [str(b), trace.texts[b], fmt.num(trace.z[b], p), prob(trace.y[b], p),
+               str(int(trace.prediction[b]))]
+        if trace.target is not None and trace.loss is not None:
+            row += [str(int(trace.target[b])), prob(trace.loss[b], p)]
+        rows.append(row)
+    lines = _md_table(header, rows, numeric_from=2)
+    if trace.mean_loss is not None:
+        lines += ["", f"Mean loss (binary cross-entropy): **{prob(trace.mean_loss, p)}**"]
+    return lines
+
+
+def markdown_lines(trace: Trace, precision: int = 3) -> list[str]:
+    p, act = precision, trace.activation
+    V, H = len(trace.vocab), trace.hidden
+    lines = [
+        "# A many-to-one RNN, step by step",
+        "",
+        "```text",
+        "h_0 = 0",
+        f"h_t = {act}(x_t·Wxh + h_(t-1)·Whh + Bh)     t = 1..T",
+        "z   = h_T·Wy + By",
+        "y   = sigmoid(z)",
+        "```",
+        "",
+        "Row vectors times matrices (x·W). Sentences are numbered from 0 (their batch row),",
+        "time steps from 1, vector components from 0. Numbers are rounded to "
+        f"{p} decimals.",
+        "",
+        "## Vocabulary (one-hot, first-seen order)",
+        "",
+    ]
+    rows = [[_md_code(tok), fmt.onehot(np.eye(V)[i])] for i, tok in enumerate(trace.vocab)]
+    lines += _md_table(["token", "one-hot"], rows, numeric_from=2) + ["", "## Sentences", ""]
+    rows = [
+        [str(b), trace.texts[b],
+         "" if trace.labels is None else str(int(trace.labels[b])), str(int(trace.lengths[b]))]
+        for b in range(trace.batch)
+    ]
+    lines += _md_table(["#", "sentence", "target", "length"], rows, numeric_from=2)
+    lines += [
+        "",
+        f"Stacked as X with shape (batch, time steps, features) = "
+        f"{fmt.shape((trace.batch, trace.steps, V))}.",
+        "",
+        "## Weights",
+        "",
+    ]
+    for name in WEIGHT_NAMES:
+        lines += _md_matrix(trace, name, p) + [""]
+    if trace.weights.bh.shape[1] == 1 and H > 1:
+        lines += [f"Bh is one number, broadcast over the {H} hidden nodes.", ""]
+    for b in range(trace.batch):
+        target = "" if trace.labels is None else f" (target {int(trace.labels[b])})"
+        lines += [f"## Sentence {b}: {trace.texts[b]}{target}", "",
+                  f"h_0 = `{fmt.vec(np.zeros(H), p)}`", ""]
+        for t in range(1, trace.steps + 1):
+            lines += _md_step(trace, b, t, p)
+        lines += _md_output(trace, b, p)
+    lines += ["## Summary", ""] + _md_summary(trace, p)
+    return lines
+
+
+def render_markdown(trace: Trace, precision: int = 3) -> str:
+    """A Markdown handout: weights, then per sentence and step the equation with numbers."""
+    return "\n".join(markdown_lines(trace, precision)) + "\n"
+
+
+# --- LaTeX: a standalone article with bmatrix --------------------------------------
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+    "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+
+
+def tex_escape(text: str) -> str:
+    """Text safe to put in a LaTeX paragraph."""
+    return "".join(_TEX_SPECIAL.get(c, c) for c in text)
+
+
+def _tex_token(token: str) -> str:
+    return r"\texttt{" + tex_escape(token) + "}"
+
+
+def bmatrix(values: np.ndarray, precision: int, integers: bool = False) -> str:
+    """A vector (as one row) or a matrix as a ``bmatrix``, with signed fixed decimals."""
+    matrix = np.asarray(values, dtype=np.float64)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    cell = (lambda v: str(int(v))) if integers else (lambda v: fmt.num(v, precision))
+    rows = [" & ".join(cell(v) for v in row) for row in matrix]
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def _tex_step(trace: Trace, b: int, t: int, p: int) -> list[str]:
+    i, act = t - 1, trace.activation
+    h_t, h_prev = f"h_{{{t}}}", f"h_{{{t - 1}}}"
+    if trace.is_padding(b, t):
+        return [
+            rf"\paragraph{{$t = {t}$: padding.}} The sentence has ended, so the state is"
+            " carried unchanged:",
+            r"\[",
+            f"{h_t} = {h_prev} = {bmatrix(trace.h[b, i], p)}",
+            r"\]",
+        ]
+    token = trace.token(b, t)
+    assert token is not None
+    x = trace.x[b, i]
+    f = _tex_activation(act)
+    # The lesson's 3 hidden nodes fit a line; wider layers break after the second term.
+    br = r" \\ &\qquad " if trace.hidden > 3 else " "
+    return [
+        rf"\paragraph{{$t = {t}$: token {_tex_token(token)}.}}"
+        rf" $x_{{{t}}}$ is its one-hot vector, so $x_{{{t}}} W_{{xh}}$ is row"
+        f" {_tex_token(token)} of $W_{{xh}}$.",
+        r"\begin{align*}",
+        rf"{h_t} &= {f}\Bigl(x_{{{t}}} W_{{xh}} + {h_prev} W_{{hh}} + B_h\Bigr) \\",
+        rf"&= {f}\Bigl({bmatrix(x, p, integers=True)} W_{{xh}} + "
+        rf"{bmatrix(trace.h_prev[b, i], p)} W_{{hh}}{br}+ {bmatrix(trace.weights.bh, p)}\Bigr) \\",
+        rf"&= {f}\Bigl({bmatrix(trace.xWxh[b, i], p)} + {bmatrix(trace.hWhh[b, i], p)}"
+        rf"{br}+ {bmatrix(trace.bias[b, i], p)}\Bigr) \\",
+        rf"&= {f}\Bigl({bmatrix(trace.pre[b, i], p)}\Bigr) \\",
+        rf"&= {bmatrix(trace.h[b, i], p)}",
+        r"\end{align*}",
+    ]
+
+
+def _tex_activation(name: str) -> str:
+    return r"\tanh" if name == "tanh" else rf"\operatorname{{{name}}}"
+
+
+def _tex_output(trace: Trace, b: int, p: int) -> list[str]:
+    T = int(trace.lengths[b])
+    W = trace.weights
+    z, y = float(trace.z[b]), float(trace.y[b])
+    lines = [
+        rf"\paragraph{{Output}} (read at $t = {T}$, the sentence's last token)",
+        r"\begin{align*}",
+        rf"z &= h_{{{T}}} W_y + B_y = {bmatrix(trace.h_last(b), p)} {bmatrix(W.Wy, p)}"
+        rf" + {bmatrix(W.by, p)} = {fmt.num(z, p)} \\",
+        rf"y &= \sigma(z) = \frac{{1}}{{1 + e^{{-z}}}} = {prob(y, p)} \\",
+        rf"\text{{prediction}} &= {int(trace.prediction[b])}"
+        r" \qquad (1 \text{ if } y \ge 0.5)",
+    ]
+    if trace.target is not None and trace.loss is not None:
+        target = int(trace.target[b])
+        term = rf"\ln({prob(y, p)})" if target == 1 else rf"\ln(1 - {prob(y, p)})"
+        lines[-1] += r" \\"
+        lines.append(
+            rf"\text{{loss}} &= -\bigl(\text{{target}} \ln y + (1 - \text{{target}})"
+            rf" \ln(1 - y)\bigr) = -{term} = {prob(trace.loss[b], p)}"
+            rf" \qquad (\text{{target}} = {target})"
+        )
+    return lines + [r"\end{align*}"]
+
+
+def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
+    p, W = precision, trace.weights
+    V, H = len(trace.vocab), trace.hidden
+    f = _tex_activation(trace.activation)
+    lines = [
+        r"\documentclass{article}",
+        r"\usepackage[utf8]{inputenc}",
+        r"\usepackage{amsmath}",
+        r"\usepackage[margin=2cm]{geometry}",
+        rf"\setcounter{{MaxMatrixCols}}{{{max(10, V, H)}}}",
+        r"\title{A many-to-one RNN, step by step}",
+        rf"\date{{rnn-tui {__version__}}}",
+        r"\begin{document}",
+        r"\maketitle",
+        r"\[",
+        rf"h_0 = 0, \qquad h_t = {f}\left(x_t W_{{xh}} + h_{{t-1}} W_{{hh}} + B_h\right),"
+        r" \qquad z = h_T W_y + B_y, \qquad y = \sigma(z)",
+        r"\]",
+        "Row vectors times matrices. Sentences are numbered from 0 (their batch row),"
+        f" time steps from 1. Numbers are rounded to {p} decimals.",
+        "",
+        r"\section*{Vocabulary and sentences}",
+        "One-hot vectors in first-seen order: "
+        + ", ".join(
+            f"{_tex_token(tok)} $= {bmatrix(np.eye(V)[i], p, integers=True)}$"
+            for i, tok in enumerate(trace.vocab)
+        )
+        + ".",
+        "",
+        r"\begin{tabular}{rlrr}",
+        r"\# & sentence & target & length \\ \hline",
+    ]
+    for b in range(trace.batch):
+        target = "" if trace.labels is None else str(int(trace.labels[b]))
+        lines.append(rf"{b} & {tex_escape(trace.texts[b])} & {target} & {int(trace.lengths[b])} \\")
+    lines += [
+        r"\end{tabular}",
+        "",
+        r"\section*{Weights}",
+        "Rows of $W_{xh}$ in vocabulary order: "
+        + ", ".join(_tex_token(tok) for tok in trace.vocab) + ".",
+        r"\begin{align*}",
+        rf"W_{{xh}} &= {bmatrix(W.Wxh, p)} & W_{{hh}} &= {bmatrix(W.Whh, p)} \\",
+        rf"B_h &= {bmatrix(W.bh, p)} & W_y &= {bmatrix(W.Wy, p)} & B_y &= {bmatrix(W.by, p)}",
+        r"\end{align*}",
+    ]
+    if W.bh.shape[1] == 1 and H > 1:
+        lines.append(f"$B_h$ is one number, broadcast over the {H} hidden nodes.")
+    for b in range(trace.batch):
+        target = "" if trace.labels is None else f" (target {int(trace.labels[b])})"
+        lines += [
+            "",
+            rf"\section*{{Sentence {b}: {tex_escape(trace.texts[b])}{target}}}",
+            rf"$h_0 = {bmatrix(np.zeros(H), p)}$.",
+        ]
+        for t in range(1, trace.steps + 1):
+            lines += _tex_step(trace, b, t, p)
+        lines += _tex_output(trace, b, p)
+    lines += ["", r"\section*{Summary}", r"\begin{tabular}{rlrrrrr}",
+              r"\# & sentence & $z$ & $y$ & prediction & target & loss \\ \hline"]
+    for b in range(trace.batch):
+        cells = [str(b), tex_escape(trace.texts[b]), f"${fmt.num(trace.z[b], p)}$",
+                 f"${prob(trace.y[b], p)}$", str(int(trace.prediction[b]))]
+        if trace.target is not None and trace.loss is not None:
+            cells += [str(int(trace.target[b])), f"${prob(trace.loss[b], p)}$"]
+        else:
+            cells += ["", ""]
+        lines.append(" & ".join(cells) + r" \\")
+    lines.append(r"\end{tabular}")
+    if trace.mean_loss is not None:
+        lines += ["", f"Mean loss (binary cross-entropy): ${prob(trace.mean_loss, p)}$."]
+    lines.append(r"\end{document}")
+    return lines
+
+
+def render_latex(trace: Trace, precision: int = 3) -> str:
+    """A standalone LaTeX article (amsmath, bmatrix): compile with pdflatex."""
+    return "\n".join(latex_lines(trace, precision)) + "\n"
+
+
+# --- all formats -------------------------------------------------------------------
+
+#: Format name -> renderer(trace, precision) -> text. Precision only affects md and tex.
+RENDERERS: dict[str, Callable[[Trace, int], str]] = {
+    "md": render_markdown,
+    "tex": render_latex,
+    "csv": render_csv,
+    "json": render_json,
+}
+
+
+def render(trace: Trace, format: str, precision: int = 3) -> str:
+    """The trace in ``format`` (one of RENDERERS)."""
+    if format not in RENDERERS:
+        raise ValueError(f"format: one of {', '.join(RENDERERS)}, not {format!r}")
+    return RENDERERS[format](trace, precision)
