@@ -969,15 +969,16 @@ def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
         for t in range(1, trace.steps + 1):
             lines += _tex_step(trace, b, t, p)
         lines += _tex_output(trace, b, p)
-    lines += ["", r"\section*{Summary}", r"\begin{tabular}{rlrrrrr}",
-              r"\# & sentence & $z$ & $y$ & prediction & target & loss \\ \hline"]
+    labelled = trace.target is not None and trace.loss is not None
+    header = r"\# & sentence & $z$ & $y$ & prediction"
+    header += r" & target & loss \\ \hline" if labelled else r" \\ \hline"
+    columns = "rlrrrrr" if labelled else "rlrrr"
+    lines += ["", r"\section*{Summary}", rf"\begin{{tabular}}{{{columns}}}", header]
     for b in range(trace.batch):
         cells = [str(b), tex_escape(trace.texts[b]), f"${fmt.num(trace.z[b], p)}$",
                  f"${prob(trace.y[b], p)}$", str(int(trace.prediction[b]))]
         if trace.target is not None and trace.loss is not None:
             cells += [str(int(trace.target[b])), f"${prob(trace.loss[b], p)}$"]
-        else:
-            cells += ["", ""]
         lines.append(" & ".join(cells) + r" \\")
     lines.append(r"\end{tabular}")
     if trace.mean_loss is not None:
