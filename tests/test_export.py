@@ -572,3 +572,25 @@ def test_cli_help_mentions_export(capsys):
     with pytest.raises(SystemExit):
         main(["export", "--help"])
     assert "--format" in capsys.readouterr().out
+
+
+# --- docs ----------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "trace-format.md"
+
+
+def _fenced(text: str, language: str) -> str:
+    return text.split(f"```{language}\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_the_documented_json_example_is_a_valid_trace():
+    example = json.loads(_fenced(DOCS.read_text(encoding="utf-8"), "json"))
+    trace = trace_from_dict(example)
+    trace.verify()
+    d = Dataset.from_sentences(["as soon", "soon"], [1, 0])
+    assert render_json(trace) == render_json(build_trace(d, Weights.init(d.vocab, hidden=2)))
+
+
+def test_the_documented_csv_columns_are_the_real_ones():
+    header = _fenced(DOCS.read_text(encoding="utf-8"), "csv").splitlines()[0]
+    assert header == ",".join(CSV_COLUMNS)
