@@ -403,9 +403,7 @@ def _vector(value: object, length: int, where: str) -> np.ndarray:
     return np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(items)])
 
 
-def _read_step(
-    data: object, where: str, b: int, t: int, tokens: Sequence[str], V: int, H: int
-) -> dict:
+def _read_step(data: object, where: str, t: int, tokens: Sequence[str], V: int, H: int) -> dict:
     step = _object(data, where)
     where = where + "."
     if _need(step, "t", where) != t:
@@ -444,7 +442,7 @@ def _read_sentence(data: object, b: int, T: int, vocab: list[str], H: int) -> tu
     label = _need(s, "label", where)
     label = None if label is None else _bit(label, where + "label")
     steps = _list(_need(s, "steps", where), where + "steps", T)
-    read = [_read_step(st, f"{where}steps[{i}]", b, i + 1, tokens, len(vocab), H)
+    read = [_read_step(st, f"{where}steps[{i}]", i + 1, tokens, len(vocab), H)
             for i, st in enumerate(steps)]
     out = _object(_need(s, "output", where), where + "output")
     ow = where + "output."
@@ -662,12 +660,6 @@ def _md_matrix(trace: Trace, name: str, p: int) -> list[str]:
         label = f"{_md_code(trace.vocab[i])}" if name == "Wxh" else f"[{i}]"
         rows.append([label] + [fmt.num(v, p) for v in row])
     return _md_table(header, rows)
-
-
-def _bias_text(trace: Trace, p: int) -> str:
-    bh = trace.weights.bh
-    text = fmt.vec(bh, p)
-    return text + " (broadcast)" if bh.shape[1] == 1 and trace.hidden > 1 else text
 
 
 def _md_step(trace: Trace, b: int, t: int, p: int) -> list[str]:
