@@ -32,12 +32,13 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from rnn_tui.data import Dataset
-from rnn_tui.engine import ACTIVATIONS, Weights, _check_X, _lengths, sigmoid
+from rnn_tui.engine import ACTIVATIONS, Weights, _check_X, _lengths, forward, sigmoid
 
 
 class TrainingError(ValueError):
@@ -239,6 +240,18 @@ def gradients(
     p = _Params(weights)
     loss, _ = _loss_and_grads(p, batch, act, dact)
     return loss, Grads(*(g.copy() for g in p.dW))
+
+
+def evaluate(weights: Weights, dataset: Dataset, activation: str = "tanh") -> tuple[float, float]:
+    """(mean loss, accuracy) of ``weights`` on ``dataset``: accuracy counts y >= 0.5 as 1."""
+    _check_activation(activation)
+    if tuple(dataset.vocab) != tuple(weights.vocab):
+        dataset = dataset.with_vocab(weights.vocab)
+    H, y = forward(weights, dataset.X, dataset.lengths, activation)
+    z = H[:, -1] @ weights.Wy + weights.by
+    loss = float(np.mean(np.logaddexp(0.0, z[:, 0]) - dataset.labels * z[:, 0]))
+    accuracy = float(np.mean((y[:, 0] >= 0.5) == (dataset.labels == 1)))
+    return loss, accuracy
 
 
 # --- one sentence, every intermediate kept -----------------------------------------------
@@ -633,6 +646,13 @@ def preset_names() -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".json"))
+
+
+def load_weights(path_or_preset: str) -> Weights:
+    """Weights from a JSON file or, when no such file exists, the built-in preset of that name."""
+    if not Path(path_or_preset).exists() and path_or_preset in preset_names():
+        return load_preset(path_or_preset)
+    return Weights.load(path_or_preset)
 
 
 def load_preset(name: str) -> Weights:
