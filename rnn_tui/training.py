@@ -152,7 +152,7 @@ class _Batch:
         self.labels = target.reshape(-1)
         active = np.arange(T)[None, :] < lengths[:, None]  # (B, T)
         self.padded = not bool(active.all())
-        self.active = active[:, :, None].astype(np.float64)  # (B, T, 1): 1 real, 0 padding
+        self.active = active[:, :, None]  # (B, T, 1) bool: True for a real token, False padding
         self.X_flat_T = np.ascontiguousarray(X.reshape(B * T, V).T)  # (V, B·T)
 
 
@@ -174,9 +174,8 @@ def _loss_and_grads(
         pre = XWxh[:, t] + h_prev @ Whh + bh
         Pre[:, t] = pre
         h = act(pre)
-        if batch.padded:
-            a = batch.active[:, t]
-            h = a * h + (1.0 - a) * h_prev
+        if batch.padded:  # past a sentence's end, h is carried unchanged (as the engine does)
+            h = np.where(batch.active[:, t], h, h_prev)
         Hs[:, t + 1] = h
     h_T = Hs[:, T]
     z = h_T @ Wy + by
@@ -199,9 +198,8 @@ def _loss_and_grads(
         dpre = dh * dAct[:, t]
         dPre[:, t] = dpre
         dh_prev = dpre @ WhhT
-        if batch.padded:
-            a = batch.active[:, t]
-            dh_prev += (1.0 - a) * dh  # carried h: the gradient passes through unchanged
+        if batch.padded:  # a carried h passes its gradient back unchanged
+            dh_prev = np.where(batch.active[:, t], dh_prev, dh)
         dh = dh_prev
     dPre_flat = dPre.reshape(B * T, H)
     dWxh[...] = batch.X_flat_T @ dPre_flat
