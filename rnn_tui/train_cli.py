@@ -90,15 +90,15 @@ def main(argv: Sequence[str]) -> int:
     check_writable(out)
     model = build_model(args)
     dataset, weights = model.dataset, model.weights
-    print(
-        f"training {args.epochs} epochs: {len(dataset)} sentences, "
-        f"vocabulary {len(weights.vocab)}, hidden {weights.hidden}, {model.activation}, "
-        f"{args.optimizer}" + (f" lr {args.lr}" if args.lr else ""),
-        flush=True,
-    )
     epoch_done = 0
     start = time.perf_counter()
     try:
+        print(
+            f"training {args.epochs} epochs: {len(dataset)} sentences, "
+            f"vocabulary {len(weights.vocab)}, hidden {weights.hidden}, {model.activation}, "
+            f"{args.optimizer}" + (f" lr {args.lr}" if args.lr else ""),
+            flush=True,
+        )
         with ProgressBar(args.epochs) as report:
 
             def callback(epoch: int, loss: float, accuracy: float) -> None:
