@@ -518,6 +518,110 @@ class TrainResult(NamedTuple):
 Callback = Callable[[int, float, float], "bool | None"]
 
 
+class Trainer:
+    """Training one epoch at a time, for a UI that shows the weights as they learn.
+
+    >>> from rnn_tui.data import lesson_dataset
+    >>> d = lesson_dataset()
+    >>> trainer = Trainer(Weights.init(d.vocab), d)
+    >>> loss, accuracy = trainer.epoch()
+    >>> trainer.epochs, trainer.weights.Whh.shape
+    (1, (3, 3))
+
+    ``train`` is a loop over ``epoch``; the arguments are ``train``'s.
+    """
+
+    def __init__(
+        self,
+        weights: Weights,
+        dataset: Dataset,
+        lr: float | None = None,
+        seed: int = 0,
+        optimizer: str = "adam",
+        clip: float | None = None,
+        activation: str = "tanh",
+        batch_size: int | None = None,
+    ) -> None:
+        _check_activation(activation)
+        if optimizer not in OPTIMIZERS:
+            raise TrainingError(
+                f"optimizer: must be one of {', '.join(OPTIMIZERS)}, not {optimizer!r}"
+            )
+        lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
+        if not (math.isfinite(lr) and lr > 0):
+            raise TrainingError(f"lr: must be a positive number, not {lr!r}")
+        if clip is not None and not (math.isfinite(clip) and clip > 0):
+            raise TrainingError(f"clip: must be a positive number, not {clip!r}")
+        if batch_size is not None and batch_size < 1:
+            raise TrainingError(f"batch_size: must be at least 1, not {batch_size!r}")
+        if tuple(dataset.vocab) != tuple(weights.vocab):
+            dataset = dataset.with_vocab(weights.vocab)  # DataError if a token is unknown
+        self.dataset = dataset
+        self.activation, self.optimizer, self.lr, self.clip = activation, optimizer, lr, clip
+        self.batch_size = batch_size
+        self._act, self._dact = ACTIVATIONS[activation], DERIVATIVES[activation]
+        self._p = _Params(weights)
+        self._opt = OPTIMIZERS[optimizer](lr)
+        self._target = dataset.labels.astype(np.float64).reshape(-1, 1)
+        full = batch_size is None or batch_size >= len(dataset)
+        self._whole = _Batch(dataset.X, dataset.lengths, self._target) if full else None
+        self._rng = np.random.default_rng(seed)
+        self.history = History()
+
+    @property
+    def epochs(self) -> int:
+        """Epochs done so far."""
+        return self.history.epochs
+
+    @property
+    def weights(self) -> Weights:
+        """A copy of the current weights."""
+        return self._p.weights()
+
+    def epoch(self) -> tuple[float, float]:
+        """One pass over the data; returns (loss, accuracy) and records them in ``history``.
+
+        The loss and accuracy are those of the forward passes the updates were
+        computed from (before each update). Raises TrainingError when training
+        diverges (the loss or a weight stops being finite).
+        """
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
+            if self._whole is not None:
+                loss, accuracy = self._update(self._whole)
+            else:
+                loss, accuracy = self._minibatches()
+        p = self._p
+        if not math.isfinite(loss) or not np.all(np.isfinite(p.theta)):
+            raise TrainingError(
+                f"training diverged at epoch {self.epochs + 1} (loss {loss}); "
+                "try a smaller learning rate or gradient clipping"
+            )
+        self.history.losses.append(loss)
+        self.history.accuracies.append(accuracy)
+        return loss, accuracy
+
+    def _minibatches(self) -> tuple[float, float]:
+        d, n, size = self.dataset, len(self.dataset), self.batch_size
+        assert size is not None
+        loss = accuracy = 0.0
+        order = self._rng.permutation(n)
+        for first in range(0, n, size):
+            idx = order[first:first + size]
+            part = _Batch(d.X[idx], d.lengths[idx], self._target[idx])
+            part_loss, part_accuracy = self._update(part)
+            loss += part_loss * len(idx) / n
+            accuracy += part_accuracy * len(idx) / n
+        return loss, accuracy
+
+    def _update(self, batch: _Batch) -> tuple[float, float]:
+        p = self._p
+        loss, accuracy = _loss_and_grads(p, batch, self._act, self._dact)
+        if self.clip is not None:
+            clip_by_global_norm(p.grad, self.clip)
+        self._opt.step(p.theta, p.grad)
+        return loss, accuracy
+
+
 def train(
     weights: Weights,
     dataset: Dataset,
@@ -541,65 +645,16 @@ def train(
     training there (e.g. from a UI's worker thread), with ``history.stopped``
     set. Raises TrainingError for bad settings or when the loss stops being finite.
     """
-    _check_activation(activation)
-    if optimizer not in OPTIMIZERS:
-        raise TrainingError(f"optimizer: must be one of {', '.join(OPTIMIZERS)}, not {optimizer!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise TrainingError(f"epochs: must be a whole number 0 or more, not {epochs!r}")
-    lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
-    if not (math.isfinite(lr) and lr > 0):
-        raise TrainingError(f"lr: must be a positive number, not {lr!r}")
-    if clip is not None and not (math.isfinite(clip) and clip > 0):
-        raise TrainingError(f"clip: must be a positive number, not {clip!r}")
-    if batch_size is not None and batch_size < 1:
-        raise TrainingError(f"batch_size: must be at least 1, not {batch_size!r}")
-    if tuple(dataset.vocab) != tuple(weights.vocab):
-        dataset = dataset.with_vocab(weights.vocab)  # DataError if a token is unknown
-
-    act, dact = ACTIVATIONS[activation], DERIVATIVES[activation]
-    p = _Params(weights)
-    opt = OPTIMIZERS[optimizer](lr)
-    target = dataset.labels.astype(np.float64).reshape(-1, 1)
-    full = batch_size is None or batch_size >= len(dataset)
-    whole = _Batch(dataset.X, dataset.lengths, target) if full else None
-    rng = np.random.default_rng(seed)
-    history = History()
-    n = len(dataset)
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
-        for epoch in range(1, epochs + 1):
-            if whole is not None:
-                loss, accuracy = _update(p, whole, act, dact, opt, clip)
-            else:
-                loss = accuracy = 0.0
-                order = rng.permutation(n)
-                for first in range(0, n, batch_size):  # type: ignore[arg-type]
-                    idx = order[first:first + batch_size]
-                    part = _Batch(dataset.X[idx], dataset.lengths[idx], target[idx])
-                    part_loss, part_accuracy = _update(p, part, act, dact, opt, clip)
-                    loss += part_loss * len(idx) / n
-                    accuracy += part_accuracy * len(idx) / n
-            if not math.isfinite(loss) or not np.all(np.isfinite(p.theta)):
-                raise TrainingError(
-                    f"training diverged at epoch {epoch} (loss {loss}); "
-                    "try a smaller learning rate or gradient clipping"
-                )
-            history.losses.append(loss)
-            history.accuracies.append(accuracy)
-            if callback is not None and callback(epoch, loss, accuracy) is False:
-                history.stopped = epoch < epochs
-                break
-    return TrainResult(p.weights(), history)
-
-
-def _update(
-    p: _Params, batch: _Batch, act: Callable, dact: Callable, opt: SGD | Adam,
-    clip: float | None,
-) -> tuple[float, float]:
-    loss, accuracy = _loss_and_grads(p, batch, act, dact)
-    if clip is not None:
-        clip_by_global_norm(p.grad, clip)
-    opt.step(p.theta, p.grad)
-    return loss, accuracy
+    trainer = Trainer(weights, dataset, lr=lr, seed=seed, optimizer=optimizer, clip=clip,
+                      activation=activation, batch_size=batch_size)
+    for epoch in range(1, epochs + 1):
+        loss, accuracy = trainer.epoch()
+        if callback is not None and callback(epoch, loss, accuracy) is False:
+            trainer.history.stopped = epoch < epochs
+            break
+    return TrainResult(trainer.weights, trainer.history)
 
 
 # --- the built-in preset ---------------------------------------------------------------

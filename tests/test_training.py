@@ -336,3 +336,17 @@ def test_engine_data_and_training_do_not_import_the_ui():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_trainer_one_epoch_at_a_time_is_train():
+    from rnn_tui.training import Trainer
+
+    d = lesson_dataset()
+    w = Weights.init(d.vocab, hidden=3, seed=0)
+    trainer = Trainer(w, d, optimizer="sgd", clip=1.0)
+    losses = [trainer.epoch()[0] for _ in range(20)]
+    result = train(w, d, 20, optimizer="sgd", clip=1.0)
+    assert trainer.weights == result.weights
+    assert losses == result.history.losses == trainer.history.losses
+    assert trainer.epochs == 20
+    assert trainer.weights is not trainer.weights  # a copy each time: safe to hand to a UI
