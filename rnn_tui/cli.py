@@ -19,6 +19,7 @@ PROG = "rnn-tui"
 
 #: name -> module with ``main(argv) -> int``; imported lazily.
 SUBCOMMANDS: dict[str, str] = {
+    "train": "rnn_tui.train_cli",
     "export": "rnn_tui.export_cli",
 }
 
@@ -73,13 +74,16 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("model")
     g.add_argument("--data", metavar="FILE", help="sentences: 'label<TAB>sentence' per line "
                    "(default: the lesson's three sentences)")
-    g.add_argument("--weights", metavar="FILE", help="weights JSON (default: seeded random)")
+    g.add_argument("--weights", metavar="FILE", help="weights JSON, or 'trained' for the "
+                   "built-in trained weights (default: seeded random)")
     g.add_argument("--hidden", type=bounded_int(1, 64), default=None, metavar="N",
                    help="hidden nodes for random weights (default 3)")
     g.add_argument("--seed", type=seed_int, default=None, metavar="N",
                    help="seed for random weights (default 0)")
     g.add_argument("--bias", choices=("scalar", "vector"), default=None,
                    help="Bh shape: scalar (1,1) as in the lesson, or vector (1,H)")
+    g.add_argument("--activation", choices=("tanh", "relu", "sigmoid"), default="tanh",
+                   help="hidden-layer activation (default tanh, as in the lesson)")
 
 
 @dataclass
@@ -91,12 +95,14 @@ class Model:
     seed: int
     hidden: int
     bias: str
+    activation: str = "tanh"
 
 
 def build_model(args: argparse.Namespace) -> Model:
     """Dataset and weights from the model options, or a CliError."""
     from rnn_tui.data import DataError, lesson_dataset, load_data
     from rnn_tui.engine import Weights, WeightsError
+    from rnn_tui.training import load_weights
 
     seed = 0 if args.seed is None else args.seed
     try:
@@ -104,7 +110,7 @@ def build_model(args: argparse.Namespace) -> Model:
             for name in ("hidden", "bias", "seed"):
                 if getattr(args, name) is not None:
                     raise CliError(f"--{name} can't be used with --weights (the file sets it)")
-            weights = Weights.load(args.weights)
+            weights = load_weights(args.weights)  # a file, or a preset name
             dataset = load_data(args.data, weights.vocab) if args.data else None
             if dataset is None:
                 dataset = lesson_dataset().with_vocab(weights.vocab)
@@ -118,7 +124,8 @@ def build_model(args: argparse.Namespace) -> Model:
             )
     except (DataError, WeightsError) as exc:
         raise CliError(str(exc)) from None
-    return Model(dataset, weights, seed, weights.hidden, weights.bias)
+    activation = getattr(args, "activation", None) or "tanh"
+    return Model(dataset, weights, seed, weights.hidden, weights.bias, activation)
 
 
 def run_parser() -> Parser:
