@@ -90,18 +90,27 @@ class RNNApp(App[int]):
     playing: reactive[bool] = reactive(False)
     speed: reactive[float] = reactive(2.0)
 
-    def __init__(self, dataset: Dataset, weights: Weights, precision: int = 3) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        weights: Weights,
+        precision: int = 3,
+        activation: str = "tanh",
+    ) -> None:
         super().__init__()
         self.dataset = dataset
         self.weights = weights
         self.precision = precision
+        self.activation = activation
         self.version = 0
         self.stepper = self._new_stepper()
         self._timer: Timer | None = None
 
     def _new_stepper(self) -> Stepper:
         d = self.dataset
-        return Stepper(self.weights, d.X, d.lengths, d.labels, vocab=list(d.vocab))
+        return Stepper(
+            self.weights, d.X, d.lengths, d.labels, vocab=list(d.vocab), activation=self.activation
+        )
 
     # --- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -268,4 +277,4 @@ class RNNApp(App[int]):
 
 def make_app(model, precision: int = 3) -> RNNApp:
     """The app for a resolved CLI model (see ``cli.build_model``); tests use it too."""
-    return RNNApp(model.dataset, model.weights, precision=precision)
+    return RNNApp(model.dataset, model.weights, precision=precision, activation=model.activation)

@@ -150,7 +150,7 @@ def run(argv: Sequence[str]) -> int:
     if args.text:
         from rnn_tui.textmode import render
 
-        sys.stdout.write(render(model.dataset, model.weights, args.precision))
+        sys.stdout.write(render(model.dataset, model.weights, args.precision, model.activation))
         return 0
     from rnn_tui.app import make_app
 

@@ -12,15 +12,18 @@ from rnn_tui.data import Dataset
 from rnn_tui.engine import Stepper, Weights
 
 
-def lines(dataset: Dataset, weights: Weights, precision: int = 3) -> Iterator[str]:
+def lines(
+    dataset: Dataset, weights: Weights, precision: int = 3, activation: str = "tanh"
+) -> Iterator[str]:
     """The lines of the text-mode report."""
     p = precision
-    stepper = Stepper(weights, dataset.X, dataset.lengths, dataset.labels)
+    stepper = Stepper(weights, dataset.X, dataset.lengths, dataset.labels,
+                      activation=activation)
     W = weights
     B, T, V = dataset.X.shape
     H = W.hidden
     yield "rnn-tui: many-to-one RNN, forward pass"
-    yield "  h_t = tanh(x_t·Wxh + h_{t-1}·Whh + Bh),  y = sigmoid(h_T·Wy + By)"
+    yield f"  h_t = {activation}(x_t·Wxh + h_{{t-1}}·Whh + Bh),  y = sigmoid(h_T·Wy + By)"
     yield ""
     yield f"vocabulary (one-hot, first-seen order): {len(W.vocab)} tokens"
     for i, token in enumerate(W.vocab):
@@ -61,7 +64,7 @@ def lines(dataset: Dataset, weights: Weights, precision: int = 3) -> Iterator[st
             yield f"    h·Whh    = {fmt.vec(r.hWhh[b], p)}"
             yield f"    Bh       = {fmt.vec(r.bias, p)}"
             yield f"    sum      = {fmt.vec(r.pre[b], p)}"
-            yield f"    tanh     = {fmt.vec(r.h[b], p)}   (h_{r.t})"
+            yield f"    {activation:<8} = {fmt.vec(r.h[b], p)}   (h_{r.t})"
     out = stepper.output
     assert out is not None
     yield ""
@@ -82,5 +85,7 @@ def lines(dataset: Dataset, weights: Weights, precision: int = 3) -> Iterator[st
         yield f"  mean loss (binary cross-entropy): {out.mean_loss:.{p}f}"
 
 
-def render(dataset: Dataset, weights: Weights, precision: int = 3) -> str:
-    return "\n".join(lines(dataset, weights, precision)) + "\n"
+def render(
+    dataset: Dataset, weights: Weights, precision: int = 3, activation: str = "tanh"
+) -> str:
+    return "\n".join(lines(dataset, weights, precision, activation)) + "\n"

@@ -280,3 +280,16 @@ async def test_roomy_terminals_show_more(size: tuple[int, int]) -> None:
         text = await press(pilot, "L")
         both = "step t = 1" in text and "x₁ (3,2)" in text
         assert both == (size == (120, 40))
+
+
+async def test_another_activation_is_named_and_used() -> None:
+    d = lesson_dataset()
+    app = RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), activation="relu")
+    ref = Stepper(app.weights.copy(), d.X, d.lengths, d.labels, activation="relu")
+    ref.run()
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = await press(pilot, "L")
+        assert "sub-step 4/4: relu" in text
+        assert "h₁ = relu(sum)" in text
+        assert f"h₁ {fmt.vec(ref.history[0].h[0])}" in text
+        assert np.all(ref.history[0].h >= 0)

@@ -246,3 +246,18 @@ def test_python_m_runs_from_any_directory(tmp_path: Path) -> None:
     result = run_cli("--text", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert len(output_rows(result.stdout)) == 3
+
+
+def test_text_mode_uses_the_chosen_activation() -> None:
+    import contextlib
+    import io
+
+    from rnn_tui.cli import main as cli_main
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert cli_main(["--text", "--activation", "relu"]) == 0
+    out = buf.getvalue()
+    assert "h_t = relu(x_t·Wxh" in out
+    assert "relu     = [" in out
+    assert "tanh" not in out

@@ -92,7 +92,7 @@ class BatchMatrices(Panel):
         grid.add_row(
             bias,
             _matrix(f"= sum {BH}", shown(3, rec.pre) if rec else None, p, B, w),
-            _matrix(f"tanh → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p, B, w),
+            _matrix(f"{view.act} → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p, B, w),
             Text(""),
         )
         return grid

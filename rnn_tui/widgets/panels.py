@@ -72,7 +72,8 @@ class StatusBar(Panel):
         elif c.phase == 0:
             where = f"t = 0/{T}  start: h{sub(0)} = 0"
         else:
-            where = f"t = {c.t}/{T}  sub-step {c.phase}/{SUBSTEPS}: {PHASES[c.phase]}"
+            name = view.act if c.phase == 4 else PHASES[c.phase]
+            where = f"t = {c.t}/{T}  sub-step {c.phase}/{SUBSTEPS}: {name}"
         text.append(where, style="bold")
         playing, speed, batch_view = self.app_state()
         if batch_view:
@@ -246,7 +247,7 @@ class SumTerm(Panel):
         text.append(f"  ({bias_kind})", style="dim")
         text.append(f"\nsum = x·Wxh + h·Whh + Bh {fmt.shape((1, H))} = ")
         text.append_text(_mark(n.vec(rec.pre[b], p), phase == 3) if phase >= 3 else blank)
-        text.append(f"\nh{sub(t)} = tanh(sum) {fmt.shape((1, H))} = ")
+        text.append(f"\nh{sub(t)} = {view.act}(sum) {fmt.shape((1, H))} = ")
         text.append_text(_mark(n.vec(rec.h[b], p), phase == 4) if phase >= 4 else blank)
         return text
 
@@ -265,7 +266,7 @@ class EquationLine(Panel):
         phase = view.phase if rec is not None else 0
         text = Text()
         if rec is None:
-            text.append("h_t = tanh(x_t·Wxh + h_{t-1}·Whh + Bh)   h" + sub(0) + " = 0",
+            text.append(f"h_t = {view.act}(x_t·Wxh + h_{{t-1}}·Whh + Bh)   h{sub(0)} = 0",
                         style="dim")
             return text
         if not rec.active[b]:
@@ -273,7 +274,7 @@ class EquationLine(Panel):
             text.append_text(n.vec(rec.h[b], p))
             text.append("  (padding: the sentence has ended)", style="dim")
             return text
-        text.append(f"h{sub(t)} = tanh(")
+        text.append(f"h{sub(t)} = {view.act}(")
         terms = [
             (1, rec.xWxh[b], f"x{sub(t)}·Wxh"),
             (2, rec.hWhh[b], f"h{sub(t - 1)}·Whh"),

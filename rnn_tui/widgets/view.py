@@ -23,6 +23,11 @@ class View:
     batch: bool = False  # the batch view: whole-batch matrices instead of one sentence
 
     @property
+    def act(self) -> str:
+        """The hidden activation's name: tanh in the lesson, relu or sigmoid to compare."""
+        return self.stepper.activation
+
+    @property
     def t(self) -> int:
         return self.cursor.t
 
