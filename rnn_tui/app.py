@@ -8,6 +8,8 @@ shows has changed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -17,9 +19,11 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from rnn_tui import i18n
 from rnn_tui.cursor import Cursor
 from rnn_tui.data import Dataset
 from rnn_tui.engine import Stepper, Weights
+from rnn_tui.i18n import tr
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
 from rnn_tui.widgets.help import HelpScreen, key_label
@@ -28,6 +32,7 @@ from rnn_tui.widgets.panels import (
     EquationLine,
     HistoryPanel,
     InputTerm,
+    NarrationPanel,
     OutputPanel,
     RecurrentTerm,
     StatusBar,
@@ -48,40 +53,42 @@ class RNNApp(App[int]):
     ENABLE_COMMAND_PALETTE = False
 
     BINDINGS = [
-        Binding("right,l,space", "next_substep", "Sub-step", key_display="→"),
-        Binding("shift+right,L", "next_step", "Step", key_display="L"),
-        Binding("left,h", "back", "Back", key_display="←"),
-        Binding("shift+left,H", "back_step", "Back a step", show=False),
-        Binding("home,r", "reset", "Reset", show=False),
-        Binding("end", "to_end", "Run to the end", show=False),
-        Binding("up", "select(-1)", "Sentence", key_display="↑↓"),
-        Binding("down", "select(1)", "Next sentence", show=False),
+        Binding("right,l,space", "next_substep", "Sub-step", key_display="→", id="next"),
+        Binding("shift+right,L", "next_step", "Step", key_display="L", id="step"),
+        Binding("left,h", "back", "Back", key_display="←", id="back"),
+        Binding("shift+left,H", "back_step", "Back a step", show=False, id="back_step"),
+        Binding("home,r", "reset", "Reset", show=False, id="reset"),
+        Binding("end", "to_end", "Run to the end", show=False, id="end"),
+        Binding("up", "select(-1)", "Sentence", key_display="↑↓", id="up"),
+        Binding("down", "select(1)", "Next sentence", show=False, id="down"),
         *[
-            Binding(str(i), f"select_number({i})", f"Sentence {i}", show=False)
+            Binding(str(i), f"select_number({i})", f"Sentence {i}", show=False, id=f"n{i}")
             for i in range(1, 10)
         ],
-        Binding("b", "toggle_batch", "Batch"),
-        Binding("p", "toggle_play", "Play"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", show=False),
-        Binding("minus", "speed(-1)", "Slower", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        Binding("b", "toggle_batch", "Batch", id="batch"),
+        Binding("p", "toggle_play", "Play", id="play"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", show=False, id="faster"),
+        Binding("minus", "speed(-1)", "Slower", show=False, id="slower"),
+        Binding("f2", "next_lang", "Language", show=False, id="lang"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    #: Help-screen rows: the keys and what they do, in a teacher's words.
+    #: Help-screen rows: the keys, and the catalogue key of what they do.
     HELP = [
-        ("right, l, space", "next sub-step: x·Wxh, then h·Whh, then + bias, then tanh"),
-        ("shift+right, L", "next whole time step"),
-        ("left, h", "back one sub-step"),
-        ("shift+left, H", "back one whole time step"),
-        ("home, r", "reset to t = 0"),
-        ("end", "run to the end and show the output"),
-        ("up, down, 1-9", "select a sentence"),
-        ("b", "batch view: the same step as whole-batch matrices"),
-        ("p", "autoplay / pause"),
-        ("+, -", "autoplay faster / slower"),
-        ("?", "this help"),
-        ("q", "quit"),
+        ("right, l, space", "help.next"),
+        ("shift+right, L", "help.step"),
+        ("left, h", "help.back"),
+        ("shift+left, H", "help.back_step"),
+        ("home, r", "help.reset"),
+        ("end", "help.end"),
+        ("up, down, 1-9", "help.select"),
+        ("b", "help.batch"),
+        ("p", "help.play"),
+        ("+, -", "help.speed"),
+        ("f2", "help.lang"),
+        ("?", "help.help"),
+        ("q", "help.quit"),
     ]
 
     pos: reactive[int] = reactive(0)
@@ -89,6 +96,7 @@ class RNNApp(App[int]):
     batch_view: reactive[bool] = reactive(False)
     playing: reactive[bool] = reactive(False)
     speed: reactive[float] = reactive(2.0)
+    lang: reactive[str] = reactive("en", init=False)
 
     def __init__(
         self,
@@ -96,8 +104,11 @@ class RNNApp(App[int]):
         weights: Weights,
         precision: int = 3,
         activation: str = "tanh",
+        lang: str | None = None,
     ) -> None:
         super().__init__()
+        i18n.set_lang(lang or i18n.detect())
+        self.set_reactive(RNNApp.lang, i18n.lang())
         self.dataset = dataset
         self.weights = weights
         self.precision = precision
@@ -126,22 +137,31 @@ class RNNApp(App[int]):
                     yield SumTerm(id="sum-term")
                     yield EquationLine(id="equation")
                 yield BatchMatrices(id="batch-matrices")
-            yield OutputPanel(id="output")
-        yield Static(
-            f"Enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT} (or more).\n"
-            "rnn-tui needs that much room to show a whole step.",
-            id="too-small",
-        )
+                yield OutputPanel(id="output")
+            yield NarrationPanel(id="narration")
+        yield Static(id="too-small")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#batch").border_title = "batch"
-        self.query_one("#history").border_title = "h history (h₀ = 0)"
-        self.query_one("#step").border_title = "step"
-        self.query_one("#batch-matrices").border_title = "batch view"
-        self.query_one("#output").border_title = "output"
         self._apply_size()
+        self._apply_lang()
         self.refresh_view()
+
+    def _apply_lang(self) -> None:
+        """Titles, the too-small message and the footer, in the current language."""
+        self.query_one("#batch").border_title = tr("title.batch")
+        self.query_one("#history").border_title = tr("title.history", h0="h₀")
+        self.query_one("#batch-matrices").border_title = tr("title.batch_view")
+        self.query_one("#output").border_title = tr("title.output")
+        self.query_one("#narration").border_title = tr("title.narration")
+        self.query_one("#too-small", Static).update(
+            tr("too_small", w=MIN_WIDTH, h=MIN_HEIGHT)
+        )
+        for key, bindings in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                replace(b, description=tr(f"key.{b.id}")) if b.id else b for b in bindings
+            ]
+        self.refresh_bindings()
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size(event.size)
@@ -165,7 +185,15 @@ class RNNApp(App[int]):
             texts=tuple(self.dataset.texts),
             version=self.version,
             batch=self.batch_view,
+            playing=self.playing,
+            speed=self.speed,
+            lang=self.lang,
+            mode=self.mode_text(),
         )
+
+    def mode_text(self) -> str:
+        """Extra words for the status bar; features add theirs here."""
+        return ""
 
     def refresh_view(self) -> None:
         """Move the engine to the cursor's time step, then let each panel repaint if needed."""
@@ -179,10 +207,11 @@ class RNNApp(App[int]):
             panel.show(view)
         self.query_one("#step").border_title = self._step_title(view)
         self.screen.set_class(self.batch_view, "batch-view")
+        self.screen.set_class(view.cursor.at_output, "at-output")
 
     def _step_title(self, view: View) -> str:
         b = view.selected
-        return f"step t = {view.t} · sentence {b + 1}: {view.texts[b]}"
+        return tr("title.step", t=view.t, n=b + 1, text=view.texts[b])
 
     def watch_pos(self) -> None:
         self.refresh_view()
@@ -191,6 +220,11 @@ class RNNApp(App[int]):
         self.refresh_view()
 
     def watch_batch_view(self) -> None:
+        self.refresh_view()
+
+    def watch_lang(self, lang: str) -> None:
+        i18n.set_lang(lang)
+        self._apply_lang()
         self.refresh_view()
 
     def watch_speed(self) -> None:
@@ -221,9 +255,7 @@ class RNNApp(App[int]):
         cursor = self.cursor
         clamped = cursor.clamp(pos)
         if clamped == self.pos:
-            self.stepper.message = (
-                "already at the end" if pos > self.pos else "already at the start"
-            )
+            self.stepper.message = tr("msg.at_end" if pos > self.pos else "msg.at_start")
             self.refresh_view()
             return
         self.stepper.message = ""
@@ -256,7 +288,7 @@ class RNNApp(App[int]):
         if number <= self.stepper.batch:
             self.selected = number - 1
         else:
-            self.stepper.message = f"there is no sentence {number}"
+            self.stepper.message = tr("msg.no_sentence", n=number)
             self.refresh_view()
 
     def action_toggle_batch(self) -> None:
@@ -271,10 +303,15 @@ class RNNApp(App[int]):
         i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
         self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))]
 
+    def action_next_lang(self) -> None:
+        self.lang = i18n.LANGS[(i18n.LANGS.index(self.lang) + 1) % len(i18n.LANGS)]
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen([(key_label(k), d) for k, d in self.HELP]))
+        self.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in self.HELP]))
 
 
-def make_app(model, precision: int = 3) -> RNNApp:
+def make_app(model, precision: int = 3, lang: str | None = None) -> RNNApp:
     """The app for a resolved CLI model (see ``cli.build_model``); tests use it too."""
-    return RNNApp(model.dataset, model.weights, precision=precision, activation=model.activation)
+    return RNNApp(
+        model.dataset, model.weights, precision=precision, activation=model.activation, lang=lang
+    )

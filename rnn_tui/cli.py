@@ -139,6 +139,8 @@ def run_parser() -> Parser:
     add_model_options(parser)
     parser.add_argument("--precision", type=bounded_int(0, 8), default=3, metavar="N",
                         help="decimals shown (default 3)")
+    parser.add_argument("--lang", choices=("en", "ko"), default=None,
+                        help="language: en or ko (default: from LC_ALL / LC_MESSAGES / LANG)")
     parser.add_argument("--text", action="store_true",
                         help="print the forward pass as plain text instead of opening the app")
     return parser
@@ -154,7 +156,7 @@ def run(argv: Sequence[str]) -> int:
         return 0
     from rnn_tui.app import make_app
 
-    app = make_app(model, precision=args.precision)
+    app = make_app(model, precision=args.precision, lang=args.lang)
     app.run()
     return app.return_code or 0
 

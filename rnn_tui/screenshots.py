@@ -28,7 +28,7 @@ STATES: dict[str, tuple[tuple[int, int], list[str]]] = {
 
 def lesson_app() -> RNNApp:
     d = lesson_dataset()
-    return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0))
+    return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang="en")
 
 
 async def shoot(name: str, size: tuple[int, int], keys: list[str], out: Path) -> Path:

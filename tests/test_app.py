@@ -21,6 +21,7 @@ def screen_text(app: RNNApp) -> str:
 
 def lesson_app(**kwargs) -> RNNApp:
     d = lesson_dataset()
+    kwargs.setdefault("lang", "en")
     return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), **kwargs)
 
 
@@ -120,16 +121,21 @@ async def test_end_shows_the_output_of_the_engine() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         text = await press(pilot, "end")
         assert "output: z, y" in text
-        assert f"z = h₃·Wy + By = {fmt.num(out.z[0, 0])}" in text
-        assert f"y = sigmoid(z) = {out.y[0, 0]:.3f}" in text
-        assert f"loss {out.loss[0]:.3f} (batch mean {out.mean_loss:.3f})" in text
+        assert "z = h₃·Wy + By   (1,3)·(3,1) + (1,1) → (1,1)" in text
+        assert f"  = {fmt.num(out.z[0, 0])} ◀" in text
+        h3, Wy = out.h_last[0], app.weights.Wy[:, 0]
+        products = " + ".join(f"({fmt.num(a)})({fmt.num(b)})" for a, b in zip(h3, Wy, strict=True))
+        assert f"= {products} + ({fmt.num(app.weights.by[0, 0])})" in text
+        assert f"y = sigmoid(z) = 1 / (1 + e^(−z)) = {out.y[0, 0]:.3f}" in text
+        assert f"log(1−y)] = {out.loss[0]:.3f}" in text
+        assert f"mean loss over 3 sentences = {out.mean_loss:.3f}" in text
         for t in range(3):
             assert f"h{'₁₂₃'[t]} {fmt.vec(ref.history[t].h[0])}" in text
         text = await press(pilot, "right")
         assert "already at the end" in text
         text = await press(pilot, "3")
-        assert f"z = h₃·Wy + By = {fmt.num(out.z[2, 0])}" in text
-        assert "target 1" in text
+        assert f"  = {fmt.num(out.z[2, 0])} ◀" in text
+        assert "target 1  ✗ wrong" in text
 
 
 async def test_selecting_a_sentence() -> None:
@@ -162,7 +168,7 @@ async def test_batch_view_shows_whole_batch_matrices() -> None:
         for b in range(3):
             assert fmt.vec(ref.history[0].h[b]) in text
         text = await press(pilot, "end")
-        assert "y = sigmoid(z) = [" + " ".join(f"{v:.3f}" for v in ref.output.y[:, 0]) in text
+        assert "y (3,1) = [" + " ".join(f"{v:.3f}" for v in ref.output.y[:, 0]) + "]ᵀ" in text
         text = await press(pilot, "b")
         assert "[batch view]" not in text
 
@@ -198,7 +204,7 @@ async def test_small_terminal_shows_a_message_and_reflows() -> None:
 
 async def test_padding_is_shown_as_padding() -> None:
     d = Dataset.from_sentences(["as soon as", "soon"], [1, 0])
-    app = RNNApp(d, Weights.init(d.vocab, seed=3))
+    app = RNNApp(d, Weights.init(d.vocab, seed=3), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
         text = screen_text(app)
         assert "·pad" in text
@@ -208,7 +214,7 @@ async def test_padding_is_shown_as_padding() -> None:
         text = await press(pilot, "end")
         y = forward(app.weights, d.X, d.lengths)[1]
         assert "z = h₁·Wy + By" in text  # read at its own last token
-        assert f"y = sigmoid(z) = {y[1, 0]:.3f}" in text
+        assert f"1 / (1 + e^(−z)) = {y[1, 0]:.3f}" in text
 
 
 async def test_only_changed_panels_repaint_on_a_substep() -> None:
@@ -226,7 +232,7 @@ async def test_only_changed_panels_repaint_on_a_substep() -> None:
         after = {p.id: p.repaints for p in app.query(Panel)}
         changed = {k for k in after if after[k] != before[k]}
         assert changed == {"status", "input-term", "recurrent-term", "equation",
-                           "batch-matrices"}
+                           "batch-matrices", "narration"}
 
 
 async def test_autoplay_advances_and_stops_at_the_end() -> None:
@@ -284,7 +290,7 @@ async def test_roomy_terminals_show_more(size: tuple[int, int]) -> None:
 
 async def test_another_activation_is_named_and_used() -> None:
     d = lesson_dataset()
-    app = RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), activation="relu")
+    app = RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), activation="relu", lang="en")
     ref = Stepper(app.weights.copy(), d.X, d.lengths, d.labels, activation="relu")
     ref.run()
     async with app.run_test(size=(80, 24)) as pilot:

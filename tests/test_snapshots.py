@@ -16,7 +16,7 @@ from rnn_tui.engine import Weights
 
 def lesson_app() -> RNNApp:
     d = lesson_dataset()
-    return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0))
+    return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang="en")
 
 
 STATES = {

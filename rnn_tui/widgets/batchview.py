@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import numpy as np
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
 from rnn_tui import fmt
+from rnn_tui.i18n import tr
 from rnn_tui.widgets import numbers as n
 from rnn_tui.widgets.base import Panel
-from rnn_tui.widgets.panels import sub
+from rnn_tui.widgets.panels import pad, sub
 from rnn_tui.widgets.view import View
 
 
@@ -34,20 +36,21 @@ class BatchMatrices(Panel):
     """x_t (B,V)·Wxh (V,H) = (B,H), h_{t-1} (B,H)·Whh (H,H) = (B,H), + Bh, tanh."""
 
     def key(self, view: View) -> Hashable:
-        return (view.t, min(view.phase, 4), view.selected, view.version, view.precision)
+        return (view.t, min(view.phase, 4), view.selected, view.version, view.precision,
+                view.lang)
 
     def _inputs(self, view: View, x: np.ndarray | None) -> Text:
         """x_t, one row per sentence, each labelled with its token (the selected one marked)."""
         s = view.stepper
         t = view.t
         tokens = s.tokens_at(t) if t else (None,) * s.batch
-        width = max(len(tok) for tok in s.vocab)
+        width = max(cell_len(tok) for tok in [*s.vocab, tr("word.pad")])
         text = Text()
         text.append(f"x{sub(t)} {fmt.shape((s.batch, s.weights.vocab_size))}", style="bold")
         for b in range(s.batch):
             mark = "▸" if b == view.selected else " "
-            label = tokens[b] if tokens[b] is not None else "pad"
-            text.append(f"\n{mark}{b + 1} {label:<{width}} ")
+            label = tokens[b] if tokens[b] is not None else tr("word.pad")
+            text.append(f"\n{mark}{b + 1} {pad(label, width)} ")
             if x is None:
                 text.append_text(n.hidden_text(2 * s.weights.vocab_size + 1))
             else:
@@ -88,10 +91,10 @@ class BatchMatrices(Panel):
         bias.append(f"+ Bh {fmt.shape(W.bh)}", style="bold")
         bias.append("\n")
         bias.append_text(n.vec(W.bh, p))
-        bias.append(f"\nbroadcast\nto {BH}", style="dim")
+        bias.append("\n" + tr("batch.broadcast", shape=BH), style="dim")
         grid.add_row(
             bias,
-            _matrix(f"= sum {BH}", shown(3, rec.pre) if rec else None, p, B, w),
+            _matrix(f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p, B, w),
             _matrix(f"{view.act} → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p, B, w),
             Text(""),
         )

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from rnn_tui.i18n import tr
+
 KEY_NAMES = {
     "right": "→", "left": "←", "up": "↑", "down": "↓", "space": "space",
     "shift+right": "shift+→", "shift+left": "shift+←", "home": "home", "end": "end",
@@ -24,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
     """Lists all keys; any of ?, escape or q closes it."""
 
     BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss_help", "Close", show=True),
+        Binding("escape,question_mark,q", "dismiss_help", "Close", show=True, id="close"),
     ]
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
@@ -38,9 +40,9 @@ class HelpScreen(ModalScreen[None]):
         for keys, description in self.rows:
             table.add_row(keys, description)
         with Vertical(id="help-box"):
-            yield Static("Keys", id="help-title")
+            yield Static(tr("help.title"), id="help-title")
             yield Static(table, id="help-table")
-            yield Static("No key needs a mouse. Press ? or esc to close.", id="help-hint")
+            yield Static(tr("help.hint"), id="help-hint")
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

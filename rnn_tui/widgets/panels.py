@@ -1,31 +1,35 @@
 """The stepper's panels: one per concept of the lesson.
 
 Each panel formats numbers the engine computed (``View.record``,
-``View.output``); none computes a number of the network itself.
+``View.output``); none computes a number of the network itself. Words come
+from the message catalogue (``rnn_tui.i18n.tr``); the maths is the same in
+every language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
 from rnn_tui import fmt
-from rnn_tui.cursor import PHASES, SUBSTEPS
+from rnn_tui.cursor import SUBSTEPS
+from rnn_tui.i18n import tr
+from rnn_tui.narration import narrate, sub
 from rnn_tui.widgets import numbers as n
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.view import View
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
 NEW = "◀"  # marks the value revealed by the last key press
-NEW_STYLE = "bold reverse"
+
+__all__ = ["sub", "NEW"]
 
 
-def sub(t: int) -> str:
-    """A time index as subscript digits: 12 -> '₁₂'."""
-    return str(t).translate(_SUB)
+def pad(text: str, width: int) -> str:
+    """Left-align in ``width`` terminal cells (Korean and other wide characters count 2)."""
+    return text + " " * max(0, width - cell_len(text))
 
 
 def _grid(*widths: int | None) -> Table:
@@ -50,36 +54,37 @@ def _mark(text: Text, new: bool) -> Text:
     return text
 
 
+def _shape_op(a: tuple[int, ...], b: tuple[int, ...], out: tuple[int, ...]) -> str:
+    return f"{fmt.shape(a)}·{fmt.shape(b)}→{fmt.shape(out)}"
+
+
 class StatusBar(Panel):
-    """Top line: where we are, in time steps and sub-steps."""
+    """Top line: where we are, in time steps and sub-steps, and the app's modes."""
 
     def key(self, view: View) -> Hashable:
-        return (view.cursor, view.selected, view.version, view.stepper.message, self.app_state())
-
-    def app_state(self) -> tuple:
-        app = self.app
-        return (getattr(app, "playing", False), getattr(app, "speed", 1.0),
-                getattr(app, "batch_view", False))
+        return (view.cursor, view.version, view.stepper.message, view.batch, view.playing,
+                view.speed, view.lang, view.mode)
 
     def build(self, view: View) -> Text:
         c = view.cursor
         T = c.steps
         text = Text()
         text.append(" rnn-tui ", style="bold reverse")
-        text.append(" many-to-one RNN  ")
+        text.append(" ")
         if c.at_output:
-            where = f"t = {T}/{T}  output: z, y"
+            where = tr("status.output", t=T, T=T)
         elif c.phase == 0:
-            where = f"t = 0/{T}  start: h{sub(0)} = 0"
+            where = tr("status.start", T=T, h0=f"h{sub(0)}")
         else:
-            name = view.act if c.phase == 4 else PHASES[c.phase]
-            where = f"t = {c.t}/{T}  sub-step {c.phase}/{SUBSTEPS}: {name}"
+            name = view.act if c.phase == 4 else tr(f"phase.{c.phase}")
+            where = tr("status.substep", t=c.t, T=T, k=c.phase, K=SUBSTEPS, name=name)
         text.append(where, style="bold")
-        playing, speed, batch_view = self.app_state()
-        if batch_view:
-            text.append("  [batch view]")
-        if playing:
-            text.append(f"  ▶ playing {speed:g}/s")
+        if view.batch:
+            text.append("  " + tr("status.batch_view"))
+        if view.mode:
+            text.append("  " + view.mode)
+        if view.playing:
+            text.append("  " + tr("status.playing", speed=f"{view.speed:g}"))
         if view.stepper.message:
             text.append(f"  ({view.stepper.message})", style="italic")
         return text
@@ -89,13 +94,13 @@ class BatchPanel(Panel):
     """Every sentence with its target; the time cursor over the tokens; the selection."""
 
     def key(self, view: View) -> Hashable:
-        return (view.t, view.selected, view.version)
+        return (view.t, view.selected, view.version, view.lang)
 
     def build(self, view: View) -> Text:
         s = view.stepper
         T = s.steps
-        width = max((len(tok) for tok in s.vocab), default=2)
-        width = max(width, 3)
+        pad_word = tr("word.pad")
+        width = max([cell_len(tok) for tok in s.vocab] + [cell_len(pad_word), 3])
         lines = Text()
         for b in range(s.batch):
             if b:
@@ -105,12 +110,12 @@ class BatchPanel(Panel):
             lines.append(f"{b + 1} ", style="dim")
             for t in range(1, T + 1):
                 token = s.tokens_at(t)[b]
-                cell = token if token is not None else "·pad"
+                cell = pad(token if token is not None else pad_word, width)
                 style = "dim italic" if token is None else ""
                 if t == view.t:
-                    lines.append(f"[{cell:<{width}}]", style=f"{style} bold reverse".strip())
+                    lines.append(f"[{cell}]", style=f"{style} bold reverse".strip())
                 else:
-                    lines.append(f" {cell:<{width}} ", style=style)
+                    lines.append(f" {cell} ", style=style)
             if s.labels is not None:
                 lines.append(f" → {int(s.labels[b])}", style="bold" if selected else "")
         return lines
@@ -120,22 +125,24 @@ class HistoryPanel(Panel):
     """h_1..h_t of the selected sentence, so one sees how h evolves."""
 
     def key(self, view: View) -> Hashable:
-        return (view.revealed_h, view.phase == 4, view.selected, view.version, view.precision)
+        return (view.revealed_h, view.phase == 4, view.selected, view.version, view.precision,
+                view.lang)
 
     def build(self, view: View) -> Text:
         count = view.revealed_h
         p = view.precision
         if count == 0:
-            return Text(f"h{sub(0)} = 0: nothing remembered yet", style="dim")
+            return Text(tr("history.empty", h0=f"h{sub(0)}"), style="dim")
         text = Text()
         for t in range(1, count + 1):
-            h = view.stepper.history[t - 1].h[view.selected]
+            record = view.stepper.history[t - 1]
             if t > 1:
                 text.append("\n")
             text.append(f"h{sub(t)} ")
-            text.append_text(_mark(n.vec(h, p), t == count and view.phase == 4))
-            if not view.stepper.history[t - 1].active[view.selected]:
-                text.append(" pad", style="dim italic")
+            text.append_text(_mark(n.vec(record.h[view.selected], p),
+                                   t == count and view.phase == 4))
+            if not record.active[view.selected]:
+                text.append(" " + tr("word.pad"), style="dim italic")
         return text
 
 
@@ -144,39 +151,37 @@ class InputTerm(Panel):
 
     def key(self, view: View) -> Hashable:
         return (view.t, view.selected, view.version, view.phase >= 1, view.phase == 1,
-                view.precision)
+                view.precision, view.lang)
 
     def build(self, view: View) -> Table:
         p = view.precision
         W = view.stepper.weights
         t = view.t
         rec = view.record
+        b = view.selected
         left = Text()
         row = view.token_index()
         if rec is None:
-            left.append(f"h{sub(0)} = 0: nothing remembered yet.\n")
-            left.append("Press → to read the first token.")
+            left.append(tr("input.start", h0=f"h{sub(0)}"))
         elif not view.active:
-            left.append(f"x{sub(t)} = padding = ")
-            left.append_text(n.onehot(rec.x[view.selected]))
-            left.append(f"\nsentence {view.selected + 1} has ended:\n")
-            left.append(f"h{sub(t)} = h{sub(t - 1)} (carried)")
+            left.append(f"x{sub(t)} = {tr('word.padding')} = ")
+            left.append_text(n.onehot(rec.x[b]))
+            left.append("\n" + tr("input.ended", n=b + 1, h=f"h{sub(t)}", h_prev=f"h{sub(t - 1)}"))
         else:
-            token = view.stepper.vocab[row]
-            left.append(f"x{sub(t)} = {token!r} = ")
-            left.append_text(n.onehot(rec.x[view.selected]))
-            left.append(f"\nx{sub(t)}·Wxh {fmt.shape((1, W.vocab_size))}·{fmt.shape(W.Wxh)}"
-                        f"→{fmt.shape((1, W.hidden))}\n  = ")
-            left.append_text(_mark(n.vec(rec.xWxh[view.selected], p), view.phase == 1))
+            left.append(f"x{sub(t)} = {view.stepper.vocab[row]!r} = ")
+            left.append_text(n.onehot(rec.x[b]))
+            shapes = _shape_op((1, W.vocab_size), W.Wxh.shape, (1, W.hidden))
+            left.append(f"\nx{sub(t)}·Wxh {shapes}\n  = ")
+            left.append_text(_mark(n.vec(rec.xWxh[b], p), view.phase == 1))
         right = Text()
         right.append(f"Wxh {fmt.shape(W.Wxh)}", style="bold")
         if row is not None:
-            right.append(f": one-hot x picks row {row + 1}", style="italic")
-        tw = max(len(tok) for tok in W.vocab)
+            right.append(tr("input.picks_row", row=row + 1), style="italic")
+        token_width = max(cell_len(tok) for tok in W.vocab)
         for i, token in enumerate(W.vocab):
             picked = i == row
             right.append("\n")
-            right.append(f"{'▶' if picked else ' '} {token:<{tw}} ",
+            right.append(f"{'▶' if picked else ' '} {pad(token, token_width)} ",
                          style="bold" if picked else "")
             right.append_text(n.vec(W.Wxh[i], p, "reverse" if picked else ""))
         grid = _term_grid(view)
@@ -196,19 +201,16 @@ class RecurrentTerm(Panel):
         W = view.stepper.weights
         t = view.t
         rec = view.record
+        shapes = _shape_op((1, W.hidden), W.Whh.shape, (1, W.hidden))
         left = Text()
         if rec is None or view.phase < 2:
-            tp = max(t - 1, 0)
-            left.append(f"h{sub(tp)}·Whh ")
-            left.append(f"{fmt.shape((1, W.hidden))}·{fmt.shape(W.Whh)}→{fmt.shape((1, W.hidden))}")
-            left.append("\n  = ")
+            left.append(f"h{sub(max(t - 1, 0))}·Whh {shapes}\n  = ")
             left.append_text(n.hidden_text(n.vec_width(W.hidden, p)))
         else:
             b = view.selected
             left.append(f"h{sub(t - 1)} = ")
             left.append_text(n.vec(rec.h_prev[b], p))
-            left.append(f"\nh{sub(t - 1)}·Whh {fmt.shape((1, W.hidden))}·{fmt.shape(W.Whh)}"
-                        f"→{fmt.shape((1, W.hidden))}\n  = ")
+            left.append(f"\nh{sub(t - 1)}·Whh {shapes}\n  = ")
             left.append_text(_mark(n.vec(rec.hWhh[b], p), view.phase == 2))
         right = Text()
         title = f"Whh {fmt.shape(W.Whh)} "
@@ -224,12 +226,12 @@ class RecurrentTerm(Panel):
 
 
 class SumTerm(Panel):
-    """+ Bh, the sum before tanh, and h_t = tanh(sum)."""
+    """+ Bh, the sum before the activation, and h_t = tanh(sum)."""
 
     def key(self, view: View) -> Hashable:
         phase = view.phase
         return (view.t, view.selected, view.version, phase >= 3, phase == 3, phase >= 4,
-                view.precision)
+                view.precision, view.lang)
 
     def build(self, view: View) -> Text:
         p = view.precision
@@ -241,13 +243,13 @@ class SumTerm(Panel):
         H = W.hidden
         blank = n.hidden_text(n.vec_width(H, p))
         text = Text()
-        bias_kind = "broadcast to " + fmt.shape((1, H)) if W.bias == "scalar" else "one per unit"
         text.append(f"+ Bh {fmt.shape(W.bh)} = ")
         text.append_text(_mark(n.vec(W.bh, p), phase == 3))
-        text.append(f"  ({bias_kind})", style="dim")
-        text.append(f"\nsum = x·Wxh + h·Whh + Bh {fmt.shape((1, H))} = ")
+        kind = "sum.broadcast" if W.bias == "scalar" else "sum.per_unit"
+        text.append(f"  ({tr(kind, shape=fmt.shape((1, H)))})", style="dim")
+        text.append(f"\n{tr('word.sum')} = x·Wxh + h·Whh + Bh {fmt.shape((1, H))} = ")
         text.append_text(_mark(n.vec(rec.pre[b], p), phase == 3) if phase >= 3 else blank)
-        text.append(f"\nh{sub(t)} = {view.act}(sum) {fmt.shape((1, H))} = ")
+        text.append(f"\nh{sub(t)} = {view.act}({tr('word.sum')}) {fmt.shape((1, H))} = ")
         text.append_text(_mark(n.vec(rec.h[b], p), phase == 4) if phase >= 4 else blank)
         return text
 
@@ -256,7 +258,8 @@ class EquationLine(Panel):
     """h_t = tanh(x_t·Wxh + h_{t-1}·Whh + Bh), the numbers filled in as they are revealed."""
 
     def key(self, view: View) -> Hashable:
-        return (view.t, view.selected, view.version, min(view.phase, 4), view.precision)
+        return (view.t, view.selected, view.version, min(view.phase, 4), view.precision,
+                view.lang)
 
     def build(self, view: View) -> Text:
         p = view.precision
@@ -272,7 +275,7 @@ class EquationLine(Panel):
         if not rec.active[b]:
             text.append(f"h{sub(t)} = h{sub(t - 1)} = ")
             text.append_text(n.vec(rec.h[b], p))
-            text.append("  (padding: the sentence has ended)", style="dim")
+            text.append("  " + tr("equation.padding"), style="dim")
             return text
         text.append(f"h{sub(t)} = {view.act}(")
         terms = [
@@ -295,49 +298,82 @@ class EquationLine(Panel):
 
 
 class OutputPanel(Panel):
-    """z = h_T·Wy + By, y = sigmoid(z), the prediction against the target, the loss."""
+    """The end: z = h_T·Wy + By, y = sigmoid(z), the prediction against the target, the loss."""
 
     def key(self, view: View) -> Hashable:
-        return (view.cursor.at_output, view.selected, view.version, view.precision, view.batch)
+        return (view.cursor.at_output, view.selected, view.version, view.precision, view.batch,
+                view.lang)
 
     def build(self, view: View) -> Text:
+        out = view.output
+        if out is None:
+            return Text("")
         p = view.precision
         W = view.stepper.weights
-        T = view.cursor.steps
-        out = view.output
+        s = view.stepper
         b = view.selected
+        T = int(s.lengths[b])
+        h = f"h{sub(T)}"
         text = Text()
-        if out is None:
-            text.append(f"z = h{sub(T)}·Wy + By {fmt.shape((1, W.hidden))}·{fmt.shape(W.Wy)}"
-                        "+(1,1)→(1,1),  y = sigmoid(z)\n"
-                        "many-to-one: one output per sentence, after its last token", style="dim")
-            return text
-        if view.batch:
-            return self._batch(view, out)
-        text.append(f"z = h{sub(int(view.stepper.lengths[b]))}·Wy + By = ")
+        text.append(tr("output.read_at", n=b + 1, text=view.texts[b], t=T), style="bold")
+        text.append(f"\n{h} = ")
+        text.append_text(n.vec(out.h_last[b], p))
+        text.append(f"    Wyᵀ {fmt.shape((1, W.hidden))} = ")
+        text.append_text(n.vec(W.Wy, p))
+        text.append("ᵀ")
+        text.append(f"\nz = {h}·Wy + By   "
+                    f"{fmt.shape((1, W.hidden))}·{fmt.shape(W.Wy)} + (1,1) → (1,1)")
+        text.append("\n  = ")
+        for j in range(W.hidden):
+            if j:
+                text.append(" + ")
+            text.append("(")
+            text.append_text(n.num(out.h_last[b, j], p))
+            text.append(")(")
+            text.append_text(n.num(W.Wy[j, 0], p))
+            text.append(")")
+        text.append(" + (")
+        text.append_text(n.num(W.by[0, 0], p))
+        text.append(")")
+        text.append("\n  = ")
         text.append_text(_mark(n.num(out.z[b, 0], p), True))
-        text.append("   y = sigmoid(z) = ")
+        text.append("\ny = sigmoid(z) = 1 / (1 + e^(−z)) = ")
         text.append(f"{out.y[b, 0]:.{p}f}", style="bold")
-        text.append(f"\nprediction {int(out.prediction[b, 0])}")
+        text.append("\n" + tr("output.prediction", pred=int(out.prediction[b, 0])))
         if out.target is not None and out.loss is not None:
             target = int(out.target[b, 0])
             ok = int(out.prediction[b, 0]) == target
-            text.append(f" · target {target} ")
-            text.append("✓ right" if ok else "✗ wrong", style="bold")
-            text.append(f" · loss {out.loss[b]:.{p}f} (batch mean {out.mean_loss:.{p}f})")
+            text.append("   " + tr("output.target", target=target) + "  ")
+            text.append(tr("output.right") if ok else tr("output.wrong"), style="bold")
+            text.append("\n" + tr("output.loss", loss=f"{out.loss[b]:.{p}f}"))
+        text.append("\n")
+        text.append_text(self._batch(view, out))
         return text
 
     def _batch(self, view: View, out) -> Text:
         """The whole batch's output: z and y as (B, 1) columns, written as rows."""
         p = view.precision
         B = view.stepper.batch
-        text = Text(f"z = h_T·Wy + By {fmt.shape(out.z)} = ")
+        text = Text()
+        text.append(tr("output.batch_title", B=B), style="bold")
+        text.append(f" z {fmt.shape(out.z)} = ")
         text.append_text(n.vec(out.z, p))
-        text.append("ᵀ (each sentence's own last h)")
-        text.append(f"\ny = sigmoid(z) = [{' '.join(f'{v:.{p}f}' for v in out.y[:, 0])}]ᵀ")
-        text.append(f"  prediction [{' '.join(str(int(v)) for v in out.prediction[:, 0])}]ᵀ")
+        text.append("ᵀ")
+        text.append(f"\ny {fmt.shape(out.y)} = [{' '.join(f'{v:.{p}f}' for v in out.y[:, 0])}]ᵀ")
+        text.append("   " + tr("output.predictions",
+                               pred=" ".join(str(int(v)) for v in out.prediction[:, 0])))
         if out.target is not None:
-            text.append(f"  target [{' '.join(str(int(v)) for v in out.target[:, 0])}]ᵀ")
-            text.append(f"\nmean loss (binary cross-entropy) over {B} sentences = "
-                        f"{out.mean_loss:.{p}f}")
+            text.append("   " + tr("output.targets",
+                                   target=" ".join(str(int(v)) for v in out.target[:, 0])))
+            text.append("\n" + tr("output.mean_loss", B=B, loss=f"{out.mean_loss:.{p}f}"))
         return text
+
+
+class NarrationPanel(Panel):
+    """What the last key press revealed, in plain words with the engine's numbers."""
+
+    def key(self, view: View) -> Hashable:
+        return (view.cursor, view.selected, view.version, view.precision, view.lang)
+
+    def build(self, view: View) -> Text:
+        return Text(narrate(view.stepper, view.cursor, view.selected, view.precision))

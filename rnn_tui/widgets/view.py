@@ -21,6 +21,10 @@ class View:
     texts: tuple[str, ...]  # the sentences as text
     version: int = 0  # bumped whenever the stepper is replaced (new weights or data)
     batch: bool = False  # the batch view: whole-batch matrices instead of one sentence
+    playing: bool = False  # autoplay on
+    speed: float = 2.0  # autoplay sub-steps per second
+    lang: str = "en"  # the message catalogue in use (panels repaint when it changes)
+    mode: str = ""  # extra words for the status bar (e.g. which weights are in use)
 
     @property
     def act(self) -> str:
