@@ -18,7 +18,9 @@ from rnn_tui import __version__
 PROG = "rnn-tui"
 
 #: name -> module with ``main(argv) -> int``; imported lazily.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "serve": "rnn_tui.serve",
+}
 
 
 class CliError(Exception):
