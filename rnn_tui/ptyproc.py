@@ -42,6 +42,7 @@ def exit_code(status: int) -> int:
 
 
 def set_winsize(fd: int, cols: int, rows: int, px_width: int = 0, px_height: int = 0) -> None:
+    px_width, px_height = (min(max(int(v), 0), 0xFFFF) for v in (px_width, px_height))
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, px_width, px_height))
 
 
@@ -224,7 +225,7 @@ class PtyProcess:
         cols, rows = clamp_size(cols, self.cols), clamp_size(rows, self.rows)
         self.cols, self.rows = cols, rows
         if self._master is not None and self.running:
-            set_winsize(self._master, cols, rows, max(px_width, 0), max(px_height, 0))
+            set_winsize(self._master, cols, rows, px_width, px_height)
 
     # -- end -----------------------------------------------------------------
 

@@ -39,6 +39,9 @@ def load_or_create_host_key(path: Path):
 
     if path.exists():
         try:
+            if path.stat().st_mode & 0o077:
+                print(f"{PROG} serve: warning: host key {path} can be read by other users "
+                      f"(chmod 600 it)", file=sys.stderr)
             return asyncssh.read_private_key(str(path)), False
         except (OSError, ValueError, asyncssh.KeyImportError) as exc:
             raise CliError(f"can't read host key {path}: {exc}") from None

@@ -90,8 +90,9 @@ class ServeConfig:
     idle_timeout: float = 1800.0
     login_timeout: float = 30.0
     max_auth_tries: int = 6
-    #: Connections still logging in (or authenticated without a session) at once.
-    max_pending: int = 20
+    #: Connections still logging in or not yet in a session, at once (default:
+    #: max(20, max_sessions)).
+    max_pending: int = 0
     #: Seconds between SIGHUP/SIGTERM and SIGKILL when ending a session process.
     kill_grace: float = 2.0
     auth_fail_delay: float = 0.3
@@ -119,6 +120,7 @@ class ClassServer:
         self.stats = Stats()
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self.closing = False
+        self.max_pending = config.max_pending or max(20, config.max_sessions)
 
     @property
     def port(self) -> int:
@@ -190,7 +192,7 @@ class _Connection(asyncssh.SSHServer):
         self.peer = f"{peer[0]}:{peer[1]}"
         srv = self.server
         srv.stats.connections += 1
-        if srv.closing or srv.pending >= srv.config.max_pending:
+        if srv.closing or srv.pending >= srv.max_pending:
             srv.stats.refused_busy += 1
             log.warning("refused %s: too many connections logging in", self.peer)
             asyncio.get_running_loop().call_soon(conn.abort)
@@ -243,9 +245,6 @@ class _Connection(asyncssh.SSHServer):
 
     def auth_completed(self) -> None:
         self.authenticated = True
-        if self.counted_pending:
-            self.server.pending -= 1
-            self.counted_pending = False
         log.info("login %s user=%s", self.peer, self.username)
         # An authenticated connection must open its session promptly.
         loop = asyncio.get_running_loop()
@@ -267,6 +266,9 @@ class _Connection(asyncssh.SSHServer):
         if self._no_session_timer is not None:
             self._no_session_timer.cancel()
             self._no_session_timer = None
+        if self.counted_pending:  # no longer waiting: max_sessions bounds it from here
+            self.server.pending -= 1
+            self.counted_pending = False
         self.session = _Session(self)
         return self.session
 

@@ -545,3 +545,30 @@ async def test_rnn_tui_serve_end_to_end(tmp_path):
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_login_grace_time():
+    server = await start(login_timeout=0.5)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        async with connect(server) as conn:  # logged in, but opens no session
+            await asyncio.wait_for(conn.wait_closed(), 3)
+        # the silent TCP connection is dropped by the login timeout too
+        assert await asyncio.wait_for(reader.read(), 3) is not None
+        writer.close()
+        await settle(server)
+        assert server.pending == 0 and not server.connections
+    finally:
+        await server.close()
+
+
+async def test_odd_terminal_sizes_are_clamped():
+    server = await start()
+    try:
+        async with connect(server) as conn:
+            proc = await open_app(conn, term_size=(0, 0, 0, 0))
+            await expect(proc.stdout, b"SIZE=80x24")
+            proc.change_terminal_size(5000, 3, 99999, 99999)
+            await expect(proc.stdout, b"RESIZED=1000x3")
+    finally:
+        await server.close()
