@@ -140,7 +140,7 @@ def run_parser() -> Parser:
 def run(argv: Sequence[str]) -> int:
     args = run_parser().parse_args(argv)
     model = build_model(args)
-    if args.text or True:  # the Textual stepper lands with issue 3
+    if args.text:
         from rnn_tui.textmode import render
 
         sys.stdout.write(render(model.dataset, model.weights, args.precision))

@@ -174,7 +174,7 @@ def load_data(path: str | Path, vocab: Sequence[str] | None = None) -> Dataset:
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a BOM (Windows editors) is not part of line 1
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path}: not UTF-8 text (bad byte at offset {exc.start})"

@@ -37,8 +37,11 @@ class WeightsError(ValueError):
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Numerically stable logistic function: no overflow for any finite z."""
     z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # exp(-|z|) is in (0, 1]: it never overflows, and its underflow to 0 for
+    # |z| > ~745 is exact enough; ignore it even under np.seterr(all="raise").
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def relu(z: np.ndarray) -> np.ndarray:
@@ -58,7 +61,8 @@ def bce(y: np.ndarray, z: np.ndarray, target: np.ndarray) -> np.ndarray:
     del y  # the logit form is exact; y is accepted for readability at call sites
     z = np.asarray(z, dtype=np.float64).reshape(-1)
     target = np.asarray(target, dtype=np.float64).reshape(-1)
-    return np.logaddexp(0.0, z) - target * z
+    with np.errstate(under="ignore"):  # log(1 + e^-1e300) underflows to 0: harmless
+        return np.logaddexp(0.0, z) - target * z
 
 
 # --- weights -------------------------------------------------------------------
@@ -212,7 +216,7 @@ class Weights:
     def load(cls, path: str | Path) -> Weights:
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # tolerate a BOM
         except FileNotFoundError:
             raise WeightsError(f"{path}: no such file") from None
         except UnicodeDecodeError:

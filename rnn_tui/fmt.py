@@ -10,7 +10,10 @@ import numpy as np
 
 
 def num(value: float, precision: int = 3) -> str:
-    """``+0.123`` / ``-0.123``: sign always shown, fixed decimals; ``-0.000`` shows as ``+0.000``."""
+    """``+0.123`` / ``-0.123``: sign always shown, fixed decimals.
+
+    ``-0.000`` shows as ``+0.000``.
+    """
     text = f"{float(value):+.{precision}f}"
     if float(text) == 0.0:
         text = "+" + text[1:]

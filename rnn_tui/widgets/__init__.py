@@ -1,0 +1,1 @@
+"""One widget per concept of the lesson. Widgets format numbers the engine computed."""

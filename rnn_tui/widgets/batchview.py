@@ -1,0 +1,95 @@
+"""The same step as whole-batch matrices: the lesson's sentences stacked in parallel."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+from rich.table import Table
+from rich.text import Text
+
+from rnn_tui import fmt
+from rnn_tui.widgets import numbers as n
+from rnn_tui.widgets.base import Panel
+from rnn_tui.widgets.panels import sub
+from rnn_tui.widgets.view import View
+
+
+def _matrix(title: str, rows: np.ndarray | None, precision: int, count: int, width: int,
+            onehot: bool = False) -> Text:
+    text = Text(title, style="bold")
+    for i in range(count):
+        text.append("\n")
+        if rows is None:
+            text.append_text(n.hidden_text(width))
+        elif onehot:
+            text.append_text(n.onehot(rows[i]))
+        else:
+            text.append_text(n.vec(rows[i], precision))
+    return text
+
+
+class BatchMatrices(Panel):
+    """x_t (B,V)·Wxh (V,H) = (B,H), h_{t-1} (B,H)·Whh (H,H) = (B,H), + Bh, tanh."""
+
+    def key(self, view: View) -> Hashable:
+        return (view.t, min(view.phase, 4), view.selected, view.version, view.precision)
+
+    def _inputs(self, view: View, x: np.ndarray | None) -> Text:
+        """x_t, one row per sentence, each labelled with its token (the selected one marked)."""
+        s = view.stepper
+        t = view.t
+        tokens = s.tokens_at(t) if t else (None,) * s.batch
+        width = max(len(tok) for tok in s.vocab)
+        text = Text(f"x{sub(t)} {fmt.shape((s.batch, s.weights.vocab_size))}", style="bold")
+        for b in range(s.batch):
+            mark = "▸" if b == view.selected else " "
+            label = tokens[b] if tokens[b] is not None else "pad"
+            text.append(f"\n{mark}{b + 1} {label:<{width}} ")
+            if x is None:
+                text.append_text(n.hidden_text(2 * s.weights.vocab_size + 1))
+            else:
+                text.append_text(n.onehot(x[b]))
+        return text
+
+    def build(self, view: View) -> Table:
+        p = view.precision
+        W = view.stepper.weights
+        B = view.stepper.batch
+        V, H = W.vocab_size, W.hidden
+        t = view.t
+        rec = view.record
+        phase = view.phase if rec is not None else 0
+        w = n.vec_width(H, p)
+        BH = fmt.shape((B, H))
+
+        def shown(k: int, value: np.ndarray) -> np.ndarray | None:
+            return value if phase >= k else None
+
+        grid = Table.grid(padding=(0, 2))
+        for _ in range(4):
+            grid.add_column(no_wrap=True)
+        grid.add_row(
+            self._inputs(view, shown(1, rec.x) if rec else None),
+            _matrix(f"· Wxh {fmt.shape(W.Wxh)}", W.Wxh, p, V, w),
+            _matrix(f"= x·Wxh {BH}", shown(1, rec.xWxh) if rec else None, p, B, w),
+            Text(""),
+        )
+        h_prev = rec.h_prev if rec is not None else None
+        grid.add_row(
+            _matrix(f"h{sub(max(t - 1, 0))} {BH}", shown(2, h_prev) if rec else None, p, B, w),
+            _matrix(f"· Whh {fmt.shape(W.Whh)}", W.Whh, p, H, w),
+            _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p, B, w),
+            Text(""),
+        )
+        bias = Text(f"+ Bh {fmt.shape(W.bh)}", style="bold")
+        bias.append("\n")
+        bias.append_text(n.vec(W.bh, p))
+        bias.append(f"\nbroadcast\nto {BH}", style="dim")
+        grid.add_row(
+            bias,
+            _matrix(f"= sum {BH}", shown(3, rec.pre) if rec else None, p, B, w),
+            _matrix(f"tanh → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p, B, w),
+            Text(""),
+        )
+        return grid

@@ -1,0 +1,46 @@
+"""The help screen: every key, generated from the app's bindings."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEY_NAMES = {
+    "right": "→", "left": "←", "up": "↑", "down": "↓", "space": "space",
+    "shift+right": "shift+→", "shift+left": "shift+←", "home": "home", "end": "end",
+    "question_mark": "?", "plus": "+", "minus": "-", "escape": "esc",
+}
+
+
+def key_label(keys: str) -> str:
+    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists all keys; any of ?, escape or q closes it."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss_help", "Close", show=True),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for keys, description in self.rows:
+            table.add_row(keys, description)
+        with Vertical(id="help-box"):
+            yield Static("Keys", id="help-title")
+            yield Static(table, id="help-table")
+            yield Static("No key needs a mouse. Press ? or esc to close.", id="help-hint")
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)
