@@ -510,7 +510,8 @@ async def test_openssh_refusals(tmp_path):
 
 @pytest.mark.skipif(not HAVE_SSH, reason="needs ssh")
 async def test_rnn_tui_serve_end_to_end(tmp_path):
-    """The real command: banner with fingerprint, a session, SIGTERM ends all, exit 0."""
+    """The real command and app: banner with fingerprint, a key press steps the
+    stepper, SIGTERM ends every session, exit 0."""
     key_path = tmp_path / "host_key"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
@@ -532,8 +533,9 @@ async def test_rnn_tui_serve_end_to_end(tmp_path):
             assert conn.get_server_host_key().get_fingerprint() == key.get_fingerprint()
             session = await conn.create_process(term_type="xterm-256color",
                                                 term_size=(100, 40), encoding=None)
-            first = await asyncio.wait_for(session.stdout.read(4096), 20)
-            assert first
+            await expect(session.stdout, b"t = 0", timeout=30)  # the stepper is up
+            session.stdin.write(b"\x1b[C")  # Right: the first sub-step
+            await expect(session.stdout, b"t = 1", timeout=10)
             proc.send_signal(signal.SIGTERM)
             rc = await asyncio.wait_for(proc.wait(), 15)
             assert rc == 0
