@@ -314,11 +314,19 @@ class _Session(asyncssh.SSHServerSession):
         self._end_message: str | None = None
         self._input_paused = False
         self._gone = False
+        self._start_timer: asyncio.TimerHandle | None = None
 
     # -- requests before the session starts ----------------------------------
 
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
         self.chan = chan
+        # A session channel must start its shell promptly too.
+        self._start_timer = asyncio.get_running_loop().call_later(
+            self.server.config.login_timeout, self._not_started)
+
+    def _not_started(self) -> None:
+        log.info("closing %s: session never started", self.connection.peer)
+        self.connection.close()
 
     def pty_requested(self, term_type: str, term_size, term_modes) -> bool:
         self.has_pty = True
@@ -347,6 +355,7 @@ class _Session(asyncssh.SSHServerSession):
     # -- start ---------------------------------------------------------------
 
     def session_started(self) -> None:
+        self._start_timer.cancel()
         chan = self.chan
         assert chan is not None
         srv = self.server
@@ -464,6 +473,8 @@ class _Session(asyncssh.SSHServerSession):
             self.proc.terminate(self.server.config.kill_grace)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._start_timer is not None:
+            self._start_timer.cancel()
         self.client_gone()
         # One session per connection: when it ends, so does the connection.
         self.connection.close()
