@@ -410,14 +410,15 @@ async def test_unauthenticated_connections_capped():
 # -- OpenSSH client --------------------------------------------------------
 
 SSH_OPTS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+            "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes",
             "-o", "ConnectTimeout=5", "-F", "/dev/null"]
 
 
-async def run_ssh(*args: str, timeout: float = 15) -> tuple[int, str, str]:
+async def run_ssh(*args: str, timeout: float = 15, env=None) -> tuple[int, str, str]:
+    batch = [] if env else ["-o", "BatchMode=yes"]  # env: a password via SSH_ASKPASS
     proc = await asyncio.create_subprocess_exec(
-        "ssh", *SSH_OPTS, *args, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        "ssh", *SSH_OPTS, *batch, *args, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
@@ -461,7 +462,8 @@ async def test_openssh_session_keys_and_resize(tmp_path):
     server = await start()
     tmux = Tmux("session")
     try:
-        cmd = " ".join(["ssh", "-tt", *SSH_OPTS, "-p", str(server.port), "student@127.0.0.1"])
+        cmd = " ".join(["ssh", "-tt", *SSH_OPTS, "-o", "BatchMode=yes",
+                        "-p", str(server.port), "student@127.0.0.1"])
         await tmux.run("new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
                        f"{cmd}; echo SSH-EXIT=$?; sleep 30")
         screen = await tmux.wait_for("READY")
@@ -509,9 +511,30 @@ async def test_openssh_refusals(tmp_path):
 
 
 @pytest.mark.skipif(not HAVE_SSH, reason="needs ssh")
-async def test_rnn_tui_serve_end_to_end(tmp_path):
+async def test_openssh_password(tmp_path):
+    server = await start(auth="password", password=b"sesame")
+    dest = ["-p", str(server.port), "-o", "NumberOfPasswordPrompts=1",
+            "-o", "PreferredAuthentications=password", "student@127.0.0.1"]
+    try:
+        for password, expected_rc, expected_err in (("wrong", 255, "Permission denied"),
+                                                    ("sesame", 1, "commands are not allowed")):
+            askpass = tmp_path / f"askpass-{password}"
+            askpass.write_text(f"#!/bin/sh\necho {password}\n")
+            askpass.chmod(0o700)
+            env = dict(os.environ, SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force",
+                       DISPLAY=":0")
+            rc, _, err = await run_ssh(*dest, "true", env=env)
+            assert rc == expected_rc and expected_err in err, err
+        assert server.stats.auth_failures == 1
+    finally:
+        await server.close()
+
+
+@pytest.mark.skipif(not HAVE_SSH, reason="needs ssh")
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+async def test_rnn_tui_serve_end_to_end(tmp_path, stop):
     """The real command and app: banner with fingerprint, a key press steps the
-    stepper, SIGTERM ends every session, exit 0."""
+    stepper, SIGTERM or Ctrl-C ends every session, exit 0."""
     key_path = tmp_path / "host_key"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
@@ -536,7 +559,7 @@ async def test_rnn_tui_serve_end_to_end(tmp_path):
             await expect(session.stdout, b"t = 0", timeout=30)  # the stepper is up
             session.stdin.write(b"\x1b[C")  # Right: the first sub-step
             await expect(session.stdout, b"t = 1", timeout=10)
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(stop)
             rc = await asyncio.wait_for(proc.wait(), 15)
             assert rc == 0
         err = (await proc.stderr.read()).decode()
