@@ -157,8 +157,11 @@ class ClassServer:
             session.end(message)
         waits = [s.proc.wait() for s in list(self.sessions) if s.proc is not None]
         if waits:
-            await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True),
-                                   self.config.kill_grace + 5)
+            try:
+                await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True),
+                                       self.config.kill_grace + 5)
+            except asyncio.TimeoutError:  # pragma: no cover - SIGKILL not obeyed
+                log.error("%d session process(es) did not end", len(self.sessions))
         for conn in list(self.connections):
             conn.close()
         if self._acceptor is not None:
