@@ -21,6 +21,7 @@ PROG = "rnn-tui"
 SUBCOMMANDS: dict[str, str] = {
     "train": "rnn_tui.train_cli",
     "export": "rnn_tui.export_cli",
+    "serve": "rnn_tui.serve",
 }
 
 
