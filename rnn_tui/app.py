@@ -24,6 +24,8 @@ from rnn_tui.cursor import Cursor
 from rnn_tui.data import Dataset
 from rnn_tui.engine import Stepper, Weights
 from rnn_tui.i18n import tr
+from rnn_tui.themes import PROJECTOR, TEXTUAL_THEMES, THEMES
+from rnn_tui.widgets import numbers
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
 from rnn_tui.widgets.help import HelpScreen, key_label
@@ -70,6 +72,7 @@ class RNNApp(App[int]):
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False, id="faster"),
         Binding("minus", "speed(-1)", "Slower", show=False, id="slower"),
         Binding("f2", "next_lang", "Language", show=False, id="lang"),
+        Binding("f3", "next_theme", "Theme", show=False, id="theme"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -87,6 +90,7 @@ class RNNApp(App[int]):
         ("p", "help.play"),
         ("+, -", "help.speed"),
         ("f2", "help.lang"),
+        ("f3", "help.theme"),
         ("?", "help.help"),
         ("q", "help.quit"),
     ]
@@ -97,6 +101,7 @@ class RNNApp(App[int]):
     playing: reactive[bool] = reactive(False)
     speed: reactive[float] = reactive(2.0)
     lang: reactive[str] = reactive("en", init=False)
+    look: reactive[str] = reactive("default", init=False)  # rnn_tui.themes.THEMES
 
     def __init__(
         self,
@@ -105,8 +110,11 @@ class RNNApp(App[int]):
         precision: int = 3,
         activation: str = "tanh",
         lang: str | None = None,
+        theme: str = "default",
     ) -> None:
         super().__init__()
+        self.register_theme(PROJECTOR)
+        self.set_reactive(RNNApp.look, theme)
         i18n.set_lang(lang or i18n.detect())
         self.set_reactive(RNNApp.lang, i18n.lang())
         self.dataset = dataset
@@ -143,6 +151,7 @@ class RNNApp(App[int]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self._apply_look()
         self._apply_size()
         self._apply_lang()
         self.refresh_view()
@@ -188,6 +197,7 @@ class RNNApp(App[int]):
             playing=self.playing,
             speed=self.speed,
             lang=self.lang,
+            theme=self.look,
             mode=self.mode_text(),
         )
 
@@ -226,6 +236,15 @@ class RNNApp(App[int]):
         i18n.set_lang(lang)
         self._apply_lang()
         self.refresh_view()
+
+    def watch_look(self) -> None:
+        self._apply_look()
+        self.refresh_view()
+
+    def _apply_look(self) -> None:
+        numbers.set_palette(self.look)
+        self.theme = TEXTUAL_THEMES[self.look]
+        self.screen.set_class(self.look == "projector", "projector")
 
     def watch_speed(self) -> None:
         if self.playing:
@@ -306,12 +325,22 @@ class RNNApp(App[int]):
     def action_next_lang(self) -> None:
         self.lang = i18n.LANGS[(i18n.LANGS.index(self.lang) + 1) % len(i18n.LANGS)]
 
+    def action_next_theme(self) -> None:
+        self.look = THEMES[(THEMES.index(self.look) + 1) % len(THEMES)]
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in self.HELP]))
 
 
-def make_app(model, precision: int = 3, lang: str | None = None) -> RNNApp:
+def make_app(
+    model, precision: int = 3, lang: str | None = None, theme: str = "default"
+) -> RNNApp:
     """The app for a resolved CLI model (see ``cli.build_model``); tests use it too."""
     return RNNApp(
-        model.dataset, model.weights, precision=precision, activation=model.activation, lang=lang
+        model.dataset,
+        model.weights,
+        precision=precision,
+        activation=model.activation,
+        lang=lang,
+        theme=theme,
     )

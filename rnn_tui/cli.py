@@ -142,6 +142,8 @@ def run_parser() -> Parser:
                         help="decimals shown (default 3)")
     parser.add_argument("--lang", choices=("en", "ko"), default=None,
                         help="language: en or ko (default: from LC_ALL / LC_MESSAGES / LANG)")
+    parser.add_argument("--theme", choices=("default", "projector"), default="default",
+                        help="projector: high contrast, bold numbers, no dim text")
     parser.add_argument("--text", action="store_true",
                         help="print the forward pass as plain text instead of opening the app")
     return parser
@@ -157,7 +159,7 @@ def run(argv: Sequence[str]) -> int:
         return 0
     from rnn_tui.app import make_app
 
-    app = make_app(model, precision=args.precision, lang=args.lang)
+    app = make_app(model, precision=args.precision, lang=args.lang, theme=args.theme)
     app.run()
     return app.return_code or 0
 

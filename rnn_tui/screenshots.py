@@ -15,24 +15,31 @@ from rnn_tui.app import RNNApp
 from rnn_tui.data import lesson_dataset
 from rnn_tui.engine import Weights
 
-#: file name -> (terminal size, keys pressed from the start)
-STATES: dict[str, tuple[tuple[int, int], list[str]]] = {
-    "start": ((80, 24), []),
-    "mid-step": ((80, 24), ["L", "right", "right", "right", "3"]),
-    "end": ((80, 24), ["end", "3"]),
-    "batch-view": ((80, 24), ["L", "right", "right", "b"]),
-    "help": ((80, 24), ["question_mark"]),
-    "roomy": ((120, 40), ["L", "right", "right", "right", "right", "3"]),
+MID = ["L", "right", "right", "right", "3"]  # t = 2, the sum revealed, sentence 3
+
+#: file name -> (terminal size, keys pressed from the start, app options)
+STATES: dict[str, tuple[tuple[int, int], list[str], dict]] = {
+    "start": ((80, 24), [], {}),
+    "mid-step": ((80, 24), MID, {}),
+    "end": ((80, 24), ["end", "3"], {}),
+    "batch-view": ((80, 24), ["L", "right", "right", "b"], {}),
+    "help": ((80, 24), ["question_mark"], {}),
+    "roomy": ((120, 40), ["L", "right", "right", "right", "right", "3"], {}),
+    "korean": ((80, 24), MID, {"lang": "ko"}),
+    "projector": ((80, 24), MID, {"theme": "projector"}),
 }
 
 
-def lesson_app() -> RNNApp:
+def lesson_app(**options) -> RNNApp:
     d = lesson_dataset()
-    return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang="en")
+    options.setdefault("lang", "en")
+    return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), **options)
 
 
-async def shoot(name: str, size: tuple[int, int], keys: list[str], out: Path) -> Path:
-    app = lesson_app()
+async def shoot(
+    name: str, size: tuple[int, int], keys: list[str], options: dict, out: Path
+) -> Path:
+    app = lesson_app(**options)
     async with app.run_test(size=size) as pilot:
         await pilot.press(*keys)
         await pilot.pause()
@@ -42,7 +49,7 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], out: Path) ->
 
 async def shoot_all(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    return [await shoot(name, size, keys, out) for name, (size, keys) in STATES.items()]
+    return [await shoot(name, *state, out) for name, state in STATES.items()]
 
 
 def main(argv: list[str] | None = None) -> int:

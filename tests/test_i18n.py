@@ -173,3 +173,31 @@ async def test_switching_language_keeps_the_position() -> None:
         await pilot.press("f2")
         await pilot.pause()
         assert "sub-step 2/4" in screen_text(app)
+
+
+async def test_theme_switches_at_runtime_and_from_the_command_line() -> None:
+    from rnn_tui.widgets import numbers
+
+    d = lesson_dataset()
+    app = RNNApp(d, Weights.init(d.vocab, seed=0), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("L")
+        await pilot.pause()
+        assert app.theme == "textual-dark" and not app.screen.has_class("projector")
+        assert "bold" not in str(numbers.num(0.5, 3).style)
+        before = screen_text(app)
+        await pilot.press("f3")
+        await pilot.pause()
+        assert app.theme == "rnn-projector" and app.screen.has_class("projector")
+        assert "bold" in str(numbers.num(0.5, 3).style)
+        assert "t = 1/3  sub-step 4/4" in screen_text(app)  # same position
+        assert screen_text(app) != before  # heavy borders
+        await pilot.press("f3")
+        await pilot.pause()
+        assert app.theme == "textual-dark"
+    app = RNNApp(d, Weights.init(d.vocab, seed=0), lang="en", theme="projector")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "rnn-projector"
+        assert "┏━" in screen_text(app)
+    numbers.set_palette("default")

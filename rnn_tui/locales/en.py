@@ -101,6 +101,8 @@ MESSAGES: dict[str, str] = {
     "help.play": "autoplay / pause",
     "help.speed": "autoplay faster / slower",
     "help.lang": "language: English / 한국어",
+    "help.theme": "theme: default / projector (high contrast)",
+    "key.theme": "Theme",
     "help.help": "this help",
     "help.quit": "quit",
 }

@@ -103,6 +103,8 @@ MESSAGES: dict[str, str] = {
     "help.play": "자동 재생 / 멈춤",
     "help.speed": "자동 재생 빠르게 / 느리게",
     "help.lang": "언어: English / 한국어",
+    "help.theme": "테마: 기본 / 프로젝터 (고대비)",
+    "key.theme": "테마",
     "help.help": "이 도움말",
     "help.quit": "끝내기",
 }

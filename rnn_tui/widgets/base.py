@@ -32,7 +32,8 @@ class Panel(Static):
         raise NotImplementedError
 
     def show(self, view: View) -> None:
-        key = self.key(view)
+        # the language and the theme change every panel's words or colours
+        key = (view.lang, view.theme, self.key(view))
         if key == self._key:
             return
         self._key = key
@@ -40,5 +41,5 @@ class Panel(Static):
         self.update(self.build(view))
 
     def forget(self) -> None:
-        """Repaint on the next ``show`` (e.g. after a language or theme change)."""
+        """Repaint on the next ``show``."""
         self._key = self._NEVER

@@ -91,7 +91,7 @@ class BatchMatrices(Panel):
         bias.append(f"+ Bh {fmt.shape(W.bh)}", style="bold")
         bias.append("\n")
         bias.append_text(n.vec(W.bh, p))
-        bias.append("\n" + tr("batch.broadcast", shape=BH), style="dim")
+        bias.append("\n" + tr("batch.broadcast", shape=BH), style=n.muted())
         grid.add_row(
             bias,
             _matrix(f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p, B, w),

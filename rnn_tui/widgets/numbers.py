@@ -6,21 +6,31 @@ import numpy as np
 from rich.text import Text
 
 from rnn_tui import fmt
+from rnn_tui.themes import PALETTES, Palette
 
 #: Blue for positive, orange for negative: safe for red-green colour blindness.
-#: The sign carries the meaning; colour only helps.
-POSITIVE = "#5fafff"
-NEGATIVE = "#ffaf5f"
-ZERO = "#8a8a8a"
+#: The sign carries the meaning; colour only helps. See rnn_tui.themes.
+_palette: Palette = PALETTES["default"]
+
+
+def set_palette(theme: str) -> None:
+    global _palette
+    _palette = PALETTES[theme]
+
+
+def muted() -> str:
+    """The style of secondary text: dim on screen, plain on a projector."""
+    return _palette.muted
 
 
 def style_of(value: float) -> str:
-    return POSITIVE if value > 0 else NEGATIVE if value < 0 else ZERO
+    p = _palette
+    return p.positive if value > 0 else p.negative if value < 0 else p.zero
 
 
 def num(value: float, precision: int, style: str = "") -> Text:
     text = fmt.num(value, precision)
-    return Text(text, style=f"{style_of(float(text))} {style}".strip())
+    return Text(text, style=f"{style_of(float(text))} {_palette.numbers} {style}".strip())
 
 
 def vec(values: np.ndarray, precision: int, style: str = "") -> Text:
@@ -41,7 +51,7 @@ def onehot(values: np.ndarray, style: str = "") -> Text:
 
 def hidden_text(width: int) -> Text:
     """A placeholder for a value not revealed yet."""
-    return Text("·" * width, style="dim")
+    return Text("·" * width, style=muted())
 
 
 def vec_width(n: int, precision: int) -> int:

@@ -107,11 +107,11 @@ class BatchPanel(Panel):
                 lines.append("\n")
             selected = b == view.selected
             lines.append("▸ " if selected else "  ", style="bold" if selected else "")
-            lines.append(f"{b + 1} ", style="dim")
+            lines.append(f"{b + 1} ", style=n.muted())
             for t in range(1, T + 1):
                 token = s.tokens_at(t)[b]
                 cell = pad(token if token is not None else pad_word, width)
-                style = "dim italic" if token is None else ""
+                style = f"{n.muted()} italic" if token is None else ""
                 if t == view.t:
                     lines.append(f"[{cell}]", style=f"{style} bold reverse".strip())
                 else:
@@ -132,7 +132,7 @@ class HistoryPanel(Panel):
         count = view.revealed_h
         p = view.precision
         if count == 0:
-            return Text(tr("history.empty", h0=f"h{sub(0)}"), style="dim")
+            return Text(tr("history.empty", h0=f"h{sub(0)}"), style=n.muted())
         text = Text()
         for t in range(1, count + 1):
             record = view.stepper.history[t - 1]
@@ -142,7 +142,7 @@ class HistoryPanel(Panel):
             text.append_text(_mark(n.vec(record.h[view.selected], p),
                                    t == count and view.phase == 4))
             if not record.active[view.selected]:
-                text.append(" " + tr("word.pad"), style="dim italic")
+                text.append(" " + tr("word.pad"), style=f"{n.muted()} italic")
         return text
 
 
@@ -246,7 +246,7 @@ class SumTerm(Panel):
         text.append(f"+ Bh {fmt.shape(W.bh)} = ")
         text.append_text(_mark(n.vec(W.bh, p), phase == 3))
         kind = "sum.broadcast" if W.bias == "scalar" else "sum.per_unit"
-        text.append(f"  ({tr(kind, shape=fmt.shape((1, H)))})", style="dim")
+        text.append(f"  ({tr(kind, shape=fmt.shape((1, H)))})", style=n.muted())
         text.append(f"\n{tr('word.sum')} = x·Wxh + h·Whh + Bh {fmt.shape((1, H))} = ")
         text.append_text(_mark(n.vec(rec.pre[b], p), phase == 3) if phase >= 3 else blank)
         text.append(f"\nh{sub(t)} = {view.act}({tr('word.sum')}) {fmt.shape((1, H))} = ")
@@ -270,12 +270,12 @@ class EquationLine(Panel):
         text = Text()
         if rec is None:
             text.append(f"h_t = {view.act}(x_t·Wxh + h_{{t-1}}·Whh + Bh)   h{sub(0)} = 0",
-                        style="dim")
+                        style=n.muted())
             return text
         if not rec.active[b]:
             text.append(f"h{sub(t)} = h{sub(t - 1)} = ")
             text.append_text(n.vec(rec.h[b], p))
-            text.append("  " + tr("equation.padding"), style="dim")
+            text.append("  " + tr("equation.padding"), style=n.muted())
             return text
         text.append(f"h{sub(t)} = {view.act}(")
         terms = [
@@ -289,7 +289,7 @@ class EquationLine(Panel):
             if phase >= k:
                 text.append_text(n.vec(value, p))
             else:
-                text.append(symbol, style="dim")
+                text.append(symbol, style=n.muted())
         text.append(")")
         if phase >= 4:
             text.append(" = ")

@@ -24,6 +24,7 @@ class View:
     playing: bool = False  # autoplay on
     speed: float = 2.0  # autoplay sub-steps per second
     lang: str = "en"  # the message catalogue in use (panels repaint when it changes)
+    theme: str = "default"  # rnn_tui.themes.THEMES (panels repaint when it changes)
     mode: str = ""  # extra words for the status bar (e.g. which weights are in use)
 
     @property
