@@ -90,7 +90,7 @@ MESSAGES: dict[str, str] = {
     "key.close": "Close",
     "help.title": "Keys",
     "help.hint": "No key needs a mouse. Press ? or esc to close.",
-    "help.next": "next sub-step: x·Wxh, then h·Whh, then + bias, then the activation",
+    "help.next": "next sub-step: x·Wxh, h·Whh, + bias, activation",
     "help.step": "next whole time step",
     "help.back": "back one sub-step",
     "help.back_step": "back one whole time step",
