@@ -19,11 +19,13 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from rnn_tui import i18n
+from rnn_tui import fmt, i18n, quiz
 from rnn_tui.cursor import Cursor
 from rnn_tui.data import Dataset
 from rnn_tui.engine import Stepper, Weights
 from rnn_tui.i18n import tr
+from rnn_tui.narration import sub
+from rnn_tui.quiz import Question, Score
 from rnn_tui.themes import PROJECTOR, TEXTUAL_THEMES, THEMES
 from rnn_tui.widgets import numbers
 from rnn_tui.widgets.base import Panel
@@ -40,6 +42,7 @@ from rnn_tui.widgets.panels import (
     StatusBar,
     SumTerm,
 )
+from rnn_tui.widgets.quizbar import QuizBar
 from rnn_tui.widgets.view import View
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -53,6 +56,7 @@ class RNNApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "rnn-tui"
     ENABLE_COMMAND_PALETTE = False
+    AUTO_FOCUS = None  # keys go to the app's bindings; only the quiz box takes focus
 
     BINDINGS = [
         Binding("right,l,space", "next_substep", "Sub-step", key_display="→", id="next"),
@@ -71,6 +75,7 @@ class RNNApp(App[int]):
         Binding("p", "toggle_play", "Play", id="play"),
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False, id="faster"),
         Binding("minus", "speed(-1)", "Slower", show=False, id="slower"),
+        Binding("k", "toggle_quiz", "Quiz", show=False, id="quiz"),
         Binding("f2", "next_lang", "Language", show=False, id="lang"),
         Binding("f3", "next_theme", "Theme", show=False, id="theme"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -89,6 +94,7 @@ class RNNApp(App[int]):
         ("b", "help.batch"),
         ("p", "help.play"),
         ("+, -", "help.speed"),
+        ("k", "help.quiz"),
         ("f2", "help.lang"),
         ("f3", "help.theme"),
         ("?", "help.help"),
@@ -102,6 +108,7 @@ class RNNApp(App[int]):
     speed: reactive[float] = reactive(2.0)
     lang: reactive[str] = reactive("en", init=False)
     look: reactive[str] = reactive("default", init=False)  # rnn_tui.themes.THEMES
+    quiz: reactive[bool] = reactive(False, init=False)  # predict, then reveal
 
     def __init__(
         self,
@@ -124,6 +131,9 @@ class RNNApp(App[int]):
         self.version = 0
         self.stepper = self._new_stepper()
         self._timer: Timer | None = None
+        self.score = Score()
+        self.question: Question | None = None  # waiting for a guess
+        self.feedback = ""  # how close the last guess was
 
     def _new_stepper(self) -> Stepper:
         d = self.dataset
@@ -147,6 +157,7 @@ class RNNApp(App[int]):
                 yield BatchMatrices(id="batch-matrices")
                 yield OutputPanel(id="output")
             yield NarrationPanel(id="narration")
+            yield QuizBar(id="quiz")
         yield Static(id="too-small")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -199,11 +210,15 @@ class RNNApp(App[int]):
             lang=self.lang,
             theme=self.look,
             mode=self.mode_text(),
+            feedback=self.feedback,
         )
 
     def mode_text(self) -> str:
         """Extra words for the status bar; features add theirs here."""
-        return ""
+        parts = []
+        if self.quiz:
+            parts.append(tr("status.quiz", points=self.score.points, best=self.score.best))
+        return "  ".join(parts)
 
     def refresh_view(self) -> None:
         """Move the engine to the cursor's time step, then let each panel repaint if needed."""
@@ -227,6 +242,8 @@ class RNNApp(App[int]):
         self.refresh_view()
 
     def watch_selected(self) -> None:
+        if self.question is not None:
+            self._close_question()
         self.refresh_view()
 
     def watch_batch_view(self) -> None:
@@ -282,7 +299,64 @@ class RNNApp(App[int]):
 
     # --- actions ------------------------------------------------------------------
     def action_next_substep(self) -> None:
+        if self.quiz and self.question is None and self._ask(self.pos + 1):
+            return
         self._move(self.pos + 1)
+
+    # --- predict, then reveal -------------------------------------------------
+    def action_toggle_quiz(self) -> None:
+        self.quiz = not self.quiz
+
+    def watch_quiz(self, quiz: bool) -> None:
+        if not quiz:
+            self._close_question()
+        self.feedback = tr("quiz.on") if quiz else ""
+        self.refresh_view()
+
+    def _ask(self, pos: int) -> bool:
+        """Ask for a guess before revealing ``pos``; False if it reveals nothing to guess."""
+        if pos > self.cursor.last:
+            return False
+        q = quiz.question(self.stepper, Cursor(pos, self.stepper.steps), self.selected)
+        if q is None:
+            return False
+        self.question = q
+        name = {"pre": f"{tr('word.sum')}{sub(q.t)}", "h": f"h{sub(q.t)}", "y": "y"}[q.kind]
+        if q.entry is not None:
+            name += f"[{q.entry + 1}]"
+        self.screen.add_class("asking")
+        self.query_one(QuizBar).ask(tr(f"quiz.ask_{q.kind}", name=name, n=q.b + 1))
+        return True
+
+    def _close_question(self) -> None:
+        self.question = None
+        self.screen.remove_class("asking")
+        self.set_focus(None)
+
+    def on_quiz_bar_guessed(self, event: QuizBar.Guessed) -> None:
+        q = self.question
+        if q is None:
+            return
+        guess = quiz.parse_guess(event.text)
+        if guess is None:
+            self.query_one(QuizBar).hint(tr("quiz.not_a_number", text=event.text.strip()))
+            return
+        g = quiz.grade(q, guess)
+        self.score.add(g)
+        p = self.precision
+        self.feedback = tr(g.verdict, guess=fmt.num(guess, p), truth=fmt.num(q.truth, p),
+                           error=f"{g.error:.{p}f}", points=g.points)
+        self._close_question()
+        self._move(q.pos)
+
+    def on_quiz_bar_skipped(self, event: QuizBar.Skipped) -> None:
+        q = self.question
+        if q is None:
+            return
+        self.feedback = tr("quiz.skipped", truth=fmt.num(q.truth, self.precision))
+        self._close_question()
+        self._move(q.pos)
+
 
     def action_next_step(self) -> None:
         self._move(self.cursor.next_step() if not self.cursor.at_output else self.pos + 1)

@@ -373,7 +373,12 @@ class NarrationPanel(Panel):
     """What the last key press revealed, in plain words with the engine's numbers."""
 
     def key(self, view: View) -> Hashable:
-        return (view.cursor, view.selected, view.version, view.precision, view.lang)
+        return (view.cursor, view.selected, view.version, view.precision, view.lang,
+                view.feedback)
 
     def build(self, view: View) -> Text:
-        return Text(narrate(view.stepper, view.cursor, view.selected, view.precision))
+        text = Text()
+        if view.feedback:
+            text.append(view.feedback + "\n", style="bold")
+        text.append(narrate(view.stepper, view.cursor, view.selected, view.precision))
+        return text

@@ -26,6 +26,7 @@ class View:
     lang: str = "en"  # the message catalogue in use (panels repaint when it changes)
     theme: str = "default"  # rnn_tui.themes.THEMES (panels repaint when it changes)
     mode: str = ""  # extra words for the status bar (e.g. which weights are in use)
+    feedback: str = ""  # quiz: how close the last guess was
 
     @property
     def act(self) -> str:
