@@ -8,8 +8,6 @@ shows has changed.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -31,6 +29,7 @@ from rnn_tui.widgets import numbers
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
 from rnn_tui.widgets.help import HelpScreen, key_label
+from rnn_tui.widgets.keys import translate_bindings
 from rnn_tui.widgets.panels import (
     BatchPanel,
     EquationLine,
@@ -177,11 +176,7 @@ class RNNApp(App[int]):
         self.query_one("#too-small", Static).update(
             tr("too_small", w=MIN_WIDTH, h=MIN_HEIGHT)
         )
-        for key, bindings in self._bindings.key_to_bindings.items():
-            self._bindings.key_to_bindings[key] = [
-                replace(b, description=tr(f"key.{b.id}")) if b.id else b for b in bindings
-            ]
-        self.refresh_bindings()
+        translate_bindings(self)
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size(event.size)

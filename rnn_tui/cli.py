@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -160,7 +161,9 @@ def run(argv: Sequence[str]) -> int:
     from rnn_tui.app import make_app
 
     app = make_app(model, precision=args.precision, lang=args.lang, theme=args.theme)
-    app.run()
+    # Served over SSH (rnn-tui serve sets RNN_TUI_SERVED=1), every mouse move would
+    # cross the network, and nothing here needs a mouse: leave mouse tracking off.
+    app.run(mouse=os.environ.get("RNN_TUI_SERVED") != "1")
     return app.return_code or 0
 
 

@@ -89,7 +89,7 @@ MESSAGES: dict[str, str] = {
     "key.quit": "Quit",
     "key.close": "Close",
     "help.title": "Keys",
-    "help.hint": "No key needs a mouse. Press ? or esc to close.",
+    "help.hint": "No key needs a mouse. ↑↓ scroll; ? or esc closes.",
     "help.next": "next sub-step: x·Wxh, h·Whh, + bias, activation",
     "help.step": "next whole time step",
     "help.back": "back one sub-step",

@@ -91,7 +91,7 @@ MESSAGES: dict[str, str] = {
     "key.quit": "끝내기",
     "key.close": "닫기",
     "help.title": "키",
-    "help.hint": "마우스는 필요 없다. ? 나 esc 를 누르면 닫힌다.",
+    "help.hint": "마우스는 필요 없다. ↑↓ 스크롤, ? 나 esc 로 닫기.",
     "help.next": "다음 단계: x·Wxh, 그다음 h·Whh, + 편향, 활성화",
     "help.step": "다음 시간 단계 전체",
     "help.back": "한 단계 뒤로",

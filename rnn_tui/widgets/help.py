@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from rnn_tui.i18n import tr
+from rnn_tui.widgets.keys import translate_bindings
 
 KEY_NAMES = {
     "right": "→", "left": "←", "up": "↑", "down": "↓", "space": "space",
@@ -41,8 +42,12 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(keys, description)
         with Vertical(id="help-box"):
             yield Static(tr("help.title"), id="help-title")
-            yield Static(table, id="help-table")
+            with VerticalScroll(id="help-scroll"):
+                yield Static(table, id="help-table")
             yield Static(tr("help.hint"), id="help-hint")
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)
