@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 from rnn_tui.cursor import Cursor
 from rnn_tui.data import Dataset
 from rnn_tui.engine import Stepper, Weights
+from rnn_tui.widgets.backward import BackwardScreen
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
 from rnn_tui.widgets.help import HelpScreen, key_label
@@ -33,6 +34,7 @@ from rnn_tui.widgets.panels import (
     StatusBar,
     SumTerm,
 )
+from rnn_tui.widgets.training import TrainingOutcome, TrainingScreen, WeightSets
 from rnn_tui.widgets.view import View
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -62,6 +64,9 @@ class RNNApp(App[int]):
         ],
         Binding("b", "toggle_batch", "Batch"),
         Binding("p", "toggle_play", "Play"),
+        Binding("t", "train", "Train"),
+        Binding("i", "toggle_weights", "Initial/trained", show=False),
+        Binding("g", "backward", "Grad"),
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False),
         Binding("minus", "speed(-1)", "Slower", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -80,6 +85,9 @@ class RNNApp(App[int]):
         ("b", "batch view: the same step as whole-batch matrices"),
         ("p", "autoplay / pause"),
         ("+, -", "autoplay faster / slower"),
+        ("t", "train (BPTT, Adam); the stepper then uses the new weights"),
+        ("i", "switch between the initial and the trained weights"),
+        ("g", "backward pass of this sentence, step by step back in time"),
         ("?", "this help"),
         ("q", "quit"),
     ]
@@ -89,6 +97,7 @@ class RNNApp(App[int]):
     batch_view: reactive[bool] = reactive(False)
     playing: reactive[bool] = reactive(False)
     speed: reactive[float] = reactive(2.0)
+    use_trained: reactive[bool] = reactive(False, always_update=True, init=False)
 
     def __init__(
         self,
@@ -100,6 +109,7 @@ class RNNApp(App[int]):
         super().__init__()
         self.dataset = dataset
         self.weights = weights
+        self.weight_sets = WeightSets(weights)
         self.precision = precision
         self.activation = activation
         self.version = 0
@@ -270,6 +280,56 @@ class RNNApp(App[int]):
     def action_speed(self, direction: int) -> None:
         i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
         self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))]
+
+    # --- training (t, i) and the backward pass (g): see widgets/training.py, backward.py
+    @property
+    def weights_label(self) -> str:
+        return self.weight_sets.label(self.use_trained)
+
+    def watch_use_trained(self, trained: bool) -> None:
+        """Swap the stepper's weights; keep the sentence and the position."""
+        self.weights = self.weight_sets.get(trained)
+        self.stepper = self._new_stepper()
+        self.version += 1
+        self.refresh_view()  # moves the new stepper to the cursor (that clears its message)
+        self.stepper.message = self.weight_sets.describe(trained)
+        self.refresh_view()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, (TrainingScreen, BackwardScreen)):
+            return action == "quit"  # those screens have their own keys
+        if action in ("train", "toggle_weights", "backward"):
+            return len(self.screen_stack) <= 1  # not on top of another screen
+        return True
+
+    def action_train(self) -> None:
+        self.playing = False
+        start = "trained" if self.use_trained else "initial"
+        screen = TrainingScreen(self.weights, self.dataset, self.activation, start)
+        self.push_screen(screen, lambda outcome: self._trained(outcome, start == "trained"))
+
+    def _trained(self, outcome: TrainingOutcome | None, from_trained: bool) -> None:
+        if outcome is not None:
+            self.weight_sets.add(outcome, from_trained)
+            self.use_trained = True
+
+    def action_toggle_weights(self) -> None:
+        if self.weight_sets.trained is None:
+            self.stepper.message = "not trained yet: t trains"
+            self.refresh_view()
+        else:
+            self.use_trained = not self.use_trained
+
+    def action_backward(self) -> None:
+        self.playing = False
+        screen = BackwardScreen(self.stepper, self.selected, tuple(self.dataset.texts),
+                                self.precision + 1, self.weights_label)
+        self.push_screen(screen, self._backward_closed)
+
+    def _backward_closed(self, selected: int | None) -> None:
+        if selected is not None:  # the sentence last shown there stays selected here
+            self.selected = selected
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([(key_label(k), d) for k, d in self.HELP]))

@@ -59,7 +59,7 @@ class StatusBar(Panel):
     def app_state(self) -> tuple:
         app = self.app
         return (getattr(app, "playing", False), getattr(app, "speed", 1.0),
-                getattr(app, "batch_view", False))
+                getattr(app, "batch_view", False), getattr(app, "weights_label", ""))
 
     def build(self, view: View) -> Text:
         c = view.cursor
@@ -75,7 +75,9 @@ class StatusBar(Panel):
             name = view.act if c.phase == 4 else PHASES[c.phase]
             where = f"t = {c.t}/{T}  sub-step {c.phase}/{SUBSTEPS}: {name}"
         text.append(where, style="bold")
-        playing, speed, batch_view = self.app_state()
+        playing, speed, batch_view, weights = self.app_state()
+        if weights:  # once there are trained weights: which set is in use
+            text.append(f"  [{weights}]")
         if batch_view:
             text.append("  [batch view]")
         if playing:
