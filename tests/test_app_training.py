@@ -387,3 +387,17 @@ async def test_backward_screen_after_training_shows_the_trained_gradients() -> N
         assert abs(tr.dz) < 0.01  # trained: y is close to the target, little to learn
         for step in tr.steps:
             assert norm_text(step.dh_norm) in text
+
+
+async def test_q_quits_while_training_and_the_worker_stops() -> None:
+    app = lesson_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await tap(pilot, "t")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.epoch > 0)
+        workers = list(screen.workers)
+        await app._press_keys(["q"])
+    assert app.return_code == 0
+    for worker in workers:
+        assert worker.is_finished or worker.is_cancelled
+    assert screen.epoch < EPOCHS

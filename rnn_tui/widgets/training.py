@@ -162,6 +162,7 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
         Binding("enter", "close", "Use these weights", show=False),
         Binding("f", "toggle_fast", "Full speed", show=False),
         Binding("l", "toggle_log", "Log/linear", show=False),
+        Binding("q", "app.quit", "Quit"),  # a modal screen hides the app's keys
     ]
 
     state: reactive[str] = reactive("running")  # running, stopping, done, stopped, failed
