@@ -26,6 +26,7 @@ from rnn_tui.narration import sub
 from rnn_tui.quiz import Question, Score
 from rnn_tui.themes import PROJECTOR, TEXTUAL_THEMES, THEMES
 from rnn_tui.widgets import numbers
+from rnn_tui.widgets.backward import BackwardScreen
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
 from rnn_tui.widgets.help import HelpScreen, key_label
@@ -42,6 +43,7 @@ from rnn_tui.widgets.panels import (
     SumTerm,
 )
 from rnn_tui.widgets.quizbar import QuizBar
+from rnn_tui.widgets.training import TrainingOutcome, TrainingScreen, WeightSets
 from rnn_tui.widgets.view import View
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -72,6 +74,9 @@ class RNNApp(App[int]):
         ],
         Binding("b", "toggle_batch", "Batch", id="batch"),
         Binding("p", "toggle_play", "Play", id="play"),
+        Binding("t", "train", "Train", id="train"),
+        Binding("i", "toggle_weights", "Initial/trained", show=False, id="weights"),
+        Binding("g", "backward", "Grad", id="grad"),
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False, id="faster"),
         Binding("minus", "speed(-1)", "Slower", show=False, id="slower"),
         Binding("k", "toggle_quiz", "Quiz", show=False, id="quiz"),
@@ -93,6 +98,9 @@ class RNNApp(App[int]):
         ("b", "help.batch"),
         ("p", "help.play"),
         ("+, -", "help.speed"),
+        ("t", "help.train"),
+        ("i", "help.weights"),
+        ("g", "help.grad"),
         ("k", "help.quiz"),
         ("f2", "help.lang"),
         ("f3", "help.theme"),
@@ -108,6 +116,7 @@ class RNNApp(App[int]):
     lang: reactive[str] = reactive("en", init=False)
     look: reactive[str] = reactive("default", init=False)  # rnn_tui.themes.THEMES
     quiz: reactive[bool] = reactive(False, init=False)  # predict, then reveal
+    use_trained: reactive[bool] = reactive(False, always_update=True, init=False)
 
     def __init__(
         self,
@@ -125,6 +134,7 @@ class RNNApp(App[int]):
         self.set_reactive(RNNApp.lang, i18n.lang())
         self.dataset = dataset
         self.weights = weights
+        self.weight_sets = WeightSets(weights)
         self.precision = precision
         self.activation = activation
         self.version = 0
@@ -211,6 +221,8 @@ class RNNApp(App[int]):
     def mode_text(self) -> str:
         """Extra words for the status bar; features add theirs here."""
         parts = []
+        if self.weights_label:  # once there are trained weights: which set is in use
+            parts.append(f"[{self.weights_label}]")
         if self.quiz:
             parts.append(tr("status.quiz", points=self.score.points, best=self.score.best))
         return "  ".join(parts)
@@ -396,6 +408,56 @@ class RNNApp(App[int]):
 
     def action_next_theme(self) -> None:
         self.look = THEMES[(THEMES.index(self.look) + 1) % len(THEMES)]
+
+    # --- training (t, i) and the backward pass (g): see widgets/training.py, backward.py
+    @property
+    def weights_label(self) -> str:
+        return self.weight_sets.label(self.use_trained)
+
+    def watch_use_trained(self, trained: bool) -> None:
+        """Swap the stepper's weights; keep the sentence and the position."""
+        self.weights = self.weight_sets.get(trained)
+        self.stepper = self._new_stepper()
+        self.version += 1
+        self.refresh_view()  # moves the new stepper to the cursor (that clears its message)
+        self.stepper.message = self.weight_sets.describe(trained)
+        self.refresh_view()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, (TrainingScreen, BackwardScreen)):
+            return action == "quit"  # those screens have their own keys
+        if action in ("train", "toggle_weights", "backward"):
+            return len(self.screen_stack) <= 1  # not on top of another screen
+        return True
+
+    def action_train(self) -> None:
+        self.playing = False
+        start = "trained" if self.use_trained else "initial"
+        screen = TrainingScreen(self.weights, self.dataset, self.activation, start)
+        self.push_screen(screen, lambda outcome: self._trained(outcome, start == "trained"))
+
+    def _trained(self, outcome: TrainingOutcome | None, from_trained: bool) -> None:
+        if outcome is not None:
+            self.weight_sets.add(outcome, from_trained)
+            self.use_trained = True
+
+    def action_toggle_weights(self) -> None:
+        if self.weight_sets.trained is None:
+            self.stepper.message = tr("msg.not_trained")
+            self.refresh_view()
+        else:
+            self.use_trained = not self.use_trained
+
+    def action_backward(self) -> None:
+        self.playing = False
+        screen = BackwardScreen(self.stepper, self.selected, tuple(self.dataset.texts),
+                                self.precision + 1, self.weights_label)
+        self.push_screen(screen, self._backward_closed)
+
+    def _backward_closed(self, selected: int | None) -> None:
+        if selected is not None:  # the sentence last shown there stays selected here
+            self.selected = selected
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in self.HELP]))

@@ -33,7 +33,7 @@ class Panel(Static):
 
     def show(self, view: View) -> None:
         # the language and the theme change every panel's words or colours
-        key = (view.lang, view.theme, self.key(view))
+        key = (getattr(view, "lang", None), getattr(view, "theme", None), self.key(view))
         if key == self._key:
             return
         self._key = key

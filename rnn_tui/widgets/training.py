@@ -1,0 +1,350 @@
+"""Training in the app (key ``t``): the trainer runs in a worker thread.
+
+``TrainingScreen`` trains a copy of the weights the stepper uses with
+``rnn_tui.training.Trainer``, one epoch at a time, in a thread worker. The
+worker posts ``Progress`` messages (the new losses since the last message) and
+one ``Finished``; the screen only displays them: a progress bar, the loss
+curve (``LossCurve``) and the accuracy. ``s`` or ``esc`` stops; afterwards
+``enter`` or ``esc`` returns a ``TrainingOutcome`` to the app, which keeps both
+weight sets in ``WeightSets`` so a class can switch between them (key ``i``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import ProgressBar, Static
+from textual.worker import get_current_worker
+
+from rnn_tui.data import Dataset
+from rnn_tui.engine import Weights
+from rnn_tui.training import DEFAULT_LR, PRESET_RECIPE, Trainer, TrainingError
+
+#: The app trains as the built-in preset was made: Adam, full batch, 2000 epochs.
+EPOCHS = PRESET_RECIPE["epochs"]
+OPTIMIZER = PRESET_RECIPE["optimizer"]
+#: At the watching pace a run takes about this long (the trainer itself needs ~0.2 s).
+WATCH_SECONDS = 3.0
+#: Progress messages at most this often (seconds): the UI repaints at ~30 frames/s.
+POST_EVERY = 1 / 30
+
+
+@dataclass(frozen=True)
+class TrainingOutcome:
+    """What a finished (or stopped) run hands back to the app."""
+
+    weights: Weights
+    epochs: int  # epochs run in this session
+    stopped: bool  # stopped before the last epoch
+    loss: float  # of the last epoch
+    accuracy: float
+
+
+@dataclass
+class WeightSets:
+    """The weights the app started with and, once trained, the trained ones.
+
+    The initial set never changes, so a class can always go back to it: the
+    same seed gives the same initial weights, before and after training.
+    """
+
+    initial: Weights
+    trained: Weights | None = None
+    epochs: int = 0  # epochs behind ``trained``, counted from ``initial``
+
+    def add(self, outcome: TrainingOutcome, from_trained: bool) -> None:
+        """Keep a run's result; a run from the trained weights continues their count."""
+        self.epochs = outcome.epochs + (self.epochs if from_trained else 0)
+        self.trained = outcome.weights
+
+    def get(self, trained: bool) -> Weights:
+        return self.trained if trained and self.trained is not None else self.initial
+
+    def label(self, trained: bool) -> str:
+        """For the status bar: empty until there is a trained set to compare with."""
+        if self.trained is None:
+            return ""
+        return "trained weights" if trained else "initial weights"
+
+    def describe(self, trained: bool) -> str:
+        if trained and self.trained is not None:
+            return f"{self.epochs} epochs"
+        return ""
+
+
+class LossCurve(Widget):
+    """The loss per epoch as a text plot; the x axis spans the whole run from the start.
+
+    On a log scale by default: the loss falls from ~0.6 to ~1e-4, and on a linear
+    scale everything after the first hundred epochs lies flat on the axis.
+    """
+
+    count: reactive[int] = reactive(0)  # losses received so far (repaints on change)
+    log: reactive[bool] = reactive(True)
+
+    BLOCKS = " ▁▂▃▄▅▆▇█"
+    LABEL = 8  # the y-axis label column, e.g. " 0.581 ┤"
+
+    def __init__(self, total: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.total = max(total, 1)
+        self.losses: list[float] = []
+
+    def extend(self, losses: list[float]) -> None:
+        self.losses.extend(losses)
+        self.count = len(self.losses)
+
+    def _scale(self) -> tuple[float, float, Callable[[float], float]]:
+        """(bottom, top, f) with f mapping a loss to 0..1 of the plot's height."""
+        finite = [v for v in self.losses if math.isfinite(v) and v > 0]
+        top = max(finite, default=1.0)
+        if not self.log:
+            return 0.0, top, lambda v: v / top
+        bottom = min(min(finite, default=top), top / 10)
+        span = math.log(top) - math.log(bottom)
+        return bottom, top, lambda v: (math.log(max(v, bottom)) - math.log(bottom)) / span
+
+    def render(self) -> Text:
+        rows = max(self.size.height - 2, 1)  # a title line, the plot, the x axis
+        width = max(self.size.width - self.LABEL, 1)
+        bottom, top, scale = self._scale()
+        # one column per bucket of epochs; a column is drawn once its epochs have run
+        heights: list[float | None] = []
+        for c in range(width):
+            first = c * self.total // width
+            last = max((c + 1) * self.total // width, first + 1)
+            part = self.losses[first:last]
+            heights.append(scale(sum(part) / len(part)) * rows if part else None)
+        text = Text(f"loss per epoch ({'log' if self.log else 'linear'} scale)\n", style="bold")
+        for r in range(rows, 0, -1):  # top row first
+            label = (_short(top) if r == rows else _short(bottom) if r == 1 else "")
+            text.append(f"{label:>6} ┤", style="dim")
+            line = []
+            for h in heights:
+                if h is None:
+                    line.append(" ")
+                else:
+                    eighths = round((h - (r - 1)) * 8)
+                    line.append(self.BLOCKS[max(0, min(8, eighths))])
+            text.append("".join(line), style="bold")
+            text.append("\n")
+        axis = f" epoch 1 … {self.total}"
+        text.append(" " * (self.LABEL - 1) + "└", style="dim")
+        text.append(("─" * width)[: max(width - len(axis), 0)] + axis, style="dim")
+        return text
+
+
+def _short(value: float) -> str:
+    """A loss in at most six characters: 0.5812, 0.0031, 3e-05."""
+    return f"{value:.4f}" if value >= 0.001 else f"{value:.0e}" if value > 0 else "0"
+
+
+class TrainingScreen(ModalScreen[TrainingOutcome | None]):
+    """Trains in a worker thread; shows progress, the loss curve and the accuracy."""
+
+    CSS_PATH = "../training.tcss"
+
+    BINDINGS = [
+        Binding("s,escape", "stop", "Stop / close", show=False),
+        Binding("enter", "close", "Use these weights", show=False),
+        Binding("f", "toggle_fast", "Full speed", show=False),
+        Binding("l", "toggle_log", "Log/linear", show=False),
+        Binding("q", "app.quit", "Quit"),  # a modal screen hides the app's keys
+    ]
+
+    state: reactive[str] = reactive("running")  # running, stopping, done, stopped, failed
+    epoch: reactive[int] = reactive(0)
+    loss: reactive[float | None] = reactive(None)
+    accuracy: reactive[float | None] = reactive(None)
+    fast: reactive[bool] = reactive(False)
+
+    class Progress(Message):
+        """Posted from the worker: epochs done, and the losses since the last message."""
+
+        def __init__(self, epoch: int, losses: list[float], accuracy: float) -> None:
+            super().__init__()
+            self.epoch, self.losses, self.accuracy = epoch, losses, accuracy
+
+    class Finished(Message):
+        """Posted from the worker once, at the end (stopped, done, or failed)."""
+
+        def __init__(self, outcome: TrainingOutcome | None, error: str = "") -> None:
+            super().__init__()
+            self.outcome, self.error = outcome, error
+
+    def __init__(
+        self,
+        weights: Weights,
+        dataset: Dataset,
+        activation: str = "tanh",
+        start: str = "initial",
+        epochs: int = EPOCHS,
+        fast: bool = False,
+    ) -> None:
+        super().__init__()
+        self.weights = weights
+        self.dataset = dataset
+        self.activation = activation
+        self.start = start
+        self.epochs = epochs
+        self.outcome: TrainingOutcome | None = None
+        self._stop = threading.Event()
+        self.set_reactive(TrainingScreen.fast, fast)
+
+    def compose(self) -> ComposeResult:
+        lr = DEFAULT_LR[OPTIMIZER]
+        with Vertical(id="training-box") as box:
+            box.border_title = "training: backpropagation through time"
+            yield Static(
+                f"{OPTIMIZER.capitalize()} lr {lr:g} · full batch of {len(self.dataset)} · "
+                f"{self.activation} · from the {self.start} weights",
+                id="training-settings",
+            )
+            yield ProgressBar(total=self.epochs, show_eta=False, id="training-progress")
+            yield Static(id="training-numbers")
+            yield LossCurve(self.epochs, id="training-curve")
+            yield Static(id="training-hint")
+
+    def on_mount(self) -> None:
+        self._show()
+        self._train()
+
+    # --- the worker: a thread; an epoch holds the GIL for ~0.1 ms, so keys stay quick ---
+    @work(thread=True, exclusive=True, group="training")
+    def _train(self) -> None:
+        worker = get_current_worker()
+        error = ""
+        trainer: Trainer | None = None
+        try:
+            trainer = Trainer(self.weights, self.dataset, optimizer=OPTIMIZER,
+                              activation=self.activation)
+            due = time.monotonic()
+            posted = sent = 0
+            last_post = 0.0
+            for k in range(1, self.epochs + 1):
+                if self._stop.is_set() or worker.is_cancelled:
+                    break
+                _, accuracy = trainer.epoch()
+                now = time.monotonic()
+                if self.fast:
+                    due = now
+                else:  # the watching pace: sleep until this epoch is due
+                    due += WATCH_SECONDS / self.epochs
+                    if due > now:
+                        time.sleep(due - now)
+                if now - last_post >= POST_EVERY or k == self.epochs:
+                    sent = len(trainer.history.losses)
+                    self.post_message(self.Progress(
+                        k, trainer.history.losses[posted:sent], accuracy))
+                    posted, last_post = sent, now
+        except TrainingError as exc:
+            error = str(exc)
+        outcome = None
+        if trainer is not None and not error and trainer.epochs:
+            h = trainer.history
+            if h.epochs > posted:
+                self.post_message(self.Progress(h.epochs, h.losses[posted:], h.accuracies[-1]))
+            outcome = TrainingOutcome(trainer.weights, h.epochs, h.epochs < self.epochs,
+                                      h.losses[-1], h.accuracies[-1])
+        self.post_message(self.Finished(outcome, error))
+
+    # --- messages up from the worker, attributes down to the widgets -------------
+    def on_training_screen_progress(self, message: Progress) -> None:
+        self.query_one(LossCurve).extend(message.losses)
+        self.epoch = message.epoch
+        self.loss = message.losses[-1] if message.losses else self.loss
+        self.accuracy = message.accuracy
+
+    def on_training_screen_finished(self, message: Finished) -> None:
+        self.outcome = message.outcome
+        if message.error:
+            self.state = "failed"
+            self.query_one("#training-numbers", Static).update(
+                Text(f"✗ {message.error}\nThe weights are unchanged.", style="bold"))
+        elif message.outcome is None or message.outcome.stopped:
+            self.state = "stopped"
+        else:
+            self.state = "done"
+
+    def watch_epoch(self) -> None:
+        self._show()
+
+    def watch_state(self) -> None:
+        self._show()
+
+    def watch_fast(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        if not self.is_mounted:
+            return
+        self.query_one(ProgressBar).update(progress=self.epoch)
+        if self.state != "failed":
+            self.query_one("#training-numbers", Static).update(self._numbers())
+        self.query_one("#training-hint", Static).update(self._hint())
+
+    def _numbers(self) -> Text:
+        text = Text()
+        text.append(f"epoch {self.epoch}/{self.epochs}", style="bold")
+        if self.loss is not None and self.accuracy is not None:
+            n = len(self.dataset)
+            right = round(self.accuracy * n)
+            text.append(f" · loss {self.loss:.4g} · accuracy {right}/{n} "
+                        f"({self.accuracy:.0%})")
+        status = {
+            "running": "",
+            "stopping": " · stopping…",
+            "done": " · done ✓",
+            "stopped": " · stopped",
+        }[self.state]
+        text.append(status, style="bold")
+        return text
+
+    def _hint(self) -> Text:
+        if self.state in ("running", "stopping"):
+            pace = "f: watch pace" if self.fast else "f: full speed"
+            return Text(f"s or esc: stop · {pace} · {self._scale_hint()}", style="dim")
+        if self.state == "failed":
+            return Text("enter or esc: back to the stepper", style="dim")
+        scale = self._scale_hint()
+        if self.outcome is None:
+            return Text(f"No epoch ran: enter or esc goes back unchanged · {scale}",
+                        style="dim")
+        return Text(f"enter or esc: use these weights (i: initial ↔ trained) · {scale}",
+                    style="dim")
+
+    def _scale_hint(self) -> str:
+        return "l: linear" if self.query_one(LossCurve).log else "l: log scale"
+
+    # --- actions -----------------------------------------------------------------------
+    def action_stop(self) -> None:
+        if self.state == "running":
+            self._stop.set()
+            self.state = "stopping"
+        elif self.state != "stopping":
+            self.action_close()
+
+    def action_close(self) -> None:
+        if self.state in ("done", "stopped", "failed"):
+            self.dismiss(self.outcome)
+
+    def action_toggle_fast(self) -> None:
+        self.fast = not self.fast
+
+    def action_toggle_log(self) -> None:
+        curve = self.query_one(LossCurve)
+        curve.log = not curve.log
+        self._show()
