@@ -22,6 +22,7 @@ from rnn_tui.data import Dataset
 from rnn_tui.engine import Stepper, Weights
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
+from rnn_tui.widgets.files import SERVED_MESSAGE, ExportScreen, SaveScreen, served
 from rnn_tui.widgets.help import HelpScreen, key_label
 from rnn_tui.widgets.panels import (
     BatchPanel,
@@ -33,7 +34,9 @@ from rnn_tui.widgets.panels import (
     StatusBar,
     SumTerm,
 )
+from rnn_tui.widgets.sentences import SentencesScreen
 from rnn_tui.widgets.view import View
+from rnn_tui.widgets.weights_editor import WeightsScreen
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
@@ -43,7 +46,7 @@ SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # autoplay sub-steps per second
 class RNNApp(App[int]):
     """Step through a many-to-one RNN."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "editors.tcss"]
     TITLE = "rnn-tui"
     ENABLE_COMMAND_PALETTE = False
 
@@ -62,6 +65,10 @@ class RNNApp(App[int]):
         ],
         Binding("b", "toggle_batch", "Batch"),
         Binding("p", "toggle_play", "Play"),
+        Binding("e", "edit_sentences", "Sentences", show=False),
+        Binding("w", "edit_weights", "Weights", show=False),
+        Binding("x", "export", "Export", show=False),
+        Binding("s", "save", "Save", show=False),
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False),
         Binding("minus", "speed(-1)", "Slower", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -80,6 +87,10 @@ class RNNApp(App[int]):
         ("b", "batch view: the same step as whole-batch matrices"),
         ("p", "autoplay / pause"),
         ("+, -", "autoplay faster / slower"),
+        ("e", "edit sentences and labels (new words grow the vocabulary)"),
+        ("w", "edit weights: arrows, tab, then +/- or type a value"),
+        ("x", "export the whole trace: Markdown, LaTeX, CSV or JSON"),
+        ("s", "save the weights (and the sentences beside them)"),
         ("?", "this help"),
         ("q", "quit"),
     ]
@@ -96,10 +107,13 @@ class RNNApp(App[int]):
         weights: Weights,
         precision: int = 3,
         activation: str = "tanh",
+        seed: int = 0,
     ) -> None:
         super().__init__()
         self.dataset = dataset
         self.weights = weights
+        self.initial_weights = weights.copy()  # what the weights editor restores
+        self.seed = seed  # for the Wxh rows of new tokens
         self.precision = precision
         self.activation = activation
         self.version = 0
@@ -274,7 +288,54 @@ class RNNApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen([(key_label(k), d) for k, d in self.HELP]))
 
+    # --- editing (issue 8): screens in widgets/, the engine recomputes -------------
+    def action_edit_sentences(self) -> None:
+        self.playing = False
+        self.push_screen(SentencesScreen(self.dataset, self.weights, self.seed))
+
+    def action_edit_weights(self) -> None:
+        self.playing = False
+        self.push_screen(WeightsScreen(self.weights, self.initial_weights, self.dataset,
+                                       self.activation, self.precision))
+
+    def action_export(self) -> None:
+        if served():
+            self.notify(SERVED_MESSAGE.format(what="Export"), severity="warning")
+            return
+        self.push_screen(ExportScreen(self.stepper, self.precision))
+
+    def action_save(self) -> None:
+        if served():
+            self.notify(SERVED_MESSAGE.format(what="Saving"), severity="warning")
+            return
+        self.push_screen(SaveScreen(self.weights, self.dataset))
+
+    def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:
+        """A new batch: restart the stepper on it at t = 0."""
+        result = message.result
+        if result.new_tokens:
+            grown = self.initial_weights.extend_vocab(result.new_tokens, self.seed)
+            self.initial_weights = grown
+            self.notify(result.notice(), title="vocabulary", timeout=8)
+        self.dataset = result.dataset
+        self.install_weights(result.weights, restart=True)
+
+    def on_weights_screen_edited(self, message: WeightsScreen.Edited) -> None:
+        self.install_weights(message.weights)
+
+    def install_weights(self, weights: Weights, restart: bool = False) -> None:
+        """A new Stepper on these weights, moved to the same position (or to t = 0)."""
+        self.weights = weights
+        self.stepper = self._new_stepper()
+        self.version += 1
+        if restart:
+            self.playing = False
+            self.pos = 0
+        self.selected = min(self.selected, self.stepper.batch - 1)
+        self.refresh_view()
+
 
 def make_app(model, precision: int = 3) -> RNNApp:
     """The app for a resolved CLI model (see ``cli.build_model``); tests use it too."""
-    return RNNApp(model.dataset, model.weights, precision=precision, activation=model.activation)
+    return RNNApp(model.dataset, model.weights, precision=precision, activation=model.activation,
+                  seed=model.seed)
