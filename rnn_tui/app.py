@@ -300,15 +300,21 @@ class RNNApp(App[int]):
 
     def action_export(self) -> None:
         if served():
-            self.notify(SERVED_MESSAGE.format(what="Export"), severity="warning")
+            self._refuse("Export")
             return
         self.push_screen(ExportScreen(self.stepper, self.precision))
 
     def action_save(self) -> None:
         if served():
-            self.notify(SERVED_MESSAGE.format(what="Saving"), severity="warning")
+            self._refuse("Saving")
             return
         self.push_screen(SaveScreen(self.weights, self.dataset))
+
+    def _refuse(self, what: str) -> None:
+        """Served over SSH: say so in the status line and a notification, write nothing."""
+        self.stepper.message = f"no {what.lower()} over SSH"
+        self.refresh_view()
+        self.notify(SERVED_MESSAGE.format(what=what), severity="warning")
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:
         """A new batch: restart the stepper on it at t = 0."""

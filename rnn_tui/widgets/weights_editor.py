@@ -214,9 +214,10 @@ class WeightsScreen(ModalScreen[None]):
             self.repaint()
 
     def _clamp(self) -> None:
+        """Keep the cell inside the current weight (both indices first, then one repaint)."""
         rows, cols = getattr(self.weights, self.name_).shape
-        self.row = min(self.row, rows - 1)
-        self.col = min(self.col, cols - 1)
+        self.set_reactive(WeightsScreen.row, min(self.row, rows - 1))
+        self.set_reactive(WeightsScreen.col, min(self.col, cols - 1))
         self._refresh()
 
     # --- actions ---------------------------------------------------------------------
