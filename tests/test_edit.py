@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -125,3 +127,15 @@ def test_edited_weights_change_nothing_before_the_token(lesson_weights: Weights)
         for t in range(1, 4):
             same = np.array_equal(a.history[t - 1].h[s], b.history[t - 1].h[s])
             assert same == (t < first_soon[s]), (s, t)
+
+
+def test_edit_imports_no_textual_or_rich() -> None:
+    code = (
+        "import sys\n"
+        "import rnn_tui.edit\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
