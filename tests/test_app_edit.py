@@ -164,6 +164,29 @@ async def test_edit_and_remove_sentences() -> None:
         assert "▸ 1 as as soon → 0" in words and "soon as as" not in words
 
 
+async def test_random_keys_in_the_sentences_editor_never_crash() -> None:
+    rng = random.Random(8)
+    keys = ["a", "d", "enter", "escape", "tab", "up", "down", "backspace", "space",
+            "s", "o", "n", "x", "0", "1", "2", "e"]
+    app = lesson_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "e")
+        for _ in range(150):
+            key = rng.choice(keys)
+            if key == "escape" and app.screen.editing is None:
+                continue  # stay in the editor
+            await pilot.press(key)
+        await pilot.pause()
+        d, s = app.dataset, app.stepper
+        assert 1 <= s.batch == len(d) and set(d.vocab) <= set(app.weights.vocab)
+        assert all(tokens for tokens in d.sentences) and set(d.labels) <= {0, 1}
+        assert s.weights is app.weights and 0 <= app.selected < s.batch
+        assert app.version > 0  # some edits were applied
+        ref = run_all(app)
+        await press(pilot, "escape", "escape", "end")
+        assert f"mean {ref.output.mean_loss:.3f}" in screen_text(app)
+
+
 # --- w: weights ----------------------------------------------------------------------
 
 
