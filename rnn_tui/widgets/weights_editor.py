@@ -62,11 +62,12 @@ class WeightGrid(Static):
         before = getattr(initial, name) if getattr(initial, name).shape == matrix.shape else None
         rows, cols = row_names(weights, name), col_names(weights, name)
         cell = max(fmt.width(precision), *(len(fmt.num(v, precision)) for v in matrix.flat))
-        label = max(len(r) for r in rows)
-        fit = max(1, (self.size.width or 76) - label - 4) // (cell + 2)
+        title = f"{TITLES[name]} {fmt.shape(matrix)}"
+        label = max(len(title), *(len(r) for r in rows))  # the title heads the row labels
+        fit = max(1, (self.size.width or 76) - label - 18) // (cell + 2)
         shown_cols = _window(col, len(cols), fit)
         text = Text()
-        text.append(f"{TITLES[name]} {fmt.shape(matrix)}".ljust(label + 1), style="bold")
+        text.append(title.ljust(label + 1), style="bold")
         for j in shown_cols:
             text.append(f" {cols[j]:>{cell}} ", style="dim")
         if len(shown_cols) < len(cols):
