@@ -29,6 +29,7 @@ from rnn_tui.widgets import numbers
 from rnn_tui.widgets.backward import BackwardScreen
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
+from rnn_tui.widgets.files import SERVED_MESSAGE, ExportScreen, SaveScreen, served
 from rnn_tui.widgets.help import HelpScreen, key_label
 from rnn_tui.widgets.keys import translate_bindings
 from rnn_tui.widgets.panels import (
@@ -43,8 +44,10 @@ from rnn_tui.widgets.panels import (
     SumTerm,
 )
 from rnn_tui.widgets.quizbar import QuizBar
+from rnn_tui.widgets.sentences import SentencesScreen
 from rnn_tui.widgets.training import TrainingOutcome, TrainingScreen, WeightSets
 from rnn_tui.widgets.view import View
+from rnn_tui.widgets.weights_editor import WeightsScreen
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
@@ -54,7 +57,7 @@ SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # autoplay sub-steps per second
 class RNNApp(App[int]):
     """Step through a many-to-one RNN."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "editors.tcss"]
     TITLE = "rnn-tui"
     ENABLE_COMMAND_PALETTE = False
     AUTO_FOCUS = None  # keys go to the app's bindings; only the quiz box takes focus
@@ -77,6 +80,10 @@ class RNNApp(App[int]):
         Binding("t", "train", "Train", id="train"),
         Binding("i", "toggle_weights", "Initial/trained", show=False, id="weights"),
         Binding("g", "backward", "Grad", id="grad"),
+        Binding("e", "edit_sentences", "Sentences", show=False, id="edit_sentences"),
+        Binding("w", "edit_weights", "Weights", show=False, id="edit_weights"),
+        Binding("x", "export", "Export", show=False, id="export"),
+        Binding("s", "save", "Save", show=False, id="save"),
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False, id="faster"),
         Binding("minus", "speed(-1)", "Slower", show=False, id="slower"),
         Binding("k", "toggle_quiz", "Quiz", show=False, id="quiz"),
@@ -101,6 +108,10 @@ class RNNApp(App[int]):
         ("t", "help.train"),
         ("i", "help.weights"),
         ("g", "help.grad"),
+        ("e", "help.edit_sentences"),
+        ("w", "help.edit_weights"),
+        ("x", "help.export"),
+        ("s", "help.save"),
         ("k", "help.quiz"),
         ("f2", "help.lang"),
         ("f3", "help.theme"),
@@ -126,6 +137,7 @@ class RNNApp(App[int]):
         activation: str = "tanh",
         lang: str | None = None,
         theme: str = "default",
+        seed: int = 0,
     ) -> None:
         super().__init__()
         self.register_theme(PROJECTOR)
@@ -134,7 +146,10 @@ class RNNApp(App[int]):
         self.set_reactive(RNNApp.lang, i18n.lang())
         self.dataset = dataset
         self.weights = weights
+        # the initial set (what i and the weights editor's restore go back to) and,
+        # once trained, the trained set
         self.weight_sets = WeightSets(weights)
+        self.seed = seed  # for the Wxh rows of new tokens
         self.precision = precision
         self.activation = activation
         self.version = 0
@@ -193,6 +208,12 @@ class RNNApp(App[int]):
 
     def _apply_size(self, size: Size | None = None) -> None:
         width, height = size or self.size
+        # wide layers: how many entries of a vector fit (the lesson's 3 always do)
+        limit = 5 if width < 120 else 9 if width < 200 else 0
+        if limit != numbers.limit():
+            numbers.set_limit(limit)
+            if self.is_mounted:
+                self.refresh_view()
         self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")
         self.screen.set_class(width >= ROOMY_WIDTH and height >= ROOMY_HEIGHT, "roomy")
 
@@ -221,6 +242,8 @@ class RNNApp(App[int]):
     def mode_text(self) -> str:
         """Extra words for the status bar; features add theirs here."""
         parts = []
+        if self.activation != "tanh":  # the lesson's is tanh: say when it is another
+            parts.append(f"[{self.activation}]")
         if self.weights_label:  # once there are trained weights: which set is in use
             parts.append(f"[{self.weights_label}]")
         if self.quiz:
@@ -462,6 +485,66 @@ class RNNApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in self.HELP]))
 
+    # --- editing (issue 8): screens in widgets/, the engine recomputes -------------
+    def action_edit_sentences(self) -> None:
+        self.playing = False
+        self.push_screen(SentencesScreen(self.dataset, self.weights, self.seed))
+
+    def action_edit_weights(self) -> None:
+        self.playing = False
+        self.push_screen(WeightsScreen(self.weights, self.initial_weights, self.dataset,
+                                       self.activation, self.precision))
+
+    def action_export(self) -> None:
+        if served():
+            self._refuse("Export")
+            return
+        self.push_screen(ExportScreen(self.stepper, self.precision))
+
+    def action_save(self) -> None:
+        if served():
+            self._refuse("Saving")
+            return
+        self.push_screen(SaveScreen(self.weights, self.dataset))
+
+    def _refuse(self, what: str) -> None:
+        """Served over SSH: say so in the status line and a notification, write nothing."""
+        self.stepper.message = f"no {what.lower()} over SSH"
+        self.refresh_view()
+        self.notify(SERVED_MESSAGE.format(what=what), severity="warning")
+
+    def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:
+        """A new batch: restart the stepper on it at t = 0."""
+        result = message.result
+        if result.new_tokens:
+            # every weight set the app keeps grows the same seeded rows
+            sets = self.weight_sets
+            sets.initial = sets.initial.extend_vocab(result.new_tokens, self.seed)
+            if sets.trained is not None:
+                sets.trained = sets.trained.extend_vocab(result.new_tokens, self.seed)
+            self.notify(result.notice(), title="vocabulary", timeout=8)
+        self.dataset = result.dataset
+        self.install_weights(result.weights, restart=True)
+
+    def on_weights_screen_edited(self, message: WeightsScreen.Edited) -> None:
+        self.install_weights(message.weights)
+
+    @property
+    def initial_weights(self) -> Weights:
+        """The weights the app started with (grown with the vocabulary)."""
+        return self.weight_sets.initial
+
+    def install_weights(self, weights: Weights, restart: bool = False) -> None:
+        """A new Stepper on these weights, moved to the same position (or to t = 0)."""
+        self.weights = weights
+        self.stepper = self._new_stepper()
+        self.version += 1
+        if restart:
+            self.playing = False
+            self.pos = 0
+        self.selected = min(self.selected, self.stepper.batch - 1)
+        self.refresh_view()
+
 
 def make_app(
     model, precision: int = 3, lang: str | None = None, theme: str = "default"
@@ -474,4 +557,5 @@ def make_app(
         activation=model.activation,
         lang=lang,
         theme=theme,
+        seed=model.seed,
     )

@@ -147,12 +147,34 @@ def run_parser() -> Parser:
                         help="projector: high contrast, bold numbers, no dim text")
     parser.add_argument("--text", action="store_true",
                         help="print the forward pass as plain text instead of opening the app")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="replay a JSON trace saved by 'rnn-tui export --format json' "
+                        "(or key x): its sentences, weights and activation are used")
     return parser
+
+
+def trace_model(args: argparse.Namespace) -> Model:
+    """Dataset, weights and activation from ``--trace FILE`` (checked by recomputing)."""
+    from rnn_tui.export import TraceError, load_trace
+
+    for name in ("data", "weights", "hidden", "bias", "seed"):
+        if getattr(args, name) is not None:
+            raise CliError(f"--{name} can't be used with --trace (the trace sets it)")
+    try:
+        trace = load_trace(args.trace)
+        dataset = trace.dataset()
+    except TraceError as exc:
+        message = str(exc)
+        if not message.startswith(args.trace):
+            message = f"{args.trace}: {message}"
+        raise CliError(message) from None
+    weights = trace.weights
+    return Model(dataset, weights, 0, weights.hidden, weights.bias, trace.activation)
 
 
 def run(argv: Sequence[str]) -> int:
     args = run_parser().parse_args(argv)
-    model = build_model(args)
+    model = trace_model(args) if args.trace else build_model(args)
     if args.text:
         from rnn_tui.textmode import render
 

@@ -169,6 +169,45 @@ class Weights:
             by=draw(1, 1),
         )
 
+    def extend_vocab(self, new_tokens: Sequence[str], seed: int = 0) -> Weights:
+        """A copy whose vocabulary ends with ``new_tokens``, with fresh seeded Wxh rows.
+
+        Tokens already in the vocabulary (or repeated) are skipped. Row ``i`` of
+        Wxh is drawn uniformly from ±1/√hidden by ``default_rng([seed, i])``, so
+        it depends only on the seed and the row's position: adding two tokens
+        at once or one after the other gives the same weights. Other weights
+        are copied unchanged.
+        """
+        vocab = list(self.vocab)
+        for token in new_tokens:
+            token = str(token)
+            if not token or token.split() != [token]:
+                raise WeightsError(f"vocab: {token!r} is not a token (empty or has spaces)")
+            if token not in vocab:
+                vocab.append(token)
+        k = 1.0 / math.sqrt(self.hidden)
+        rows = [
+            np.random.default_rng([int(seed), i]).uniform(-k, k, size=self.hidden)
+            for i in range(self.vocab_size, len(vocab))
+        ]
+        Wxh = np.vstack([self.Wxh, *rows]) if rows else self.Wxh.copy()
+        return Weights(vocab, Wxh, self.Whh.copy(), self.bh.copy(), self.Wy.copy(),
+                       self.by.copy())
+
+    def with_entry(self, name: str, row: int, col: int, value: float) -> Weights:
+        """A copy with ``name[row, col] = value`` (name one of Wxh, Whh, bh, Wy, by)."""
+        if name not in _KEYS[1:]:
+            raise WeightsError(f"{name}: not a weight (one of {', '.join(_KEYS[1:])})")
+        value = float(value)
+        if not math.isfinite(value):
+            raise WeightsError(f"{name}: {value} is not a finite number")
+        shape = getattr(self, name).shape
+        if not (0 <= row < shape[0] and 0 <= col < shape[1]):
+            raise WeightsError(f"{name}: no entry ({row}, {col}) in shape {shape}")
+        out = self.copy()
+        getattr(out, name)[row, col] = value
+        return out
+
     def copy(self) -> Weights:
         return Weights(
             list(self.vocab),

@@ -7,6 +7,7 @@ from collections.abc import Hashable
 from rich.console import RenderableType
 from textual.widgets import Static
 
+from rnn_tui.widgets import numbers
 from rnn_tui.widgets.view import View
 
 
@@ -33,7 +34,8 @@ class Panel(Static):
 
     def show(self, view: View) -> None:
         # the language and the theme change every panel's words or colours
-        key = (getattr(view, "lang", None), getattr(view, "theme", None), self.key(view))
+        key = (getattr(view, "lang", None), getattr(view, "theme", None), numbers.limit(),
+               self.key(view))
         if key == self._key:
             return
         self._key = key

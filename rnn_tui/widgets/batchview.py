@@ -21,9 +21,11 @@ def _matrix(title: str, rows: np.ndarray | None, precision: int, count: int, wid
             onehot: bool = False) -> Text:
     text = Text()
     text.append(title, style="bold")
-    for i in range(count):
+    for i in n.shown(count):
         text.append("\n")
-        if rows is None:
+        if i is None:
+            text.append(" ⋮")
+        elif rows is None:
             text.append_text(n.hidden_text(width))
         elif onehot:
             text.append_text(n.onehot(rows[i]))

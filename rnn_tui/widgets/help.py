@@ -24,7 +24,9 @@ def key_label(keys: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists all keys; any of ?, escape or q closes it."""
+    """Lists all keys; any of ?, escape or q closes it; ↑↓ scroll the list."""
+
+    AUTO_FOCUS = "#help-scroll"
 
     BINDINGS = [
         Binding("escape,question_mark,q", "dismiss_help", "Close", show=True, id="close"),

@@ -13,6 +13,36 @@ from rnn_tui.themes import PALETTES, Palette
 _palette: Palette = PALETTES["default"]
 
 
+#: At most this many entries of a vector (or rows of a matrix) are written out;
+#: the rest are elided with "…". 0 writes everything. The app sets it from the
+#: terminal's width: wide layers don't fit 80 columns.
+_limit = 0
+
+
+def set_limit(count: int) -> None:
+    global _limit
+    _limit = count
+
+
+def limit() -> int:
+    return _limit
+
+
+def shown(count: int, must: int | None = None) -> list[int | None]:
+    """Which of ``count`` entries to write, None standing for "…"; ``must`` is always kept."""
+    if not _limit or count <= _limit:
+        return list(range(count))
+    keep = set(range(_limit - 2)) | {count - 1}
+    if must is not None:
+        keep.add(must)
+    out: list[int | None] = []
+    for i in sorted(keep):
+        if out and out[-1] is not None and i != out[-1] + 1:
+            out.append(None)
+        out.append(i)
+    return out
+
+
 def set_palette(theme: str) -> None:
     global _palette
     _palette = PALETTES[theme]
@@ -37,10 +67,13 @@ def vec(values: np.ndarray, precision: int, style: str = "") -> Text:
     """``[+0.100 -0.200]`` with each entry coloured by sign."""
     out = Text("[", style=style)
     flat = np.asarray(values, dtype=np.float64).reshape(-1)
-    for i, v in enumerate(flat):
-        if i:
+    for k, i in enumerate(shown(len(flat))):
+        if k:
             out.append(" ", style=style)
-        out.append_text(num(v, precision, style))
+        if i is None:
+            out.append("…", style=style)
+        else:
+            out.append_text(num(flat[i], precision, style))
     out.append("]", style=style)
     return out
 
@@ -55,4 +88,8 @@ def hidden_text(width: int) -> Text:
 
 
 def vec_width(n: int, precision: int) -> int:
-    return n * fmt.width(precision) + (n - 1) + 2
+    """Cells that ``vec`` of n entries takes."""
+    entries = shown(n)
+    numbers = sum(1 for i in entries if i is not None)
+    gaps = len(entries) - numbers
+    return numbers * fmt.width(precision) + gaps + (len(entries) - 1) + 2

@@ -178,9 +178,12 @@ class InputTerm(Panel):
         if row is not None:
             right.append(tr("input.picks_row", row=row + 1), style="italic")
         token_width = max(cell_len(tok) for tok in W.vocab)
-        for i, token in enumerate(W.vocab):
-            picked = i == row
+        for i in n.shown(len(W.vocab), must=row):
             right.append("\n")
+            if i is None:
+                right.append("  ⋮")
+                continue
+            token, picked = W.vocab[i], i == row
             right.append(f"{'▶' if picked else ' '} {pad(token, token_width)} ",
                          style="bold" if picked else "")
             right.append_text(n.vec(W.Wxh[i], p, "reverse" if picked else ""))
@@ -214,12 +217,15 @@ class RecurrentTerm(Panel):
             left.append_text(_mark(n.vec(rec.hWhh[b], p), view.phase == 2))
         right = Text()
         title = f"Whh {fmt.shape(W.Whh)} "
-        for i in range(W.hidden):
-            if i:
+        for k, i in enumerate(n.shown(W.hidden)):
+            if k:
                 right.append("\n" + " " * len(title))
             else:
                 right.append(title, style="bold")
-            right.append_text(n.vec(W.Whh[i], p))
+            if i is None:
+                right.append(" ⋮")
+            else:
+                right.append_text(n.vec(W.Whh[i], p))
         grid = _term_grid(view)
         grid.add_row(left, right)
         return grid
@@ -323,18 +329,19 @@ class OutputPanel(Panel):
         text.append("ᵀ")
         text.append(f"\nz = {h}·Wy + By   "
                     f"{fmt.shape((1, W.hidden))}·{fmt.shape(W.Wy)} + (1,1) → (1,1)")
-        text.append("\n  = ")
-        for j in range(W.hidden):
-            if j:
-                text.append(" + ")
-            text.append("(")
-            text.append_text(n.num(out.h_last[b, j], p))
-            text.append(")(")
-            text.append_text(n.num(W.Wy[j, 0], p))
+        if W.hidden <= 4:  # written out term by term while it fits on a line
+            text.append("\n  = ")
+            for j in range(W.hidden):
+                if j:
+                    text.append(" + ")
+                text.append("(")
+                text.append_text(n.num(out.h_last[b, j], p))
+                text.append(")(")
+                text.append_text(n.num(W.Wy[j, 0], p))
+                text.append(")")
+            text.append(" + (")
+            text.append_text(n.num(W.by[0, 0], p))
             text.append(")")
-        text.append(" + (")
-        text.append_text(n.num(W.by[0, 0], p))
-        text.append(")")
         text.append("\n  = ")
         text.append_text(_mark(n.num(out.z[b, 0], p), True))
         text.append("\ny = sigmoid(z) = 1 / (1 + e^(−z)) = ")
