@@ -84,11 +84,13 @@ class RNNApp(App[int]):
         ("q", "quit"),
     ]
 
-    pos: reactive[int] = reactive(0)
-    selected: reactive[int] = reactive(0)
-    batch_view: reactive[bool] = reactive(False)
-    playing: reactive[bool] = reactive(False)
-    speed: reactive[float] = reactive(2.0)
+    # repaint=False: an App's reactive would otherwise repaint the whole screen on
+    # every change; the panels repaint themselves, and only when their content changed.
+    pos: reactive[int] = reactive(0, repaint=False)
+    selected: reactive[int] = reactive(0, repaint=False)
+    batch_view: reactive[bool] = reactive(False, repaint=False)
+    playing: reactive[bool] = reactive(False, repaint=False)
+    speed: reactive[float] = reactive(2.0, repaint=False)
 
     def __init__(
         self,
