@@ -179,7 +179,10 @@ class RNNApp(App[int]):
         view = self.view()
         for panel in self.query(Panel):
             panel.show(view)
-        self.query_one("#step").border_title = self._step_title(view)
+        step = self.query_one("#step")
+        title = self._step_title(view)
+        if step.border_title != title:  # setting it repaints the whole box, children too
+            step.border_title = title
         self.screen.set_class(self.batch_view, "batch-view")
 
     def _step_title(self, view: View) -> str:
