@@ -119,15 +119,17 @@ class RNNApp(App[int]):
         ("q", "help.quit"),
     ]
 
-    pos: reactive[int] = reactive(0)
-    selected: reactive[int] = reactive(0)
-    batch_view: reactive[bool] = reactive(False)
-    playing: reactive[bool] = reactive(False)
-    speed: reactive[float] = reactive(2.0)
-    lang: reactive[str] = reactive("en", init=False)
-    look: reactive[str] = reactive("default", init=False)  # rnn_tui.themes.THEMES
-    quiz: reactive[bool] = reactive(False, init=False)  # predict, then reveal
-    use_trained: reactive[bool] = reactive(False, always_update=True, init=False)
+    # repaint=False: an App's reactive would otherwise repaint the whole screen on
+    # every change; the panels repaint themselves, and only when their content changed.
+    pos: reactive[int] = reactive(0, repaint=False)
+    selected: reactive[int] = reactive(0, repaint=False)
+    batch_view: reactive[bool] = reactive(False, repaint=False)
+    playing: reactive[bool] = reactive(False, repaint=False)
+    speed: reactive[float] = reactive(2.0, repaint=False)
+    lang: reactive[str] = reactive("en", init=False, repaint=False)
+    look: reactive[str] = reactive("default", init=False, repaint=False)  # themes.THEMES
+    quiz: reactive[bool] = reactive(False, init=False, repaint=False)  # predict, then reveal
+    use_trained: reactive[bool] = reactive(False, always_update=True, init=False, repaint=False)
 
     def __init__(
         self,
@@ -260,7 +262,10 @@ class RNNApp(App[int]):
         view = self.view()
         for panel in self.query(Panel):
             panel.show(view)
-        self.query_one("#step").border_title = self._step_title(view)
+        step = self.query_one("#step")
+        title = self._step_title(view)
+        if step.border_title != title:  # setting it repaints the whole box, children too
+            step.border_title = title
         self.screen.set_class(self.batch_view, "batch-view")
         self.screen.set_class(view.cursor.at_output, "at-output")
 

@@ -104,7 +104,6 @@ def build_model(args: argparse.Namespace) -> Model:
     """Dataset and weights from the model options, or a CliError."""
     from rnn_tui.data import DataError, lesson_dataset, load_data
     from rnn_tui.engine import Weights, WeightsError
-    from rnn_tui.training import load_weights
 
     seed = 0 if args.seed is None else args.seed
     try:
@@ -112,6 +111,8 @@ def build_model(args: argparse.Namespace) -> Model:
             for name in ("hidden", "bias", "seed"):
                 if getattr(args, name) is not None:
                     raise CliError(f"--{name} can't be used with --weights (the file sets it)")
+            from rnn_tui.training import load_weights  # only here: training is big
+
             weights = load_weights(args.weights)  # a file, or a preset name
             dataset = load_data(args.data, weights.vocab) if args.data else None
             if dataset is None:

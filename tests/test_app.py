@@ -301,3 +301,27 @@ async def test_another_activation_is_named_and_used() -> None:
         assert "h₁ = relu(sum)" in text
         assert f"h₁ {fmt.vec(ref.history[0].h[0])}" in text
         assert np.all(ref.history[0].h >= 0)
+
+
+def test_changed_span_covers_only_the_differing_cells() -> None:
+    from rich.segment import Segment
+    from textual.strip import Strip
+
+    from rnn_tui.widgets.base import _changed_span
+
+    old = Strip([Segment("ab"), Segment("cd"), Segment("ef")])
+    new = Strip([Segment("ab"), Segment("XY"), Segment("ef")])
+    assert _changed_span(old, new, 6) == (2, 4)
+    assert _changed_span(old, old, 6) == (0, 6)  # equal lines are never asked; whole line
+
+
+async def test_a_substep_repaints_only_changed_lines() -> None:
+    app = lesson_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "right")  # t = 1: the step's panels change height or content
+        before = {p.id: p.lines_repainted for p in app.query(Panel)}
+        text = await press(pilot, "right")  # same t: x·Wxh's marker moves to h·Whh
+        assert "sub-step 2/4" in text
+        after = {p.id: p.lines_repainted for p in app.query(Panel)}
+        assert after["input-term"] > before["input-term"]  # partial, not a whole repaint
+        assert after["input-term"] - before["input-term"] < 3

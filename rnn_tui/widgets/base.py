@@ -1,10 +1,13 @@
-"""The base of every panel: repaint only when what it shows has changed."""
+"""The base of every panel: repaint only when, and only where, what it shows has changed."""
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 
 from rich.console import RenderableType
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 from textual.widgets import Static
 
 from rnn_tui.widgets import numbers
@@ -16,7 +19,9 @@ class Panel(Static):
 
     ``key(view)`` names those parts; ``show(view)`` repaints only when the key
     changed, so a step repaints just the panels whose content changed (bytes
-    per step matter over SSH).
+    per step matter over SSH). And when the new content has the same height,
+    only its changed lines are refreshed: Textual would otherwise send the
+    whole panel down the wire (a row of coloured numbers is ~300 bytes).
     """
 
     _NEVER = object()
@@ -24,13 +29,18 @@ class Panel(Static):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._key: Hashable = self._NEVER
+        self._visual: Visual | None = None  # what show() last built (None: Static's content)
         self.repaints = 0  # how often content was replaced (tests and benchmarks read it)
+        self.lines_repainted = 0  # how many lines the partial repaints refreshed (benchmarks)
 
     def key(self, view: View) -> Hashable:
         raise NotImplementedError
 
     def build(self, view: View) -> RenderableType:
         raise NotImplementedError
+
+    def render(self) -> Visual:
+        return self._visual if self._visual is not None else super().render()
 
     def show(self, view: View) -> None:
         # the language and the theme change every panel's words or colours
@@ -40,8 +50,53 @@ class Panel(Static):
             return
         self._key = key
         self.repaints += 1
-        self.update(self.build(view))
+        visual = visualize(self, self.build(view), markup=False)
+        changed = self._changed_lines(visual)
+        self._visual = visual
+        if changed is None:  # size may change, or nothing to compare with: as Static.update
+            self.refresh(layout=True)
+            return
+        self.lines_repainted += len(changed)
+        for y, x0, x1 in changed:
+            self.refresh(Region(x0, y, x1 - x0, 1))
+
+    def _changed_lines(self, visual: Visual) -> list[tuple[int, int, int]] | None:
+        """(y, x0, x1) of each line that differs from what is on screen, and the
+        cells x0..x1 (exclusive) that may differ, if the height stays the same."""
+        if not self.is_mounted or not self.display or self._dirty_regions:
+            return None
+        width, height = self.size
+        cache = self._render_cache  # what is on screen now (Textual keeps it per widget)
+        if not width or not height or cache.size != self.size or len(cache.lines) != height:
+            return None
+        if visual.get_height(self.styles, width) != height:
+            return None
+        lines = Visual.to_strips(self, visual, width, height, self.visual_style)
+        if len(lines) != height:
+            return None
+        return [
+            (y, *_changed_span(old, new, width))
+            for y, (old, new) in enumerate(zip(cache.lines, lines, strict=True))
+            if old != new
+        ]
 
     def forget(self) -> None:
         """Repaint on the next ``show``."""
         self._key = self._NEVER
+
+
+def _changed_span(old: Strip, new: Strip, width: int) -> tuple[int, int]:
+    """Cells x0..x1 outside which the two lines are the same (equal segments at both ends)."""
+    a, b = list(old), list(new)
+    start = 0
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        start += a[i].cell_length
+        i += 1
+    end = 0
+    j = 0
+    while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
+        end += a[-1 - j].cell_length
+        j += 1
+    x0, x1 = min(start, width), max(width - end, 0)
+    return (x0, x1) if x0 < x1 else (0, width)

@@ -1,0 +1,96 @@
+"""Row 2: CPU time per key press under Pilot, against the baseline app.
+
+In-process (``App.run_test``, headless: the frame is composed but not written).
+After a warm-up, N presses cycle through the lesson: Right to the output, then
+Home. The baseline updates its Static on the same keys. Rounds alternate the
+baseline and the app; each figure is the median over rounds of
+(process CPU time for N presses) / N.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from textual.app import App
+
+from benchmarks.baseline_app import BaselineApp
+
+
+def make_rnn_app(app_args: tuple[str, ...] = ()) -> App:
+    """The app as ``rnn-tui ARGS`` would build it."""
+    from rnn_tui.app import make_app
+    from rnn_tui.cli import build_model, run_parser
+
+    args = run_parser().parse_args(list(app_args))
+    return make_app(build_model(args), precision=args.precision)
+
+
+def time_steps(app_args: tuple[str, ...] = ()) -> int:
+    return make_rnn_app(app_args).stepper.steps
+
+
+def cycle_keys(steps: int) -> list[str]:
+    """Right through every sub-step to the output, then Home."""
+    return ["right"] * (4 * steps + 1) + ["home"]
+
+
+@dataclass
+class PressCost:
+    cpu: float  # seconds of process CPU time per press
+    wall: float  # seconds of wall time per press (includes Pilot's idle waits)
+    repaints: float = 0.0  # panel repaints per press (rnn-tui only)
+
+
+async def _run(app: App, keys: list[str], size: tuple[int, int], warmup: int,
+               presses: int) -> PressCost:
+    seq = itertools.cycle(keys)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for _ in range(warmup):
+            await pilot.press(next(seq))
+        repaints0 = _repaints(app)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for _ in range(presses):
+            await pilot.press(next(seq))
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        repaints = _repaints(app) - repaints0
+    return PressCost(cpu / presses, wall / presses, repaints / presses)
+
+
+def _repaints(app: App) -> int:
+    from rnn_tui.widgets.base import Panel
+
+    try:
+        return sum(p.repaints for p in app.query(Panel))
+    except Exception:
+        return 0
+
+
+def press_cost(make: Callable[[], App], keys: list[str], size: tuple[int, int],
+               warmup: int, presses: int) -> PressCost:
+    return asyncio.run(_run(make(), keys, size, warmup, presses))
+
+
+@dataclass
+class KeyCosts:
+    app: list[PressCost] = field(default_factory=list)
+    baseline: list[PressCost] = field(default_factory=list)
+
+
+def measure(size: tuple[int, int], presses: int = 200, warmup: int = 20, rounds: int = 3,
+            app_args: tuple[str, ...] = ()) -> KeyCosts:
+    keys = cycle_keys(time_steps(app_args))
+    out = KeyCosts()
+    for i in range(rounds):
+        order = [False, True] if i % 2 == 0 else [True, False]
+        for is_app in order:
+            if is_app:
+                out.app.append(press_cost(lambda: make_rnn_app(app_args), keys, size, warmup,
+                                          presses))
+            else:
+                out.baseline.append(press_cost(BaselineApp, keys, size, warmup, presses))
+    return out
