@@ -8,6 +8,8 @@ shows has changed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -26,10 +28,8 @@ from rnn_tui.narration import sub
 from rnn_tui.quiz import Question, Score
 from rnn_tui.themes import PROJECTOR, TEXTUAL_THEMES, THEMES
 from rnn_tui.widgets import numbers
-from rnn_tui.widgets.backward import BackwardScreen
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
-from rnn_tui.widgets.files import SERVED_MESSAGE, ExportScreen, SaveScreen, served
 from rnn_tui.widgets.help import HelpScreen, key_label
 from rnn_tui.widgets.keys import translate_bindings
 from rnn_tui.widgets.panels import (
@@ -44,10 +44,12 @@ from rnn_tui.widgets.panels import (
     SumTerm,
 )
 from rnn_tui.widgets.quizbar import QuizBar
-from rnn_tui.widgets.sentences import SentencesScreen
-from rnn_tui.widgets.training import TrainingOutcome, TrainingScreen, WeightSets
+from rnn_tui.widgets.training import TrainingOutcome, WeightSets
 from rnn_tui.widgets.view import View
-from rnn_tui.widgets.weights_editor import WeightsScreen
+
+if TYPE_CHECKING:  # imported when the key is pressed, not at start-up
+    from rnn_tui.widgets.sentences import SentencesScreen
+    from rnn_tui.widgets.weights_editor import WeightsScreen
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
@@ -261,13 +263,30 @@ class RNNApp(App[int]):
             self.stepper.back()
         view = self.view()
         for panel in self.query(Panel):
-            panel.show(view)
+            if self._shown(panel.id, view):
+                panel.show(view)  # a hidden panel catches up when it is shown again
         step = self.query_one("#step")
         title = self._step_title(view)
         if step.border_title != title:  # setting it repaints the whole box, children too
             step.border_title = title
         self.screen.set_class(self.batch_view, "batch-view")
         self.screen.set_class(view.cursor.at_output, "at-output")
+
+    #: Panels that only one view shows (the others show in every view).
+    STEP_PANELS = frozenset({"input-term", "recurrent-term", "sum-term", "equation"})
+
+    def _shown(self, panel_id: str | None, view: View) -> bool:
+        """Whether the panel is on screen in this view (mirrors app.tcss)."""
+        at_output = view.cursor.at_output
+        if panel_id in self.STEP_PANELS:
+            return not at_output and not view.batch
+        if panel_id == "batch-matrices":
+            return not at_output and (view.batch or self.screen.has_class("roomy"))
+        if panel_id == "output":
+            return at_output
+        if panel_id in ("batch", "history"):
+            return not view.batch
+        return True
 
     def _step_title(self, view: View) -> str:
         b = view.selected
@@ -453,7 +472,7 @@ class RNNApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         top = self.screen_stack[-1] if self.screen_stack else None
-        if isinstance(top, (TrainingScreen, BackwardScreen)):
+        if getattr(top, "OWNS_KEYS", False):
             return action == "quit"  # those screens have their own keys
         if action in ("train", "toggle_weights", "backward"):
             return len(self.screen_stack) <= 1  # not on top of another screen
@@ -462,6 +481,8 @@ class RNNApp(App[int]):
     def action_train(self) -> None:
         self.playing = False
         start = "trained" if self.use_trained else "initial"
+        from rnn_tui.widgets.training import TrainingScreen
+
         screen = TrainingScreen(self.weights, self.dataset, self.activation, start)
         self.push_screen(screen, lambda outcome: self._trained(outcome, start == "trained"))
 
@@ -479,6 +500,8 @@ class RNNApp(App[int]):
 
     def action_backward(self) -> None:
         self.playing = False
+        from rnn_tui.widgets.backward import BackwardScreen
+
         screen = BackwardScreen(self.stepper, self.selected, tuple(self.dataset.texts),
                                 self.precision + 1, self.weights_label)
         self.push_screen(screen, self._backward_closed)
@@ -493,20 +516,28 @@ class RNNApp(App[int]):
     # --- editing (issue 8): screens in widgets/, the engine recomputes -------------
     def action_edit_sentences(self) -> None:
         self.playing = False
+        from rnn_tui.widgets.sentences import SentencesScreen
+
         self.push_screen(SentencesScreen(self.dataset, self.weights, self.seed))
 
     def action_edit_weights(self) -> None:
         self.playing = False
+        from rnn_tui.widgets.weights_editor import WeightsScreen
+
         self.push_screen(WeightsScreen(self.weights, self.initial_weights, self.dataset,
                                        self.activation, self.precision))
 
     def action_export(self) -> None:
+        from rnn_tui.widgets.files import ExportScreen, served
+
         if served():
             self._refuse("Export")
             return
         self.push_screen(ExportScreen(self.stepper, self.precision))
 
     def action_save(self) -> None:
+        from rnn_tui.widgets.files import SaveScreen, served
+
         if served():
             self._refuse("Saving")
             return
@@ -516,6 +547,8 @@ class RNNApp(App[int]):
         """Served over SSH: say so in the status line and a notification, write nothing."""
         self.stepper.message = f"no {what.lower()} over SSH"
         self.refresh_view()
+        from rnn_tui.widgets.files import SERVED_MESSAGE
+
         self.notify(SERVED_MESSAGE.format(what=what), severity="warning")
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:

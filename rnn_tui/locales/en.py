@@ -24,7 +24,6 @@ MESSAGES: dict[str, str] = {
     "word.padding": "padding",
     "word.sum": "sum",
     # panels
-    "history.empty": "{h0} = 0: nothing remembered yet",
     "input.start": "{h0} = 0: nothing remembered yet.\nPress → to read the first token.",
     "input.ended": "sentence {n} has ended:\n{h} = {h_prev} (carried)",
     "input.picks_row": ": one-hot x picks row {row}",

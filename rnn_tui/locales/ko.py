@@ -27,7 +27,6 @@ MESSAGES: dict[str, str] = {
     "word.padding": "패딩",
     "word.sum": "합",
     # panels
-    "history.empty": "{h0} = 0: 아직 기억이 없음",
     "input.start": "{h0} = 0: 아직 기억이 없음.\n→ 를 누르면 첫 토큰을 읽음.",
     "input.ended": "문장 {n} 은 끝났음:\n{h} = {h_prev} (그대로 전달)",
     "input.picks_row": ": 원-핫 x 가 {row}행을 고름",

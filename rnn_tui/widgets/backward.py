@@ -282,6 +282,8 @@ class NormBars(Panel):
 class BackwardScreen(Screen[int]):
     """Steps through ``backward_trace`` for one sentence; returns the sentence selected."""
 
+    OWNS_KEYS = True  # the stepper's keys are off while it is open (RNNApp.check_action)
+
     CSS_PATH = "../training.tcss"
 
     BINDINGS = [

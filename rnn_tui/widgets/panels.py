@@ -128,17 +128,29 @@ class HistoryPanel(Panel):
         return (view.revealed_h, view.phase == 4, view.selected, view.version, view.precision,
                 view.lang)
 
+    ROWS = 9  # at most this many time steps at once: the last ones revealed
+
     def build(self, view: View) -> Text:
+        """One row per time step from the start, filled in as h_t is revealed.
+
+        The panel keeps its height as the steps go by, so a step repaints only
+        the row that changed (bytes per step matter over SSH).
+        """
         count = view.revealed_h
         p = view.precision
-        if count == 0:
-            return Text(tr("history.empty", h0=f"h{sub(0)}"), style=n.muted())
+        T = view.stepper.steps
+        last = min(T, max(count, self.ROWS))
+        first = max(1, last - self.ROWS + 1)
+        blank = n.hidden_text(n.vec_width(view.stepper.weights.hidden, p))
         text = Text()
-        for t in range(1, count + 1):
-            record = view.stepper.history[t - 1]
-            if t > 1:
+        for t in range(first, last + 1):
+            if t > first:
                 text.append("\n")
             text.append(f"h{sub(t)} ")
+            if t > count:
+                text.append_text(blank)
+                continue
+            record = view.stepper.history[t - 1]
             text.append_text(_mark(n.vec(record.h[view.selected], p),
                                    t == count and view.phase == 4))
             if not record.active[view.selected]:
@@ -295,12 +307,24 @@ class EquationLine(Panel):
             if phase >= k:
                 text.append_text(n.vec(value, p))
             else:
-                text.append(symbol, style=n.muted())
-        text.append(")")
+                text.append_text(self._slot(symbol, value, p))
+        text.append(") = ")
         if phase >= 4:
-            text.append(" = ")
             text.append_text(n.vec(rec.h[b], p, "bold"))
+        else:
+            text.append_text(self._slot(f"h{sub(t)}", rec.h[b], p))
         return text
+
+    @staticmethod
+    def _slot(symbol: str, value, p: int) -> Text:
+        """A value not revealed yet: its name, as wide as its numbers will be.
+
+        The line keeps its length (and where it wraps) from sub-step to sub-step.
+        """
+        width = n.vec_width(len(value.reshape(-1)), p)
+        inner = f"{symbol} "
+        return Text("[" + inner + "·" * max(0, width - 2 - cell_len(inner)) + "]",
+                    style=n.muted())
 
 
 class OutputPanel(Panel):

@@ -155,6 +155,8 @@ def _short(value: float) -> str:
 class TrainingScreen(ModalScreen[TrainingOutcome | None]):
     """Trains in a worker thread; shows progress, the loss curve and the accuracy."""
 
+    OWNS_KEYS = True  # the stepper's keys are off while it is open (RNNApp.check_action)
+
     CSS_PATH = "../training.tcss"
 
     BINDINGS = [
