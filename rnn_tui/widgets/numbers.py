@@ -64,17 +64,24 @@ def num(value: float, precision: int, style: str = "") -> Text:
 
 
 def vec(values: np.ndarray, precision: int, style: str = "") -> Text:
-    """``[+0.100 -0.200]`` with each entry coloured by sign."""
-    out = Text("[", style=style)
+    """``[+0.100 -0.200]`` with each entry coloured by sign.
+
+    Each entry carries its neighbouring bracket or space in its own colour, so
+    a vector is one styled run per entry: every run costs a full set of escape
+    codes on the wire, and a step sends many vectors.
+    """
+    out = Text()
     flat = np.asarray(values, dtype=np.float64).reshape(-1)
-    for k, i in enumerate(shown(len(flat))):
-        if k:
-            out.append(" ", style=style)
+    entries = shown(len(flat))
+    for k, i in enumerate(entries):
+        lead = "[" if k == 0 else ""
+        trail = "]" if k == len(entries) - 1 else " "
         if i is None:
-            out.append("…", style=style)
-        else:
-            out.append_text(num(flat[i], precision, style))
-    out.append("]", style=style)
+            out.append(f"{lead}…{trail}", style=style)
+            continue
+        text = fmt.num(flat[i], precision)
+        colour = f"{style_of(float(text))} {_palette.numbers} {style}".strip()
+        out.append(f"{lead}{text}{trail}", style=colour)
     return out
 
 
