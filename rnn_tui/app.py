@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -241,7 +242,21 @@ class RNNApp(App[int]):
             theme=self.look,
             mode=self.mode_text(),
             feedback=self.feedback,
+            edited=self._edited(),
         )
+
+    def _edited(self) -> frozenset:
+        """Cells of the weights in use that differ from the set they came from (key w)."""
+        base = self.weight_sets.get(self.use_trained)
+        W = self.weights
+        if W is base or W.vocab != base.vocab:
+            return frozenset()
+        cells = set()
+        for name in ("Wxh", "Whh", "bh", "Wy", "by"):
+            a, b = getattr(W, name), getattr(base, name)
+            if a.shape == b.shape:
+                cells.update((name, int(r), int(c)) for r, c in np.argwhere(a != b))
+        return frozenset(cells)
 
     def mode_text(self) -> str:
         """Extra words for the status bar; features add theirs here."""

@@ -444,3 +444,25 @@ def test_trace_on_the_command_line(tmp_path) -> None:
         bad = run_cli(*args)
         assert bad.returncode == 2 and bad.stdout == ""
         assert len(bad.stderr.splitlines()) == 1 and bad.stderr.startswith("rnn-tui: error: ")
+
+
+async def test_an_edited_cell_stays_marked_on_the_main_screen() -> None:
+    from rnn_tui.widgets.panels import InputTerm
+
+    d = lesson_dataset()
+    app = RNNApp(d, Weights.init(d.vocab, seed=0), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("L")
+        await pilot.pause()
+        edited = app.weights.with_entry("Wxh", 1, 2, 0.9)
+        app.install_weights(edited)
+        await pilot.pause()
+        assert app._edited() == frozenset({("Wxh", 1, 2)})
+        table = app.query_one(InputTerm).build(app.view())  # left: x·Wxh, right: Wxh
+        right = table.columns[1]._cells[0]
+        underlined = [right.plain[s.start:s.end] for s in right.spans
+                      if "underline" in str(s.style)]
+        assert underlined == ["+0.900]"]  # exactly the edited entry, in row "soon"
+        app.install_weights(app.initial_weights)
+        await pilot.pause()
+        assert app._edited() == frozenset()

@@ -63,12 +63,13 @@ def num(value: float, precision: int, style: str = "") -> Text:
     return Text(text, style=f"{style_of(float(text))} {_palette.numbers} {style}".strip())
 
 
-def vec(values: np.ndarray, precision: int, style: str = "") -> Text:
+def vec(values: np.ndarray, precision: int, style: str = "", marked=()) -> Text:
     """``[+0.100 -0.200]`` with each entry coloured by sign.
 
     Each entry carries its neighbouring bracket or space in its own colour, so
     a vector is one styled run per entry: every run costs a full set of escape
-    codes on the wire, and a step sends many vectors.
+    codes on the wire, and a step sends many vectors. Entries in ``marked``
+    (edited by hand) are underlined: a mark that needs no colour.
     """
     out = Text()
     flat = np.asarray(values, dtype=np.float64).reshape(-1)
@@ -80,7 +81,8 @@ def vec(values: np.ndarray, precision: int, style: str = "") -> Text:
             out.append(f"{lead}…{trail}", style=style)
             continue
         text = fmt.num(flat[i], precision)
-        colour = f"{style_of(float(text))} {_palette.numbers} {style}".strip()
+        extra = " underline" if i in marked else ""
+        colour = f"{style_of(float(text))} {_palette.numbers} {style}{extra}".strip()
         out.append(f"{lead}{text}{trail}", style=colour)
     return out
 

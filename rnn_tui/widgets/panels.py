@@ -162,7 +162,7 @@ class InputTerm(Panel):
     """x_t and x_t·Wxh: a one-hot vector times a matrix picks a row."""
 
     def key(self, view: View) -> Hashable:
-        return (view.t, view.selected, view.version, view.phase >= 1, view.phase == 1,
+        return (view.t, view.selected, view.version, view.edited, view.phase >= 1, view.phase == 1,
                 view.precision, view.lang)
 
     def build(self, view: View) -> Table:
@@ -198,7 +198,8 @@ class InputTerm(Panel):
             token, picked = W.vocab[i], i == row
             right.append(f"{'▶' if picked else ' '} {pad(token, token_width)} ",
                          style="bold" if picked else "")
-            right.append_text(n.vec(W.Wxh[i], p, "reverse" if picked else ""))
+            right.append_text(n.vec(W.Wxh[i], p, "reverse" if picked else "",
+                                    view.marked("Wxh", i)))
         grid = _term_grid(view)
         grid.add_row(left, right)
         return grid
@@ -208,7 +209,7 @@ class RecurrentTerm(Panel):
     """h_{t-1}·Whh: the memory fed back in."""
 
     def key(self, view: View) -> Hashable:
-        return (view.t, view.selected, view.version, view.phase >= 2, view.phase == 2,
+        return (view.t, view.selected, view.version, view.edited, view.phase >= 2, view.phase == 2,
                 view.precision)
 
     def build(self, view: View) -> Table:
@@ -237,7 +238,7 @@ class RecurrentTerm(Panel):
             if i is None:
                 right.append(" ⋮")
             else:
-                right.append_text(n.vec(W.Whh[i], p))
+                right.append_text(n.vec(W.Whh[i], p, marked=view.marked("Whh", i)))
         grid = _term_grid(view)
         grid.add_row(left, right)
         return grid
@@ -248,8 +249,8 @@ class SumTerm(Panel):
 
     def key(self, view: View) -> Hashable:
         phase = view.phase
-        return (view.t, view.selected, view.version, phase >= 3, phase == 3, phase >= 4,
-                view.precision, view.lang)
+        return (view.t, view.selected, view.version, view.edited, phase >= 3, phase == 3,
+                phase >= 4, view.precision, view.lang)
 
     def build(self, view: View) -> Text:
         p = view.precision
@@ -262,7 +263,7 @@ class SumTerm(Panel):
         blank = n.hidden_text(n.vec_width(H, p))
         text = Text()
         text.append(f"+ Bh {fmt.shape(W.bh)} = ")
-        text.append_text(_mark(n.vec(W.bh, p), phase == 3))
+        text.append_text(_mark(n.vec(W.bh, p, marked=view.marked("bh", 0)), phase == 3))
         kind = "sum.broadcast" if W.bias == "scalar" else "sum.per_unit"
         text.append(f"  ({tr(kind, shape=fmt.shape((1, H)))})", style=n.muted())
         text.append(f"\n{tr('word.sum')} = x·Wxh + h·Whh + Bh {fmt.shape((1, H))} = ")
@@ -331,8 +332,8 @@ class OutputPanel(Panel):
     """The end: z = h_T·Wy + By, y = sigmoid(z), the prediction against the target, the loss."""
 
     def key(self, view: View) -> Hashable:
-        return (view.cursor.at_output, view.selected, view.version, view.precision, view.batch,
-                view.lang)
+        return (view.cursor.at_output, view.selected, view.version, view.edited, view.precision,
+                view.batch, view.lang)
 
     def build(self, view: View) -> Text:
         out = view.output
@@ -349,7 +350,7 @@ class OutputPanel(Panel):
         text.append(f"\n{h} = ")
         text.append_text(n.vec(out.h_last[b], p))
         text.append(f"    Wyᵀ {fmt.shape((1, W.hidden))} = ")
-        text.append_text(n.vec(W.Wy, p))
+        text.append_text(n.vec(W.Wy, p, marked={r for n_, r, _ in view.edited if n_ == "Wy"}))
         text.append("ᵀ")
         text.append(f"\nz = {h}·Wy + By   "
                     f"{fmt.shape((1, W.hidden))}·{fmt.shape(W.Wy)} + (1,1) → (1,1)")
@@ -364,7 +365,7 @@ class OutputPanel(Panel):
                 text.append_text(n.num(W.Wy[j, 0], p))
                 text.append(")")
             text.append(" + (")
-            text.append_text(n.num(W.by[0, 0], p))
+            text.append_text(n.num(W.by[0, 0], p, "underline" if view.marked("by", 0) else ""))
             text.append(")")
         text.append("\n  = ")
         text.append_text(_mark(n.num(out.z[b, 0], p), True))

@@ -27,6 +27,11 @@ class View:
     theme: str = "default"  # rnn_tui.themes.THEMES (panels repaint when it changes)
     mode: str = ""  # extra words for the status bar (e.g. which weights are in use)
     feedback: str = ""  # quiz: how close the last guess was
+    edited: frozenset = frozenset()  # (weight name, row, col) changed by hand
+
+    def marked(self, name: str, row: int) -> frozenset[int]:
+        """Columns of ``name``'s row ``row`` that were edited by hand."""
+        return frozenset(c for n_, r, c in self.edited if n_ == name and r == row)
 
     @property
     def act(self) -> str:
