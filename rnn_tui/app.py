@@ -29,7 +29,7 @@ from rnn_tui.widgets import numbers
 from rnn_tui.widgets.backward import BackwardScreen
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
-from rnn_tui.widgets.files import SERVED_MESSAGE, ExportScreen, SaveScreen, served
+from rnn_tui.widgets.files import ExportScreen, SaveScreen, served, served_message
 from rnn_tui.widgets.help import HelpScreen, key_label
 from rnn_tui.widgets.keys import translate_bindings
 from rnn_tui.widgets.panels import (
@@ -502,21 +502,21 @@ class RNNApp(App[int]):
 
     def action_export(self) -> None:
         if served():
-            self._refuse("Export")
+            self._refuse("export")
             return
         self.push_screen(ExportScreen(self.stepper, self.precision))
 
     def action_save(self) -> None:
         if served():
-            self._refuse("Saving")
+            self._refuse("save")
             return
         self.push_screen(SaveScreen(self.weights, self.dataset))
 
     def _refuse(self, what: str) -> None:
         """Served over SSH: say so in the status line and a notification, write nothing."""
-        self.stepper.message = f"no {what.lower()} over SSH"
+        self.stepper.message = served_message(what)
         self.refresh_view()
-        self.notify(SERVED_MESSAGE.format(what=what), severity="warning")
+        self.notify(served_message(what, long=True), severity="warning")
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:
         """A new batch: restart the stepper on it at t = 0."""
@@ -527,7 +527,7 @@ class RNNApp(App[int]):
             sets.initial = sets.initial.extend_vocab(result.new_tokens, self.seed)
             if sets.trained is not None:
                 sets.trained = sets.trained.extend_vocab(result.new_tokens, self.seed)
-            self.notify(result.notice(), title="vocabulary", timeout=8)
+            self.notify(result.notice(), title=tr("edit.vocabulary"), timeout=8)
         self.dataset = result.dataset
         self.install_weights(result.weights, restart=True)
 
