@@ -74,7 +74,7 @@ MESSAGES: dict[str, str] = {
     "narr.wrong": "목표는 {target}: 틀림, 손실 {loss}.",
     # keys (footer) and help
     "key.next": "단계",
-    "key.step": "시간 단계",
+    "key.step": "시간단계",
     "key.back": "뒤로",
     "key.back_step": "시간 단계 뒤로",
     "key.reset": "처음으로",
