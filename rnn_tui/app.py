@@ -546,7 +546,7 @@ class RNNApp(App[int]):
         from rnn_tui.widgets.files import ExportScreen, served
 
         if served():
-            self._refuse("Export")
+            self._refuse("export")
             return
         self.push_screen(ExportScreen(self.stepper, self.precision))
 
@@ -554,17 +554,17 @@ class RNNApp(App[int]):
         from rnn_tui.widgets.files import SaveScreen, served
 
         if served():
-            self._refuse("Saving")
+            self._refuse("save")
             return
         self.push_screen(SaveScreen(self.weights, self.dataset))
 
     def _refuse(self, what: str) -> None:
         """Served over SSH: say so in the status line and a notification, write nothing."""
-        self.stepper.message = f"no {what.lower()} over SSH"
+        self.stepper.message = served_message(what)
         self.refresh_view()
-        from rnn_tui.widgets.files import SERVED_MESSAGE
+        from rnn_tui.widgets.files import served_message
 
-        self.notify(SERVED_MESSAGE.format(what=what), severity="warning")
+        self.notify(served_message(what, long=True), severity="warning")
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:
         """A new batch: restart the stepper on it at t = 0."""
@@ -575,7 +575,7 @@ class RNNApp(App[int]):
             sets.initial = sets.initial.extend_vocab(result.new_tokens, self.seed)
             if sets.trained is not None:
                 sets.trained = sets.trained.extend_vocab(result.new_tokens, self.seed)
-            self.notify(result.notice(), title="vocabulary", timeout=8)
+            self.notify(result.notice(), title=tr("edit.vocabulary"), timeout=8)
         self.dataset = result.dataset
         self.install_weights(result.weights, restart=True)
 

@@ -14,7 +14,8 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rnn_tui import __version__
+from rnn_tui import __version__, i18n
+from rnn_tui.i18n import tr
 
 PROG = "rnn-tui"
 
@@ -34,7 +35,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (not usage + error)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise CliError(f"{message} (see {self.prog} --help)")
+        raise CliError(tr("cli.see_help", message=message, prog=self.prog))
 
 
 def positive_int(text: str) -> int:
@@ -110,7 +111,7 @@ def build_model(args: argparse.Namespace) -> Model:
         if args.weights:
             for name in ("hidden", "bias", "seed"):
                 if getattr(args, name) is not None:
-                    raise CliError(f"--{name} can't be used with --weights (the file sets it)")
+                    raise CliError(tr("cli.not_with_weights", name=name))
             from rnn_tui.training import load_weights  # only here: training is big
 
             weights = load_weights(args.weights)  # a file, or a preset name
@@ -160,7 +161,7 @@ def trace_model(args: argparse.Namespace) -> Model:
 
     for name in ("data", "weights", "hidden", "bias", "seed"):
         if getattr(args, name) is not None:
-            raise CliError(f"--{name} can't be used with --trace (the trace sets it)")
+            raise CliError(tr("cli.not_with_trace", name=name))
     try:
         trace = load_trace(args.trace)
         dataset = trace.dataset()
@@ -190,8 +191,19 @@ def run(argv: Sequence[str]) -> int:
     return app.return_code or 0
 
 
+def lang_of(argv: Sequence[str]) -> str:
+    """The language of our messages: ``--lang`` if given (and known), else the locale's."""
+    for i, arg in enumerate(argv):
+        value = arg.partition("=")[2] if arg.startswith("--lang=") else (
+            argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
+        if value in i18n.LANGS:
+            return value
+    return i18n.detect()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    i18n.set_lang(lang_of(argv))
     try:
         if argv and argv[0] in SUBCOMMANDS:
             module = importlib.import_module(SUBCOMMANDS[argv[0]])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rnn_tui.data import DataError, Dataset, build_vocab, tokenize
 from rnn_tui.engine import Output, Stepper, Weights, atomic_write_text
+from rnn_tui.i18n import tr
 
 #: The weights an editor can change, in the order of the equations.
 WEIGHT_NAMES = ("Wxh", "Whh", "bh", "Wy", "by")
@@ -26,11 +27,11 @@ def check_entry(sentence: str, label: str) -> tuple[tuple[str, ...], int]:
     """A typed sentence and label as (tokens, 0 or 1), or a one-line DataError."""
     tokens = tuple(tokenize(sentence))
     if not tokens:
-        raise DataError("the sentence is empty: type at least one word")
+        raise DataError(tr("edit.empty_sentence"))
     label = label.strip()
     if label not in ("0", "1"):
-        raise DataError(f"the label must be 0 or 1, not {label!r}" if label
-                        else "the label is empty: type 0 or 1")
+        raise DataError(tr("edit.bad_label", label=repr(label)) if label
+                        else tr("edit.empty_label"))
     return tokens, int(label)
 
 
@@ -47,9 +48,9 @@ class Rebatched:
         if not self.new_tokens:
             return ""
         words = ", ".join(repr(t) for t in self.new_tokens)
-        s = "s" if len(self.new_tokens) > 1 else ""
-        return (f"new token{s} {words}: the vocabulary grows to {self.weights.vocab_size}, "
-                f"Wxh to {self.weights.Wxh.shape} (fresh seeded rows)")
+        key = "edit.new_tokens" if len(self.new_tokens) > 1 else "edit.new_token"
+        return tr(key, words=words, size=self.weights.vocab_size,
+                  shape=self.weights.Wxh.shape)
 
 
 def rebatch(
@@ -73,9 +74,9 @@ def parse_value(text: str) -> float:
     try:
         value = float(text.strip().replace("−", "-"))
     except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number (e.g. 0.25 or -1.5)") from None
+        raise ValueError(tr("edit.not_a_number", text=repr(text.strip()))) from None
     if not math.isfinite(value):
-        raise ValueError("the value must be a finite number")
+        raise ValueError(tr("edit.not_finite"))
     return value
 
 

@@ -51,3 +51,17 @@ def run_cli(
         env=env,
         timeout=timeout,
     )
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards(monkeypatch):
+    """English messages whatever the machine's locale (the CLI's default follows it);
+    and, as an app made with lang="ko" sets the language for the whole process,
+    English again after each test."""
+    for var in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    yield
+    from rnn_tui import i18n
+
+    i18n.set_lang("en")

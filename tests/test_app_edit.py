@@ -33,6 +33,7 @@ def screen_text(app: RNNApp) -> str:
 
 def lesson_app(**kwargs) -> RNNApp:
     d = lesson_dataset()
+    kwargs.setdefault("lang", "en")  # not the machine's LANG
     return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), **kwargs)
 
 
@@ -272,7 +273,7 @@ async def test_type_a_value_bad_values_and_restore() -> None:
 
 async def test_weights_editor_on_a_wide_layer_never_crashes() -> None:
     d = lesson_dataset()
-    app = RNNApp(d, Weights.init(d.vocab, hidden=16, seed=1, bias="vector"))
+    app = RNNApp(d, Weights.init(d.vocab, hidden=16, seed=1, bias="vector"), lang="en")
     rng = random.Random(7)
     keys = ["up", "down", "left", "right", "tab", "shift+tab", "plus", "minus", "r"]
     async with app.run_test(size=(80, 24)) as pilot:
@@ -417,7 +418,7 @@ async def test_trace_round_trip_replays_in_the_stepper(tmp_path) -> None:
     path = tmp_path / "t.json"
     path.write_text(render(trace, "json"))
     model = trace_model(run_parser().parse_args(["--trace", str(path)]))
-    app = make_app(model)
+    app = make_app(model, lang="en")
     assert app.weights == weights and app.activation == "relu"
     async with app.run_test(size=(80, 24)) as pilot:
         text = await press(pilot, "end", "3")

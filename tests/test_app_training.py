@@ -27,6 +27,7 @@ def screen_text(app: RNNApp) -> str:
 
 def lesson_app(**kwargs) -> RNNApp:
     d = lesson_dataset()
+    kwargs.setdefault("lang", "en")  # not the machine's LANG
     return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), **kwargs)
 
 
@@ -360,7 +361,7 @@ async def test_backward_screen_fits_80x24() -> None:
 async def test_backward_screen_with_padding_and_a_vector_bias() -> None:
     d = Dataset.from_sentences(["as soon as", "soon"], [1, 0])
     w = Weights.init(d.vocab, hidden=3, seed=3, bias="vector")
-    app = RNNApp(d, w)
+    app = RNNApp(d, w, lang="en")
     tr = backward_trace(w, d.X, d.lengths, d.labels, 1)
     assert tr.length == 1
     async with app.run_test(size=(80, 24)) as pilot:

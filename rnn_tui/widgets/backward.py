@@ -25,11 +25,18 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from rnn_tui import fmt
+from rnn_tui import fmt, i18n
 from rnn_tui.engine import Stepper
+from rnn_tui.i18n import tr
 from rnn_tui.training import BackwardStep, BackwardTrace, backward_trace
 from rnn_tui.widgets import numbers as n
 from rnn_tui.widgets.base import Panel
+from rnn_tui.widgets.keys import (
+    LANG_BINDING,
+    follow_language,
+    next_language,
+    translate_bindings,
+)
 from rnn_tui.widgets.panels import NEW, sub
 
 SUBSTEPS = 4
@@ -73,6 +80,7 @@ class BackwardView:
     act: str
     text: str  # the sentence
     weights_label: str = ""
+    lang: str = "en"  # panels repaint when it changes
 
     @property
     def last(self) -> int:
@@ -115,23 +123,23 @@ class BackwardStatus(Panel):
     """Top line: which sentence, which time step and sub-step of the backward pass."""
 
     def key(self, view: BackwardView) -> Hashable:
-        return (view.pos, view.text, view.trace.b, view.weights_label)
+        return (view.pos, view.text, view.trace.b, view.weights_label, view.lang)
 
     def build(self, view: BackwardView) -> Text:
         T = view.trace.length
         text = Text()
         text.append(" rnn-tui ", style="bold reverse")
-        text.append(" backward pass  ")
+        text.append(f" {tr('bw.title')}  ")
         if view.at_output:
-            where = "output: dL/dz, dL/dh" + sub(T)
+            where = tr("bw.where_output", dh="dL/dh" + sub(T))
         elif view.at_totals:
-            where = "all steps summed: the gradient"
+            where = tr("bw.where_totals")
         else:
             step = view.step
             t = step.t
-            name = {1: f"{view.act}'", 2: f"dL/dpre{sub(t)}", 3: "shares of dWxh, dWhh, dBh",
+            name = {1: f"{view.act}'", 2: f"dL/dpre{sub(t)}", 3: tr("bw.shares"),
                     4: f"dL/dh{sub(t - 1)}"}[view.phase]
-            where = f"t = {step.t}/{T}  sub-step {view.phase}/{SUBSTEPS}: {name}"
+            where = tr("status.substep", t=step.t, T=T, k=view.phase, K=SUBSTEPS, name=name)
         text.append(where, style="bold")
         if view.weights_label:
             text.append(f"  [{view.weights_label}]")
@@ -142,17 +150,18 @@ class OutputGrad(Panel):
     """Where the backward pass starts: y, the loss, dL/dz = y − target, dL/dh_T."""
 
     def key(self, view: BackwardView) -> Hashable:
-        return (view.at_output, view.trace.b, view.precision, id(view.trace))
+        return (view.at_output, view.trace.b, view.precision, id(view.trace), view.lang)
 
     def build(self, view: BackwardView) -> Text:
-        tr, p = view.trace, view.precision
-        T = tr.length
+        trace, p = view.trace, view.precision
+        T = trace.length
         text = Text()
-        text.append(f"y = {tr.y:.{p}f} · target {tr.target} · loss {tr.loss:.{p}f} · ")
-        text.append("dL/dz = y − target = ")
-        text.append_text(_new(n.num(tr.dz, p), view.at_output))
+        text.append(tr("bw.output_line", y=f"{trace.y:.{p}f}", target=trace.target,
+                        loss=f"{trace.loss:.{p}f}"))
+        text.append(tr("bw.dz"))
+        text.append_text(_new(n.num(trace.dz, p), view.at_output))
         text.append(f"\ndL/dh{sub(T)} = dL/dz·Wyᵀ = ")
-        text.append_text(_new(n.vec(tr.dh_T, p), view.at_output))
+        text.append_text(_new(n.vec(trace.dh_T, p), view.at_output))
         return text
 
 
@@ -168,18 +177,11 @@ class StepGrad(Panel):
     """One time step going back: act', dL/dpre_t, its shares, dL/dh_{t-1}; or the totals."""
 
     def key(self, view: BackwardView) -> Hashable:
-        return (view.pos, view.trace.b, view.precision, id(view.trace))
+        return (view.pos, view.trace.b, view.precision, id(view.trace), view.lang)
 
     def build(self, view: BackwardView) -> Text | Group:
         if view.at_output:
-            T = view.trace.length
-            return Text(
-                f"Going back from t = {T} to t = 1, each step turns dL/dh_t into\n"
-                f"dL/dpre_t = dL/dh_t ⊙ {view.act}'(pre_t), adds its share to dWxh, dWhh "
-                "and dBh,\nand passes dL/dh_(t-1) = dL/dpre_t·Whhᵀ on to the step before.\n"
-                "Press → to begin.",
-                style="dim",
-            )
+            return Text(tr("bw.intro", T=view.trace.length, act=view.act), style="dim")
         if view.at_totals:
             return self._totals(view)
         return self._step(view)
@@ -192,7 +194,7 @@ class StepGrad(Panel):
         text = Text()
         text.append(f"dL/dh{sub(t)} = ")
         text.append_text(n.vec(step.dh, p))
-        source = "from the output" if t == T else f"from step t = {t + 1}"
+        source = tr("bw.from_output") if t == T else tr("bw.from_step", t=t + 1)
         text.append(f"  ({source})", style="dim")
 
         factor = factor_name(view.act, t)
@@ -205,35 +207,35 @@ class StepGrad(Panel):
 
         row = int(np.argmax(step.x))
         lead = f"dWhh += h{sub(t - 1)}ᵀ·dL/dpre{sub(t)} {fmt.shape(step.dWhh)} = "
-        text.append(f"\ndWxh += x{sub(t)}ᵀ·dL/dpre{sub(t)}: row {step.token!r} += ")
+        row_name = tr("bw.row", token=repr(step.token))
+        text.append(f"\ndWxh += x{sub(t)}ᵀ·dL/dpre{sub(t)}: {row_name} += ")
         text.append_text(_new(n.vec(step.dWxh[row], p), phase == 3) if phase >= 3 else blank)
         for i in range(H):
             text.append("\n" + (lead if i == 0 else " " * len(lead)))
             text.append_text(n.vec(step.dWhh[i], p) if phase >= 3 else blank)
-        summed = " (summed: Bh is (1,1))" if step.dbh.shape == (1, 1) and H > 1 else ""
+        summed = tr("bw.bh_summed") if step.dbh.shape == (1, 1) and H > 1 else ""
         text.append(f"\ndBh += dL/dpre{sub(t)}{summed} = ")
         text.append_text(n.vec(step.dbh, p) if phase >= 3 else blank)
 
         text.append(f"\ndL/dh{sub(t - 1)} = dL/dpre{sub(t)}·Whhᵀ = ")
         text.append_text(_new(n.vec(step.dh_prev, p), phase == 4) if phase >= 4 else blank)
         if t == 1 and phase >= 4:
-            text.append("  (h₀ = 0 is fixed: it stops here)", style="dim")
+            text.append("  " + tr("bw.stops"), style="dim")
         return text
 
     def _totals(self, view: BackwardView) -> Group:
-        tr, p = view.trace, view.precision
+        trace, p = view.trace, view.precision
         table = Table.grid(padding=(0, 1))
         table.add_column(no_wrap=True, min_width=10)
         table.add_column(no_wrap=True)
         table.add_column(style="dim")
-        for name, arr in (("dWxh", tr.dWxh), ("dWhh", tr.dWhh), ("dBh", tr.dbh)):
+        for name, arr in (("dWxh", trace.dWxh), ("dWhh", trace.dWhh), ("dBh", trace.dbh)):
             for i in range(arr.shape[0]):
                 table.add_row(f"{name} {fmt.shape(arr)}" if i == 0 else "", n.vec(arr[i], p))
-        table.add_row(f"dWy {fmt.shape(tr.dWy)}", n.vec(tr.dWy[:, 0], p).append("ᵀ"),
-                      f"= h{sub(tr.length)}ᵀ·dL/dz")
-        table.add_row(f"dBy {fmt.shape(tr.dby)}", n.vec(tr.dby, p), "= dL/dz")
-        heading = Text(f"Every step's share summed (t = {tr.length}..1): this sentence's "
-                       "gradient.", style="dim")
+        table.add_row(f"dWy {fmt.shape(trace.dWy)}", n.vec(trace.dWy[:, 0], p).append("ᵀ"),
+                      f"= h{sub(trace.length)}ᵀ·dL/dz")
+        table.add_row(f"dBy {fmt.shape(trace.dby)}", n.vec(trace.dby, p), "= dL/dz")
+        heading = Text(tr("bw.totals", T=trace.length), style="dim")
         return Group(heading, table)
 
 
@@ -243,11 +245,11 @@ class NormBars(Panel):
     DH_BAR, SHARE_BAR = 20, 14
 
     def key(self, view: BackwardView) -> Hashable:
-        return (view.pos, view.trace.b, id(view.trace))
+        return (view.pos, view.trace.b, id(view.trace), view.lang)
 
     def build(self, view: BackwardView) -> Table:
-        tr = view.trace
-        steps = tr.steps
+        trace = view.trace
+        steps = trace.steps
         top_dh = max((s.dh_norm for s in steps), default=0.0)
         top_share = max((s.grad_norm for s in steps), default=0.0)
         tw = max(len(s.token) for s in steps) if steps else 1
@@ -258,9 +260,9 @@ class NormBars(Panel):
         table.add_column(no_wrap=True, min_width=self.SHARE_BAR)
         table.add_column(no_wrap=True, min_width=8)
         table.add_column(no_wrap=True)
-        table.add_row(Text(""), Text("‖dL/dh_t‖: what reaches t", style="bold"), "",
-                      Text("‖t's share of dW‖", style="bold"), "", "")
-        width = len(str(tr.length))
+        table.add_row(Text(""), Text(tr("bw.norm_dh"), style="bold"), "",
+                      Text(tr("bw.norm_share"), style="bold"), "", "")
+        width = len(str(trace.length))
         for i, s in enumerate(steps):  # t = T first: bars that shrink going down vanish
             here = view.index == i and not view.at_totals
             label = Text(f"t={s.t:<{width}} {s.token:<{tw}}", style="bold" if here else "")
@@ -287,17 +289,19 @@ class BackwardScreen(Screen[int]):
     CSS_PATH = "../training.tcss"
 
     BINDINGS = [
-        Binding("right,l,space", "move(1)", "Next", key_display="→"),
-        Binding("shift+right,L", "step(1)", "Step", key_display="L"),
-        Binding("left,h", "move(-1)", "Back", key_display="←"),
-        Binding("shift+left,H", "step(-1)", "Back a step", show=False),
-        Binding("home,r", "jump(0)", "Start", show=False),
-        Binding("end", "jump(-1)", "Sum", show=False),
-        Binding("up", "select(-1)", "Sentence", key_display="↑↓"),
-        Binding("down", "select(1)", "Next sentence", show=False),
-        Binding("plus,equals_sign", "decimals(1)", "Decimals", key_display="+-"),
-        Binding("minus", "decimals(-1)", "Fewer decimals", show=False),
-        Binding("escape,g", "close", "Close", key_display="esc"),
+        Binding("right,l,space", "move(1)", "Next", key_display="→", id="bw_next"),
+        Binding("shift+right,L", "step(1)", "Step", key_display="L", id="step"),
+        Binding("left,h", "move(-1)", "Back", key_display="←", id="back"),
+        Binding("shift+left,H", "step(-1)", "Back a step", show=False, id="back_step"),
+        Binding("home,r", "jump(0)", "Start", show=False, id="bw_start"),
+        Binding("end", "jump(-1)", "Sum", show=False, id="bw_sum"),
+        Binding("up", "select(-1)", "Sentence", key_display="↑↓", id="up"),
+        Binding("down", "select(1)", "Next sentence", show=False, id="down"),
+        Binding("plus,equals_sign", "decimals(1)", "Decimals", key_display="+-",
+                id="bw_decimals"),
+        Binding("minus", "decimals(-1)", "Fewer decimals", show=False, id="bw_fewer"),
+        Binding("escape,g", "close", "Close", key_display="esc", id="close"),
+        LANG_BINDING,
     ]
 
     pos: reactive[int] = reactive(0)
@@ -333,8 +337,17 @@ class BackwardScreen(Screen[int]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#bw-norms").border_title = "gradient norm per time step"
+        follow_language(self, self._apply_lang)
+
+    def _apply_lang(self) -> None:
+        translate_bindings(self)
+        # the app's "[trained weights]" label, in the language just chosen
+        self.weights_label = getattr(self.app, "weights_label", self.weights_label)
+        self.query_one("#bw-norms").border_title = tr("bw.norms_title")
         self.refresh_view()
+
+    def action_next_lang(self) -> None:
+        next_language(self)
 
     def view(self) -> BackwardView:
         b = self.selected
@@ -345,20 +358,21 @@ class BackwardScreen(Screen[int]):
             act=self.stepper.activation,
             text=self.texts[b],
             weights_label=self.weights_label,
+            lang=i18n.lang(),
         )
 
     def refresh_view(self) -> None:
         view = self.view()
         for panel in self.query(Panel):
             panel.show(view)
-        tr = view.trace
-        self.query_one("#bw-output").border_title = (
-            f"sentence {tr.b + 1}: {view.text} · output → dL/dz")
+        trace = view.trace
+        self.query_one("#bw-output").border_title = tr(
+            "bw.output_title", n=trace.b + 1, text=view.text)
         step = view.step
         self.query_one("#bw-step").border_title = (
-            "going back" if step is None
-            else "the gradient" if view.at_totals
-            else f"back through t = {step.t} · x{sub(step.t)} = {step.token!r}")
+            tr("bw.going_back") if step is None
+            else tr("bw.gradient") if view.at_totals
+            else tr("bw.back_through", t=step.t, x=f"x{sub(step.t)}", token=repr(step.token)))
 
     def watch_pos(self) -> None:
         self.refresh_view()

@@ -22,20 +22,30 @@ from textual.widgets import Input, RadioButton, RadioSet, Static
 from rnn_tui.data import Dataset
 from rnn_tui.edit import data_path, save_session
 from rnn_tui.engine import Stepper, Weights, atomic_write_text
+from rnn_tui.i18n import tr
+from rnn_tui.widgets.keys import (
+    LANG_BINDING,
+    follow_language,
+    next_language,
+    translate_bindings,
+)
 
 #: Set by ``rnn-tui serve`` for each session it starts.
 SERVED_ENV = "RNN_TUI_SERVED"
-SERVED_MESSAGE = ("{what} is off in a served session: it would write files on the server, "
-                  "not on your computer")
 
-#: Export formats: key, what the radio button says, the file suffix.
+#: Export formats: key, the catalogue key of what the radio button says, the file suffix.
 FORMATS = (
-    ("md", "Markdown handout", ".md"),
-    ("tex", "LaTeX (bmatrix)", ".tex"),
-    ("csv", "CSV, one number a row", ".csv"),
-    ("json", "JSON (rnn-tui --trace)", ".json"),
+    ("md", "file.format_md", ".md"),
+    ("tex", "file.format_tex", ".tex"),
+    ("csv", "file.format_csv", ".csv"),
+    ("json", "file.format_json", ".json"),
 )
 SUFFIXES = {suffix: key for key, _, suffix in FORMATS}
+
+
+def served_message(what: str, long: bool = False) -> str:
+    """Why ``what`` ("export" or "save") is off in a served session: short, or the full reason."""
+    return tr(f"served.{what}_long" if long else f"served.{what}")
 
 
 def served() -> bool:
@@ -47,12 +57,13 @@ class FileScreen(ModalScreen[None]):
     """Ask for a file name; on enter, confirm any overwrite, then write."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", show=False),
-        Binding("y", "confirm(True)", "Yes", show=False),
-        Binding("n", "confirm(False)", "No", show=False),
+        Binding("escape", "cancel", "Cancel", show=False, id="cancel"),
+        Binding("y", "confirm(True)", "Yes", show=False, id="yes"),
+        Binding("n", "confirm(False)", "No", show=False, id="no"),
+        LANG_BINDING,
     ]
 
-    TITLE_TEXT = "write a file"
+    TITLE_KEY = "file.title"  # catalogue key of the box's title
     DEFAULT_NAME = "rnn-tui.txt"
 
     #: The paths waiting for a yes/no before they are overwritten.
@@ -61,17 +72,27 @@ class FileScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="file-box", classes="file-box"):
             yield from self.compose_options()
-            yield Static("file name (in the folder rnn-tui was started from):", id="file-prompt")
+            yield Static(id="file-prompt")
             yield Input(self.DEFAULT_NAME, id="file-name", compact=True)
             yield Static(id="file-message")
-            yield Static("enter write · tab next field · esc cancel", id="file-hint")
+            yield Static(id="file-hint")
 
     def compose_options(self) -> ComposeResult:
         yield from ()
 
     def on_mount(self) -> None:
-        self.query_one("#file-box").border_title = self.TITLE_TEXT
+        follow_language(self, self.apply_lang)
         self.query_one("#file-name", Input).focus()
+
+    def apply_lang(self) -> None:
+        """Every label in the current language; subclasses add their options'."""
+        translate_bindings(self)
+        self.query_one("#file-box").border_title = tr(self.TITLE_KEY)
+        self.query_one("#file-prompt", Static).update(tr("file.prompt"))
+        self.query_one("#file-hint", Static).update(tr("file.hint"))
+
+    def action_next_lang(self) -> None:
+        next_language(self)
 
     def say(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#file-message", Static)
@@ -90,23 +111,23 @@ class FileScreen(ModalScreen[None]):
     def _submitted(self, event: Input.Submitted) -> None:
         name = event.value.strip()
         if not name:
-            self.say("✗ type a file name", error=True)
+            self.say(tr("file.no_name"), error=True)
             return
         paths = self.targets(name)
         for path in paths:
             if path.is_dir():
-                self.say(f"✗ {path} is a folder: type a file name", error=True)
+                self.say(tr("file.is_folder", path=path), error=True)
                 return
             if not path.parent.is_dir():
-                self.say(f"✗ there is no folder {path.parent}", error=True)
+                self.say(tr("file.no_folder", path=path.parent), error=True)
                 return
         existing = tuple(p for p in paths if p.exists())
         if existing:
             self.confirming = existing
             self.set_focus(None)  # y and n are answers now, not text
-            names = " and ".join(str(p) for p in existing)
-            self.say(f"{names} exist{'s' if len(existing) == 1 else ''}. "
-                     "Overwrite? y = yes, n = no", error=True)
+            names = tr("file.and").join(str(p) for p in existing)
+            self.say(tr("file.exists" if len(existing) == 1 else "file.exist", names=names),
+                     error=True)
             return
         self._write(paths)
 
@@ -121,7 +142,7 @@ class FileScreen(ModalScreen[None]):
         if yes:
             self._write(paths)
         else:
-            self.say("nothing written: type another name")
+            self.say(tr("file.not_written"))
             self.query_one("#file-name", Input).focus()
 
     def _write(self, paths: tuple[Path, ...]) -> None:
@@ -129,10 +150,10 @@ class FileScreen(ModalScreen[None]):
             done = self.write(paths)
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            self.say(f"✗ cannot write: {reason}", error=True)
+            self.say(tr("file.cannot_write", reason=reason), error=True)
             self.query_one("#file-name", Input).focus()
             return
-        self.app.notify(done, title=self.TITLE_TEXT, timeout=6)
+        self.app.notify(done, title=tr(self.TITLE_KEY), timeout=6)
         self.dismiss(None)
 
     def action_cancel(self) -> None:
@@ -145,7 +166,7 @@ class FileScreen(ModalScreen[None]):
 class ExportScreen(FileScreen):
     """Key ``x``: the whole forward pass as Markdown, LaTeX, CSV or JSON."""
 
-    TITLE_TEXT = "export the trace"
+    TITLE_KEY = "file.title_export"
     DEFAULT_NAME = "rnn-trace.md"
 
     def __init__(self, stepper: Stepper, precision: int = 3) -> None:
@@ -157,11 +178,18 @@ class ExportScreen(FileScreen):
         yield Static(self._prompt(0), id="format-prompt")
         with RadioSet(id="export-format", compact=True):
             for i, (_, label, suffix) in enumerate(FORMATS):
-                yield RadioButton(f"{label} ({suffix})", value=i == 0)
+                yield RadioButton(f"{tr(label)} ({suffix})", value=i == 0)
+
+    def apply_lang(self) -> None:
+        super().apply_lang()
+        index = max(self.query_one(RadioSet).pressed_index, 0)
+        self.query_one("#format-prompt", Static).update(self._prompt(index))
+        for button, (_, label, suffix) in zip(self.query(RadioButton), FORMATS, strict=True):
+            button.label = f"{tr(label)} ({suffix})"
 
     @staticmethod
     def _prompt(index: int) -> str:
-        return f"format (↑↓ then space to choose): {FORMATS[index][1]}"
+        return tr("file.format_prompt", format=tr(FORMATS[index][1]))
 
     @property
     def format(self) -> str:
@@ -191,13 +219,13 @@ class ExportScreen(FileScreen):
 
         trace = trace_from_stepper(self.stepper)  # a copy runs; the app's stepper stays put
         atomic_write_text(paths[0], render(trace, self.format, self.precision))
-        return f"wrote the {self.format} trace to {paths[0]}"
+        return tr("file.wrote_trace", format=self.format, path=paths[0])
 
 
 class SaveScreen(FileScreen):
     """Key ``s``: the weights as JSON (``--weights``), the sentences beside (``--data``)."""
 
-    TITLE_TEXT = "save weights and sentences"
+    TITLE_KEY = "file.title_save"
     DEFAULT_NAME = "rnn-weights.json"
 
     def __init__(self, weights: Weights, dataset: Dataset) -> None:
@@ -206,13 +234,15 @@ class SaveScreen(FileScreen):
         self.dataset = dataset
 
     def compose_options(self) -> ComposeResult:
-        yield Static("The weights go to the file you name, the sentences beside it "
-                     "(same name, .tsv).", id="save-about")
+        yield Static(id="save-about")
+
+    def apply_lang(self) -> None:
+        super().apply_lang()
+        self.query_one("#save-about", Static).update(tr("file.save_about"))
 
     def targets(self, name: str) -> tuple[Path, ...]:
         return (Path(name), data_path(name))
 
     def write(self, paths: tuple[Path, ...]) -> str:
         weights, data = save_session(paths[0], self.weights, self.dataset)
-        return (f"saved {weights} and {data}; reopen with: "
-                f"rnn-tui --weights {weights} --data {data}")
+        return tr("file.saved", weights=weights, data=data)

@@ -22,18 +22,23 @@ from textual.widgets import DataTable, Input, Label, Static
 from rnn_tui.data import DataError, Dataset
 from rnn_tui.edit import Rebatched, check_entry, rebatch
 from rnn_tui.engine import Weights
-
-HINT_TABLE = "↑↓ choose · enter edit · a add · d remove · esc close"
-HINT_FORM = "enter apply · tab next field · esc cancel"
+from rnn_tui.i18n import tr
+from rnn_tui.widgets.keys import (
+    LANG_BINDING,
+    follow_language,
+    next_language,
+    translate_bindings,
+)
 
 
 class SentencesScreen(ModalScreen[None]):
     """A table of the batch and a two-field form (sentence, label) under it."""
 
     BINDINGS = [
-        Binding("a", "add", "Add", show=False),
-        Binding("d,delete", "remove", "Remove", show=False),
-        Binding("escape", "close", "Close", show=False),
+        Binding("a", "add", "Add", show=False, id="add"),
+        Binding("d,delete", "remove", "Remove", show=False, id="remove"),
+        Binding("escape", "close", "Close", show=False, id="close"),
+        LANG_BINDING,
     ]
 
     class Applied(Message):
@@ -57,20 +62,32 @@ class SentencesScreen(ModalScreen[None]):
         with Vertical(id="sentences-box"):
             yield DataTable(id="sentences-table", cursor_type="row", zebra_stripes=False)
             with Horizontal(id="sentences-form"):
-                yield Label("sentence ", classes="form-label")
-                yield Input(id="entry-sentence", placeholder="words separated by spaces",
-                            compact=True)
-                yield Label(" label ", classes="form-label")
+                yield Label(id="label-sentence", classes="form-label")
+                yield Input(id="entry-sentence", compact=True)
+                yield Label(id="label-label", classes="form-label")
                 yield Input(id="entry-label", placeholder="0/1", max_length=3, compact=True)
             yield Static(id="sentences-message")
-            yield Static(HINT_TABLE, id="sentences-hint")
+            yield Static(id="sentences-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#sentences-box").border_title = "sentences"
+        follow_language(self, self._apply_lang)
+        self.query_one(DataTable).focus()
+
+    def _apply_lang(self) -> None:
+        """Labels, the table's header, the hint and the title in the current language."""
+        translate_bindings(self)
+        self.query_one("#label-sentence", Label).update(tr("sent.field_sentence"))
+        self.query_one("#label-label", Label).update(tr("sent.field_label"))
+        self.query_one("#entry-sentence", Input).placeholder = tr("sent.placeholder")
         table = self.query_one(DataTable)
-        table.add_columns("#", "label", "sentence")
-        self._fill()
-        table.focus()
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("#", tr("sent.col_label"), tr("sent.col_sentence"))
+        self._fill(cursor)
+        self.watch_editing(self.editing)
+
+    def action_next_lang(self) -> None:
+        next_language(self)
 
     def _fill(self, cursor: int = 0) -> None:
         table = self.query_one(DataTable)
@@ -87,11 +104,12 @@ class SentencesScreen(ModalScreen[None]):
     def watch_editing(self, editing: int | None) -> None:
         self.set_class(editing is not None, "editing")
         self.query_one("#sentences-hint", Static).update(
-            HINT_TABLE if editing is None else HINT_FORM
+            tr("sent.hint_table" if editing is None else "sent.hint_form")
         )
         self.query_one("#sentences-box").border_title = (
-            "sentences" if editing is None
-            else "new sentence" if editing < 0 else f"edit sentence {editing + 1}"
+            tr("sent.title") if editing is None
+            else tr("sent.title_new") if editing < 0
+            else tr("sent.title_edit", n=editing + 1)
         )
 
     # --- the table ---------------------------------------------------------------------
@@ -114,18 +132,18 @@ class SentencesScreen(ModalScreen[None]):
         if self.editing is not None:
             return
         if len(self.sentences) == 1:
-            self.say("✗ the batch needs at least one sentence: nothing removed", error=True)
+            self.say(tr("sent.keep_one"), error=True)
             return
         i = self.query_one(DataTable).cursor_row
         sentences = self.sentences[:i] + self.sentences[i + 1:]
         labels = self.labels[:i] + self.labels[i + 1:]
-        if self._apply(sentences, labels, f"removed sentence {i + 1}"):
+        if self._apply(sentences, labels, tr("sent.removed", n=i + 1)):
             self._fill(i)
 
     def action_close(self) -> None:
         if self.editing is not None:
             self._close_form()
-            self.say("nothing changed")
+            self.say(tr("edit.nothing_changed"))
             return
         self.dismiss(None)
 
@@ -141,7 +159,7 @@ class SentencesScreen(ModalScreen[None]):
         try:
             tokens, value = check_entry(sentence, label)
         except DataError as exc:
-            self.say(f"✗ {exc}: not applied", error=True)
+            self.say(tr("sent.not_applied", error=exc), error=True)
             return
         row = self.editing
         if row is None:
@@ -150,10 +168,10 @@ class SentencesScreen(ModalScreen[None]):
         if row < 0:
             sentences.append(tokens)
             labels.append(value)
-            row, done = len(sentences) - 1, f"added sentence {len(sentences)}"
+            row, done = len(sentences) - 1, tr("sent.added", n=len(sentences))
         else:
             sentences[row], labels[row] = tokens, value
-            done = f"changed sentence {row + 1}"
+            done = tr("sent.changed", n=row + 1)
         if self._apply(sentences, labels, done):
             self._close_form()
             self._fill(row)
@@ -162,11 +180,12 @@ class SentencesScreen(ModalScreen[None]):
         try:
             result = rebatch(sentences, labels, self.weights, self.seed)
         except DataError as exc:  # checked above; kept so no input can crash the app
-            self.say(f"✗ {exc}: not applied", error=True)
+            self.say(tr("sent.not_applied", error=exc), error=True)
             return False
         self.sentences, self.labels = sentences, labels
         self.weights = result.weights
         self.post_message(self.Applied(result))
         notice = result.notice()
-        self.say(f"{done}; the stepper restarts" + (f". {notice}" if notice else ""))
+        self.say(tr("sent.applied_notice", done=done, notice=notice) if notice
+                 else tr("sent.applied", done=done))
         return True

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -31,7 +32,14 @@ from textual.worker import get_current_worker
 
 from rnn_tui.data import Dataset
 from rnn_tui.engine import Weights
+from rnn_tui.i18n import tr
 from rnn_tui.training import DEFAULT_LR, PRESET_RECIPE, Trainer, TrainingError
+from rnn_tui.widgets.keys import (
+    LANG_BINDING,
+    follow_language,
+    next_language,
+    translate_bindings,
+)
 
 #: The app trains as the built-in preset was made: Adam, full batch, 2000 epochs.
 EPOCHS = PRESET_RECIPE["epochs"]
@@ -77,11 +85,11 @@ class WeightSets:
         """For the status bar: empty until there is a trained set to compare with."""
         if self.trained is None:
             return ""
-        return "trained weights" if trained else "initial weights"
+        return tr("weights.trained" if trained else "weights.initial")
 
     def describe(self, trained: bool) -> str:
         if trained and self.trained is not None:
-            return f"{self.epochs} epochs"
+            return tr("weights.epochs", epochs=self.epochs)
         return ""
 
 
@@ -128,7 +136,8 @@ class LossCurve(Widget):
             last = max((c + 1) * self.total // width, first + 1)
             part = self.losses[first:last]
             heights.append(scale(sum(part) / len(part)) * rows if part else None)
-        text = Text(f"loss per epoch ({'log' if self.log else 'linear'} scale)\n", style="bold")
+        text = Text(tr("train.curve_log" if self.log else "train.curve_linear") + "\n",
+                    style="bold")
         for r in range(rows, 0, -1):  # top row first
             label = (_short(top) if r == rows else _short(bottom) if r == 1 else "")
             text.append(f"{label:>6} ┤", style="dim")
@@ -141,9 +150,9 @@ class LossCurve(Widget):
                     line.append(self.BLOCKS[max(0, min(8, eighths))])
             text.append("".join(line), style="bold")
             text.append("\n")
-        axis = f" epoch 1 … {self.total}"
+        axis = " " + tr("train.axis", total=self.total)
         text.append(" " * (self.LABEL - 1) + "└", style="dim")
-        text.append(("─" * width)[: max(width - len(axis), 0)] + axis, style="dim")
+        text.append(("─" * width)[: max(width - cell_len(axis), 0)] + axis, style="dim")
         return text
 
 
@@ -160,11 +169,12 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
     CSS_PATH = "../training.tcss"
 
     BINDINGS = [
-        Binding("s,escape", "stop", "Stop / close", show=False),
-        Binding("enter", "close", "Use these weights", show=False),
-        Binding("f", "toggle_fast", "Full speed", show=False),
-        Binding("l", "toggle_log", "Log/linear", show=False),
-        Binding("q", "app.quit", "Quit"),  # a modal screen hides the app's keys
+        Binding("s,escape", "stop", "Stop / close", show=False, id="train_stop"),
+        Binding("enter", "close", "Use these weights", show=False, id="train_use"),
+        Binding("f", "toggle_fast", "Full speed", show=False, id="train_fast"),
+        Binding("l", "toggle_log", "Log/linear", show=False, id="train_log"),
+        Binding("q", "app.quit", "Quit", id="quit"),  # a modal screen hides the app's keys
+        LANG_BINDING,
     ]
 
     state: reactive[str] = reactive("running")  # running, stopping, done, stopped, failed
@@ -203,26 +213,35 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
         self.start = start
         self.epochs = epochs
         self.outcome: TrainingOutcome | None = None
+        self.error = ""
         self._stop = threading.Event()
         self.set_reactive(TrainingScreen.fast, fast)
 
     def compose(self) -> ComposeResult:
-        lr = DEFAULT_LR[OPTIMIZER]
-        with Vertical(id="training-box") as box:
-            box.border_title = "training: backpropagation through time"
-            yield Static(
-                f"{OPTIMIZER.capitalize()} lr {lr:g} · full batch of {len(self.dataset)} · "
-                f"{self.activation} · from the {self.start} weights",
-                id="training-settings",
-            )
+        with Vertical(id="training-box"):
+            yield Static(id="training-settings")
             yield ProgressBar(total=self.epochs, show_eta=False, id="training-progress")
             yield Static(id="training-numbers")
             yield LossCurve(self.epochs, id="training-curve")
             yield Static(id="training-hint")
 
     def on_mount(self) -> None:
-        self._show()
+        follow_language(self, self._apply_lang)
         self._train()
+
+    def _apply_lang(self) -> None:
+        """The title, the settings line, the keys and the numbers in the current language."""
+        translate_bindings(self)
+        self.query_one("#training-box").border_title = tr("train.title")
+        self.query_one("#training-settings", Static).update(tr(
+            "train.settings", optimizer=OPTIMIZER.capitalize(), lr=f"{DEFAULT_LR[OPTIMIZER]:g}",
+            n=len(self.dataset), activation=self.activation,
+            start=tr(f"weights.{self.start}")))
+        self.query_one(LossCurve).refresh()
+        self._show()
+
+    def action_next_lang(self) -> None:
+        next_language(self)
 
     # --- the worker: a thread; an epoch holds the GIL for ~0.1 ms, so keys stay quick ---
     @work(thread=True, exclusive=True, group="training")
@@ -273,9 +292,8 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
     def on_training_screen_finished(self, message: Finished) -> None:
         self.outcome = message.outcome
         if message.error:
+            self.error = message.error
             self.state = "failed"
-            self.query_one("#training-numbers", Static).update(
-                Text(f"✗ {message.error}\nThe weights are unchanged.", style="bold"))
         elif message.outcome is None or message.outcome.stopped:
             self.state = "stopped"
         else:
@@ -294,42 +312,39 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
         if not self.is_mounted:
             return
         self.query_one(ProgressBar).update(progress=self.epoch)
-        if self.state != "failed":
+        if self.state == "failed":
+            self.query_one("#training-numbers", Static).update(
+                Text(tr("train.failed", error=self.error), style="bold"))
+        else:
             self.query_one("#training-numbers", Static).update(self._numbers())
         self.query_one("#training-hint", Static).update(self._hint())
 
     def _numbers(self) -> Text:
         text = Text()
-        text.append(f"epoch {self.epoch}/{self.epochs}", style="bold")
+        text.append(tr("train.epoch", epoch=self.epoch, total=self.epochs), style="bold")
         if self.loss is not None and self.accuracy is not None:
             n = len(self.dataset)
             right = round(self.accuracy * n)
-            text.append(f" · loss {self.loss:.4g} · accuracy {right}/{n} "
-                        f"({self.accuracy:.0%})")
-        status = {
-            "running": "",
-            "stopping": " · stopping…",
-            "done": " · done ✓",
-            "stopped": " · stopped",
-        }[self.state]
-        text.append(status, style="bold")
+            text.append(tr("train.loss", loss=f"{self.loss:.4g}", right=right, n=n,
+                           percent=f"{self.accuracy:.0%}"))
+        if self.state != "running":
+            text.append(tr(f"train.{self.state}"), style="bold")
         return text
 
     def _hint(self) -> Text:
         if self.state in ("running", "stopping"):
-            pace = "f: watch pace" if self.fast else "f: full speed"
-            return Text(f"s or esc: stop · {pace} · {self._scale_hint()}", style="dim")
+            pace = tr("train.pace_watch" if self.fast else "train.pace_full")
+            return Text(tr("train.hint_running", pace=pace, scale=self._scale_hint()),
+                        style="dim")
         if self.state == "failed":
-            return Text("enter or esc: back to the stepper", style="dim")
+            return Text(tr("train.hint_failed"), style="dim")
         scale = self._scale_hint()
         if self.outcome is None:
-            return Text(f"No epoch ran: enter or esc goes back unchanged · {scale}",
-                        style="dim")
-        return Text(f"enter or esc: use these weights (i: initial ↔ trained) · {scale}",
-                    style="dim")
+            return Text(tr("train.hint_none", scale=scale), style="dim")
+        return Text(tr("train.hint_done", scale=scale), style="dim")
 
     def _scale_hint(self) -> str:
-        return "l: linear" if self.query_one(LossCurve).log else "l: log scale"
+        return tr("train.scale_linear" if self.query_one(LossCurve).log else "train.scale_log")
 
     # --- actions -----------------------------------------------------------------------
     def action_stop(self) -> None:

@@ -23,7 +23,14 @@ from rnn_tui import fmt
 from rnn_tui.data import Dataset
 from rnn_tui.edit import NUDGE, WEIGHT_NAMES, outputs, parse_value
 from rnn_tui.engine import Weights, WeightsError
+from rnn_tui.i18n import tr
 from rnn_tui.widgets import numbers as n
+from rnn_tui.widgets.keys import (
+    LANG_BINDING,
+    follow_language,
+    next_language,
+    translate_bindings,
+)
 
 #: How the editor names each weight (the lesson writes the biases Bh and By).
 TITLES = {"Wxh": "Wxh", "Whh": "Whh", "bh": "Bh", "Wy": "Wy", "by": "By"}
@@ -71,8 +78,8 @@ class WeightGrid(Static):
         for j in shown_cols:
             text.append(f" {cols[j]:>{cell}} ", style="dim")
         if len(shown_cols) < len(cols):
-            text.append(f"  columns {shown_cols.start + 1}-{shown_cols.stop} of {len(cols)}",
-                        style="dim")
+            text.append("  " + tr("wed.columns", first=shown_cols.start + 1,
+                                  last=shown_cols.stop, count=len(cols)), style="dim")
         shown_rows = _window(row, len(rows), MAX_ROWS)
         for i in shown_rows:
             text.append("\n")
@@ -89,8 +96,8 @@ class WeightGrid(Static):
                 text.append_text(number)
                 text.append("]" if selected else CHANGED if changed else " ", style="bold")
             if i == shown_rows.stop - 1 and len(shown_rows) < len(rows):
-                text.append(f"  rows {shown_rows.start + 1}-{shown_rows.stop} of {len(rows)}",
-                            style="dim")
+                text.append("  " + tr("wed.rows", first=shown_rows.start + 1,
+                                      last=shown_rows.stop, count=len(rows)), style="dim")
         self.update(text)
 
 
@@ -100,17 +107,20 @@ class WeightsScreen(ModalScreen[None]):
     AUTO_FOCUS = ""  # keys go to the screen's bindings until enter opens the value field
 
     BINDINGS = [
-        Binding("up", "move(-1, 0)", "Up", show=False),
-        Binding("down", "move(1, 0)", "Down", show=False),
-        Binding("left", "move(0, -1)", "Left", show=False),
-        Binding("right", "move(0, 1)", "Right", show=False),
-        Binding("tab", "matrix(1)", "Next weight", show=False, priority=True),
-        Binding("shift+tab", "matrix(-1)", "Previous weight", show=False, priority=True),
-        Binding("plus,equals_sign", "nudge(1)", "Nudge +", show=False),
-        Binding("minus", "nudge(-1)", "Nudge -", show=False),
-        Binding("enter", "type_value", "Type a value", show=False),
-        Binding("r", "restore", "Restore initial", show=False),
-        Binding("escape", "close", "Close", show=False),
+        Binding("up", "move(-1, 0)", "Up", show=False, id="cell_up"),
+        Binding("down", "move(1, 0)", "Down", show=False, id="cell_down"),
+        Binding("left", "move(0, -1)", "Left", show=False, id="cell_left"),
+        Binding("right", "move(0, 1)", "Right", show=False, id="cell_right"),
+        Binding("tab", "matrix(1)", "Next weight", show=False, priority=True,
+                id="next_weight"),
+        Binding("shift+tab", "matrix(-1)", "Previous weight", show=False, priority=True,
+                id="previous_weight"),
+        Binding("plus,equals_sign", "nudge(1)", "Nudge +", show=False, id="nudge_up"),
+        Binding("minus", "nudge(-1)", "Nudge -", show=False, id="nudge_down"),
+        Binding("enter", "type_value", "Type a value", show=False, id="type_value"),
+        Binding("r", "restore", "Restore initial", show=False, id="restore"),
+        Binding("escape", "close", "Close", show=False, id="close"),
+        LANG_BINDING,
     ]
 
     class Edited(Message):
@@ -144,19 +154,25 @@ class WeightsScreen(ModalScreen[None]):
             yield WeightGrid(id="weights-grid")
             yield Static(id="weights-cell")
             with Horizontal(id="weights-entry"):
-                yield Label("new value ", id="weights-entry-label")
-                yield Input(id="weights-value", placeholder="e.g. 0.25, then enter",
-                            compact=True)
+                yield Label(id="weights-entry-label")
+                yield Input(id="weights-value", compact=True)
             yield Static(id="weights-message")
             yield Static(id="weights-output")
-            yield Static(
-                "←↑↓→ cell · tab weight · +/- nudge ±0.1 · enter type · r restore · esc close",
-                id="weights-hint",
-            )
+            yield Static(id="weights-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#weights-box").border_title = "edit weights"
+        follow_language(self, self._apply_lang)
+
+    def _apply_lang(self) -> None:
+        translate_bindings(self)
+        self.query_one("#weights-box").border_title = tr("wed.title")
+        self.query_one("#weights-entry-label", Label).update(tr("wed.new_value"))
+        self.query_one("#weights-value", Input).placeholder = tr("wed.placeholder")
+        self.query_one("#weights-hint", Static).update(tr("wed.hint"))
         self.repaint()
+
+    def action_next_lang(self) -> None:
+        next_language(self)
 
     # --- state -> screen -----------------------------------------------------------
     def repaint(self) -> None:
@@ -167,7 +183,7 @@ class WeightsScreen(ModalScreen[None]):
             label = f" {TITLES[key]}{CHANGED if edited else ''} "
             tabs.append(label, style="bold reverse" if i == self.matrix else "")
             tabs.append(" ")
-        tabs.append(f" ({CHANGED} changed)", style="dim")
+        tabs.append(" " + tr("wed.changed_mark", mark=CHANGED), style="dim")
         self.query_one("#weights-tabs", Static).update(tabs)
         self.query_one(WeightGrid).show(w, self.initial, name, self.row, self.col,
                                         self.precision)
@@ -179,7 +195,8 @@ class WeightsScreen(ModalScreen[None]):
         cell.append_text(n.num(value, p, "bold"))
         start = getattr(self.initial, name)
         if start.shape == getattr(w, name).shape and start[self.row, self.col] != value:
-            cell.append(f"   initially {fmt.num(start[self.row, self.col], p)}", style="dim")
+            cell.append("   " + tr("wed.initially", value=fmt.num(start[self.row, self.col], p)),
+                        style="dim")
         self.query_one("#weights-cell", Static).update(cell)
         self.query_one("#weights-output", Static).update(self._output_line())
         self.set_class(self.typing, "typing")
@@ -193,7 +210,7 @@ class WeightsScreen(ModalScreen[None]):
             ok = out.target is None or int(out.prediction[b, 0]) == int(out.target[b, 0])
             text.append(f" {b + 1}:{out.y[b, 0]:.{p}f}{'✓' if ok else '✗'}")
         if out.mean_loss is not None:
-            text.append(f"   mean loss {out.mean_loss:.{p}f}", style="bold")
+            text.append("   " + tr("wed.mean_loss", loss=f"{out.mean_loss:.{p}f}"), style="bold")
         return text
 
     def say(self, message: str, error: bool = False) -> None:
@@ -248,14 +265,14 @@ class WeightsScreen(ModalScreen[None]):
         value.value = ""
         value.focus()
         self.repaint()
-        self.say("type a number and press enter (esc: cancel)")
+        self.say(tr("wed.type"))
 
     @on(Input.Submitted, "#weights-value")
     def _submitted(self, event: Input.Submitted) -> None:
         try:
             value = parse_value(event.value)
         except ValueError as exc:
-            self.say(f"✗ {exc}: nothing changed", error=True)
+            self.say(tr("wed.not_changed", error=exc), error=True)
             return
         self._stop_typing()
         self._set(value)
@@ -274,18 +291,18 @@ class WeightsScreen(ModalScreen[None]):
             return
         self.post_message(self.Edited(self.weights.copy()))
         self.repaint()
-        self.say("changed: everything downstream is recomputed")
+        self.say(tr("wed.changed"))
 
     def action_restore(self) -> None:
         self.weights = self.initial.copy()
         self.post_message(self.Edited(self.weights.copy()))
         self._clamp()
-        self.say("restored the initial weights")
+        self.say(tr("wed.restored"))
 
     def action_close(self) -> None:
         if self.typing:
             self._stop_typing()
-            self.say("nothing changed")
+            self.say(tr("edit.nothing_changed"))
             return
         self.dismiss(None)
 
