@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rnn_tui import fmt, i18n, quiz
 from rnn_tui.cursor import Cursor
@@ -28,6 +28,7 @@ from rnn_tui.i18n import tr
 from rnn_tui.narration import sub
 from rnn_tui.quiz import Question, Score
 from rnn_tui.themes import PROJECTOR, TEXTUAL_THEMES, THEMES
+from rnn_tui.weight_sets import TrainingOutcome, WeightSets
 from rnn_tui.widgets import numbers
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.batchview import BatchMatrices
@@ -38,6 +39,7 @@ from rnn_tui.widgets.panels import (
     EquationLine,
     HistoryPanel,
     InputTerm,
+    KeyBar,
     NarrationPanel,
     OutputPanel,
     RecurrentTerm,
@@ -45,7 +47,6 @@ from rnn_tui.widgets.panels import (
     SumTerm,
 )
 from rnn_tui.widgets.quizbar import QuizBar
-from rnn_tui.widgets.training import TrainingOutcome, WeightSets
 from rnn_tui.widgets.view import View
 
 if TYPE_CHECKING:  # imported when the key is pressed, not at start-up
@@ -60,7 +61,7 @@ SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # autoplay sub-steps per second
 class RNNApp(App[int]):
     """Step through a many-to-one RNN."""
 
-    CSS_PATH = ["app.tcss", "editors.tcss"]
+    CSS_PATH = "app.tcss"
     TITLE = "rnn-tui"
     ENABLE_COMMAND_PALETTE = False
     AUTO_FOCUS = None  # keys go to the app's bindings; only the quiz box takes focus
@@ -186,9 +187,8 @@ class RNNApp(App[int]):
                 yield BatchMatrices(id="batch-matrices")
                 yield OutputPanel(id="output")
             yield NarrationPanel(id="narration")
-            yield QuizBar(id="quiz")
         yield Static(id="too-small")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self._apply_look()
@@ -286,6 +286,20 @@ class RNNApp(App[int]):
             step.border_title = title
         self.screen.set_class(self.batch_view, "batch-view")
         self.screen.set_class(view.cursor.at_output, "at-output")
+
+    def push_screen(self, *args, **kwargs):
+        result = super().push_screen(*args, **kwargs)
+        self.call_after_refresh(self._refresh_keys)  # keys a screen on top takes
+        return result
+
+    def pop_screen(self):
+        result = super().pop_screen()
+        self.call_after_refresh(self._refresh_keys)
+        return result
+
+    def _refresh_keys(self) -> None:
+        if self.is_mounted:
+            self.query_one(KeyBar).show(self.view())
 
     #: Panels that only one view shows (the others show in every view).
     STEP_PANELS = frozenset({"input-term", "recurrent-term", "sum-term", "equation"})
@@ -390,12 +404,19 @@ class RNNApp(App[int]):
         if q is None:
             return False
         self.question = q
+        if not self.query(QuizBar):  # mounted the first time a question is asked
+            self.query_one("#main").mount(QuizBar(id="quiz"))
+            self.call_after_refresh(self._show_question, q)
+        else:
+            self._show_question(q)
+        return True
+
+    def _show_question(self, q: Question) -> None:
         name = {"pre": f"{tr('word.sum')}{sub(q.t)}", "h": f"h{sub(q.t)}", "y": "y"}[q.kind]
         if q.entry is not None:
             name += f"[{q.entry + 1}]"
         self.screen.add_class("asking")
         self.query_one(QuizBar).ask(tr(f"quiz.ask_{q.kind}", name=name, n=q.b + 1))
-        return True
 
     def _close_question(self) -> None:
         self.question = None
@@ -560,10 +581,10 @@ class RNNApp(App[int]):
 
     def _refuse(self, what: str) -> None:
         """Served over SSH: say so in the status line and a notification, write nothing."""
-        self.stepper.message = served_message(what)
-        self.refresh_view()
         from rnn_tui.widgets.files import served_message
 
+        self.stepper.message = served_message(what)
+        self.refresh_view()
         self.notify(served_message(what, long=True), severity="warning")
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:

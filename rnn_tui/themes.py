@@ -40,9 +40,10 @@ class Palette:
     zero: str
     muted: str  # the style of secondary text (placeholders, hints)
     numbers: str  # extra style for every number
+    key: str  # the keys in the bottom line
 
 
 PALETTES = {
-    "default": Palette("#5fafff", "#ffaf5f", "#8a8a8a", "dim", ""),
-    "projector": Palette("#0033cc", "#a84300", "#000000", "", "bold"),
+    "default": Palette("#5fafff", "#ffaf5f", "#8a8a8a", "dim", "", "bold #ffa62b"),
+    "projector": Palette("#0033cc", "#a84300", "#000000", "", "bold", "bold #7a3b00"),
 }

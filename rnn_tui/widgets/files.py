@@ -56,6 +56,8 @@ def served() -> bool:
 class FileScreen(ModalScreen[None]):
     """Ask for a file name; on enter, confirm any overwrite, then write."""
 
+    CSS_PATH = "../editors.tcss"  # loaded when first opened, not at start-up
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", show=False, id="cancel"),
         Binding("y", "confirm(True)", "Yes", show=False, id="yes"),

@@ -53,6 +53,10 @@ def muted() -> str:
     return _palette.muted
 
 
+def key_style() -> str:
+    return _palette.key
+
+
 def style_of(value: float) -> str:
     p = _palette
     return p.positive if value > 0 else p.negative if value < 0 else p.zero

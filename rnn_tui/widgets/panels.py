@@ -268,7 +268,8 @@ class SumTerm(Panel):
         text.append(f"  ({tr(kind, shape=fmt.shape((1, H)))})", style=n.muted())
         text.append(f"\n{tr('word.sum')} = x·Wxh + h·Whh + Bh {fmt.shape((1, H))} = ")
         text.append_text(_mark(n.vec(rec.pre[b], p), phase == 3) if phase >= 3 else blank)
-        text.append(f"\nh{sub(t)} = {view.act}({tr('word.sum')}) {fmt.shape((1, H))} = ")
+        # before the first step, the step to come is t = 1
+        text.append(f"\nh{sub(max(t, 1))} = {view.act}({tr('word.sum')}) {fmt.shape((1, H))} = ")
         text.append_text(_mark(n.vec(rec.h[b], p), phase == 4) if phase >= 4 else blank)
         return text
 
@@ -413,4 +414,35 @@ class NarrationPanel(Panel):
         if view.feedback:
             text.append(view.feedback + "\n", style="bold")
         text.append(narrate(view.stepper, view.cursor, view.selected, view.precision))
+        return text
+
+
+class KeyBar(Panel):
+    """The bottom line: the main keys and what they do, in the current language.
+
+    One line of text rather than Textual's Footer (a widget per key): the app
+    starts faster and the line costs fewer bytes. The help screen (?) lists
+    every key.
+    """
+
+    def key(self, view: View) -> Hashable:
+        return (view.lang, self._enabled())
+
+    def _enabled(self) -> tuple[str, ...]:
+        """The shown bindings that work now (a screen on top may take the keys)."""
+        app = self.app
+        return tuple(b.id for b in app.BINDINGS
+                     if b.show and app.check_action(b.action.split("(")[0], ()))
+
+    def build(self, view: View) -> Text:
+        text = Text()
+        enabled = self._enabled()
+        for binding in self.app.BINDINGS:
+            if binding.id not in enabled:
+                continue
+            label = binding.key_display or binding.key.split(",")[0]
+            if text:
+                text.append(" ")
+            text.append(label, style=n.key_style())
+            text.append(f" {tr(f'key.{binding.id}')}")
         return text

@@ -34,6 +34,8 @@ from rnn_tui.widgets.keys import (
 class SentencesScreen(ModalScreen[None]):
     """A table of the batch and a two-field form (sentence, label) under it."""
 
+    CSS_PATH = "../editors.tcss"  # loaded when first opened, not at start-up
+
     BINDINGS = [
         Binding("a", "add", "Add", show=False, id="add"),
         Binding("d,delete", "remove", "Remove", show=False, id="remove"),

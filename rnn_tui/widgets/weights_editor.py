@@ -104,6 +104,8 @@ class WeightGrid(Static):
 class WeightsScreen(ModalScreen[None]):
     """Select a cell with the arrows, tab to the next weight, +/- or enter to change it."""
 
+    CSS_PATH = "../editors.tcss"  # loaded when first opened, not at start-up
+
     AUTO_FOCUS = ""  # keys go to the screen's bindings until enter opens the value field
 
     BINDINGS = [
