@@ -286,6 +286,7 @@ class RNNApp(App[int]):
             step.border_title = title
         self.screen.set_class(self.batch_view, "batch-view")
         self.screen.set_class(view.cursor.at_output, "at-output")
+        self.screen.set_class(self.quiz, "quiz-on")
 
     def push_screen(self, *args, **kwargs):
         result = super().push_screen(*args, **kwargs)
@@ -319,7 +320,8 @@ class RNNApp(App[int]):
 
     def _step_title(self, view: View) -> str:
         b = view.selected
-        return tr("title.step", t=view.t, n=b + 1, text=view.texts[b])
+        # no t here: a new title repaints the whole box (the status bar says t)
+        return tr("title.step", n=b + 1, text=view.texts[b])
 
     def watch_pos(self) -> None:
         self.refresh_view()

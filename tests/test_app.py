@@ -289,7 +289,7 @@ async def test_roomy_terminals_show_more(size: tuple[int, int]) -> None:
     app = lesson_app()
     async with app.run_test(size=size) as pilot:
         text = await press(pilot, "L")
-        both = "step t = 1" in text and "x₁ (3,2)" in text
+        both = "x → h · sentence 1" in text and "x₁ (3,2)" in text
         assert both == (size == (120, 40))
 
 

@@ -13,7 +13,7 @@ MESSAGES: dict[str, str] = {
     # titles
     "title.batch": "batch",
     "title.history": "h history ({h0} = 0)",
-    "title.step": "step t = {t} · sentence {n}: {text}",
+    "title.step": "x → h · sentence {n}: {text}",
     "title.batch_view": "batch view",
     "title.output": "output",
     "title.narration": "what just happened",
@@ -24,7 +24,7 @@ MESSAGES: dict[str, str] = {
     "word.padding": "padding",
     "word.sum": "sum",
     # panels
-    "input.start": "{h0} = 0: nothing remembered yet.\nPress → to read the first token.",
+    "input.start": "{h0} = 0: no memory yet.\nPress → to start.",
     "input.ended": "sentence {n} has ended:\n{h} = {h_prev} (carried)",
     "input.picks_row": ": one-hot x picks row {row}",
     "sum.broadcast": "broadcast to {shape}",

@@ -16,7 +16,7 @@ MESSAGES: dict[str, str] = {
     # titles
     "title.batch": "배치",
     "title.history": "은닉 상태 기록 ({h0} = 0)",
-    "title.step": "t = {t} · 문장 {n}: {text}",
+    "title.step": "x → h · 문장 {n}: {text}",
     "title.batch_view": "배치 보기",
     "title.output": "출력",
     "title.narration": "방금 일어난 일",
@@ -27,7 +27,7 @@ MESSAGES: dict[str, str] = {
     "word.padding": "패딩",
     "word.sum": "합",
     # panels
-    "input.start": "{h0} = 0: 아직 기억이 없음.\n→ 를 누르면 첫 토큰을 읽음.",
+    "input.start": "{h0} = 0: 아직 기억 없음.\n→ 를 눌러 시작.",
     "input.ended": "문장 {n} 은 끝났음:\n{h} = {h_prev} (그대로 전달)",
     "input.picks_row": ": 원-핫 x 가 {row}행을 고름",
     "sum.broadcast": "{shape} 로 브로드캐스트",

@@ -288,42 +288,41 @@ class EquationLine(Panel):
         b = view.selected
         phase = view.phase if rec is not None else 0
         text = Text()
-        if rec is None:
-            text.append(f"h_t = {view.act}(x_t·Wxh + h_{{t-1}}·Whh + Bh)   h{sub(0)} = 0",
-                        style=n.muted())
-            return text
-        if not rec.active[b]:
+        if rec is not None and not rec.active[b]:
             text.append(f"h{sub(t)} = h{sub(t - 1)} = ")
             text.append_text(n.vec(rec.h[b], p))
             text.append("  " + tr("equation.padding"), style=n.muted())
             return text
+        W = view.stepper.weights
+        if rec is None:  # before the first step: the equation of t = 1, all slots
+            t = 1
         text.append(f"h{sub(t)} = {view.act}(")
         terms = [
-            (1, rec.xWxh[b], f"x{sub(t)}·Wxh"),
-            (2, rec.hWhh[b], f"h{sub(t - 1)}·Whh"),
-            (3, rec.bias, "Bh"),
+            (1, rec.xWxh[b] if rec else None, f"x{sub(t)}·Wxh", W.hidden),
+            (2, rec.hWhh[b] if rec else None, f"h{sub(t - 1)}·Whh", W.hidden),
+            (3, W.bh, "Bh", W.bh.size),
         ]
-        for i, (k, value, symbol) in enumerate(terms):
+        for i, (k, value, symbol, size) in enumerate(terms):
             if i:
                 text.append(" + ")
             if phase >= k:
                 text.append_text(n.vec(value, p))
             else:
-                text.append_text(self._slot(symbol, value, p))
+                text.append_text(self._slot(symbol, size, p))
         text.append(") = ")
         if phase >= 4:
             text.append_text(n.vec(rec.h[b], p, "bold"))
         else:
-            text.append_text(self._slot(f"h{sub(t)}", rec.h[b], p))
+            text.append_text(self._slot(f"h{sub(t)}", W.hidden, p))
         return text
 
     @staticmethod
-    def _slot(symbol: str, value, p: int) -> Text:
-        """A value not revealed yet: its name, as wide as its numbers will be.
+    def _slot(symbol: str, size: int, p: int) -> Text:
+        """A value not revealed yet: its name, as wide as its ``size`` numbers will be.
 
         The line keeps its length (and where it wraps) from sub-step to sub-step.
         """
-        width = n.vec_width(len(value.reshape(-1)), p)
+        width = n.vec_width(size, p)
         inner = f"{symbol} "
         return Text("[" + inner + "·" * max(0, width - 2 - cell_len(inner)) + "]",
                     style=n.muted())
