@@ -257,22 +257,32 @@ class Weights:
     @classmethod
     def load(cls, path: str | Path) -> Weights:
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")  # tolerate a BOM
-        except FileNotFoundError:
-            raise WeightsError(f"{path}: no such file") from None
-        except UnicodeDecodeError:
-            raise WeightsError(f"{path}: not UTF-8 text") from None
-        except OSError as exc:
-            raise WeightsError(f"{path}: cannot read ({exc.strerror})") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise WeightsError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        data = read_json(path, WeightsError, "weights file")
         try:
             return cls.from_dict(data)
         except WeightsError as exc:
             raise WeightsError(f"{path}: {exc}") from None
+
+
+def read_json(path: Path, error: type[ValueError], what: str) -> object:
+    """The JSON in ``path``, or ``error`` with a one-line message naming the file.
+
+    UTF-8, a byte order mark tolerated; ``what`` names the kind of file.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a directory, not a {what}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
 
 
 def _matrix(key: str, value: object) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 
 from rnn_tui import __version__, fmt
 from rnn_tui.data import DataError, Dataset, encode
-from rnn_tui.engine import ACTIVATIONS, Stepper, Weights, WeightsError
+from rnn_tui.engine import ACTIVATIONS, Stepper, Weights, WeightsError, read_json
 
 #: The value of the JSON ``"format"`` key, and the version this module writes and reads.
 FORMAT = "rnn-tui-trace"
@@ -546,20 +546,7 @@ def load_trace(path: str | Path, verify: bool = True) -> Trace:
     Every problem is a TraceError with a one-line message that starts with the path.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TraceError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise TraceError(f"{path}: is a directory, not a trace file") from None
-    except UnicodeDecodeError:
-        raise TraceError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise TraceError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TraceError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    data = read_json(path, TraceError, "trace file")
     try:
         trace = trace_from_dict(data)
         if verify:
