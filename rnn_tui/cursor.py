@@ -18,15 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SUBSTEPS = 4
-#: Names of the sub-steps, by phase 1..5 (5 is the output).
-PHASES = {
-    0: "start",
-    1: "x·Wxh",
-    2: "h·Whh",
-    3: "+ bias",
-    4: "tanh",
-    5: "output",
-}
 
 
 @dataclass(frozen=True)

@@ -80,10 +80,6 @@ class Panel(Static):
             if old != new
         ]
 
-    def forget(self) -> None:
-        """Repaint on the next ``show``."""
-        self._key = self._NEVER
-
 
 def _changed_span(old: Strip, new: Strip, width: int) -> tuple[int, int]:
     """Cells x0..x1 outside which the two lines are the same (equal segments at both ends)."""

@@ -11,9 +11,10 @@ from rich.text import Text
 
 from rnn_tui import fmt
 from rnn_tui.i18n import tr
+from rnn_tui.narration import sub
 from rnn_tui.widgets import numbers as n
 from rnn_tui.widgets.base import Panel
-from rnn_tui.widgets.panels import pad, sub
+from rnn_tui.widgets.panels import pad
 from rnn_tui.widgets.view import View
 
 

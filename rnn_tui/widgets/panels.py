@@ -24,8 +24,6 @@ from rnn_tui.widgets.view import View
 
 NEW = "◀"  # marks the value revealed by the last key press
 
-__all__ = ["sub", "NEW"]
-
 
 def pad(text: str, width: int) -> str:
     """Left-align in ``width`` terminal cells (Korean and other wide characters count 2)."""
