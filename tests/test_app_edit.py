@@ -459,9 +459,8 @@ async def test_an_edited_cell_stays_marked_on_the_main_screen() -> None:
         app.install_weights(edited)
         await pilot.pause()
         assert app._edited() == frozenset({("Wxh", 1, 2)})
-        table = app.query_one(InputTerm).build(app.view())  # left: x·Wxh, right: Wxh
-        right = table.columns[1]._cells[0]
-        underlined = [right.plain[s.start:s.end] for s in right.spans
+        text = app.query_one(InputTerm).build(app.view())  # x·Wxh beside Wxh, styled
+        underlined = [text.plain[s.start:s.end] for s in text.spans
                       if "underline" in str(s.style)]
         assert underlined == ["+0.900]"]  # exactly the edited entry, in row "soon"
         app.install_weights(app.initial_weights)

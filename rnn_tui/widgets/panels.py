@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from rich.cells import cell_len
-from rich.table import Table
 from rich.text import Text
 
 from rnn_tui import fmt
@@ -30,18 +29,25 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - cell_len(text))
 
 
-def _grid(*widths: int | None) -> Table:
-    table = Table.grid(padding=(0, 1))
-    for w in widths:
-        table.add_column(min_width=w, no_wrap=True)
-    return table
+def _term_columns(view: View, left: Text, right: Text) -> Text:
+    """The term on the left and its matrix on the right, aligned across panels.
 
-
-def _term_grid(view: View) -> Table:
-    """Two columns, the term on the left and its matrix on the right, aligned across panels."""
+    Plain Text joined line by line: cheaper to build and to render than a
+    Rich table, and every step builds several of these.
+    """
     W = view.stepper.weights
-    left = max(26, n.vec_width(W.hidden, view.precision) + 6)
-    return _grid(left, None)
+    width = max(26, n.vec_width(W.hidden, view.precision) + 6)
+    lefts, rights = left.split("\n"), right.split("\n")
+    out = Text()
+    for i in range(max(len(lefts), len(rights))):
+        if i:
+            out.append("\n")
+        line = lefts[i] if i < len(lefts) else Text()
+        out.append_text(line)
+        if i < len(rights):
+            out.append(" " * max(1, width + 1 - line.cell_len))
+            out.append_text(rights[i])
+    return out
 
 
 def _mark(text: Text, new: bool) -> Text:
@@ -163,7 +169,7 @@ class InputTerm(Panel):
         return (view.t, view.selected, view.version, view.edited, view.phase >= 1, view.phase == 1,
                 view.precision, view.lang)
 
-    def build(self, view: View) -> Table:
+    def build(self, view: View) -> Text:
         p = view.precision
         W = view.stepper.weights
         t = view.t
@@ -198,9 +204,7 @@ class InputTerm(Panel):
                          style="bold" if picked else "")
             right.append_text(n.vec(W.Wxh[i], p, "reverse" if picked else "",
                                     view.marked("Wxh", i)))
-        grid = _term_grid(view)
-        grid.add_row(left, right)
-        return grid
+        return _term_columns(view, left, right)
 
 
 class RecurrentTerm(Panel):
@@ -210,7 +214,7 @@ class RecurrentTerm(Panel):
         return (view.t, view.selected, view.version, view.edited, view.phase >= 2, view.phase == 2,
                 view.precision)
 
-    def build(self, view: View) -> Table:
+    def build(self, view: View) -> Text:
         p = view.precision
         W = view.stepper.weights
         t = view.t
@@ -237,9 +241,7 @@ class RecurrentTerm(Panel):
                 right.append(" ⋮")
             else:
                 right.append_text(n.vec(W.Whh[i], p, marked=view.marked("Whh", i)))
-        grid = _term_grid(view)
-        grid.add_row(left, right)
-        return grid
+        return _term_columns(view, left, right)
 
 
 class SumTerm(Panel):
