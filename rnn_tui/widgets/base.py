@@ -8,6 +8,7 @@ from rich.console import RenderableType
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.visual import Visual, visualize
+from textual.widget import _RenderCache
 from textual.widgets import Static
 
 from rnn_tui.widgets import numbers
@@ -30,6 +31,7 @@ class Panel(Static):
         super().__init__(*args, **kwargs)
         self._key: Hashable = self._NEVER
         self._visual: Visual | None = None  # what show() last built (None: Static's content)
+        self._prerendered: tuple | None = None  # (size, lines) show() rendered for _visual
         self.repaints = 0  # how often content was replaced (tests and benchmarks read it)
         self.lines_repainted = 0  # how many lines the partial repaints refreshed (benchmarks)
 
@@ -42,6 +44,15 @@ class Panel(Static):
     def render(self) -> Visual:
         return self._visual if self._visual is not None else super().render()
 
+    def _render_content(self) -> None:
+        """Use the lines ``show`` already rendered to compare, rather than render twice."""
+        pre, self._prerendered = self._prerendered, None
+        if pre is not None and pre[0] == self.size:
+            self._render_cache = _RenderCache(self.size, pre[1])
+            self._dirty_regions.clear()
+            return
+        super()._render_content()
+
     def show(self, view: View) -> None:
         # the language and the theme change every panel's words or colours
         key = (getattr(view, "lang", None), getattr(view, "theme", None), numbers.limit(),
@@ -51,6 +62,7 @@ class Panel(Static):
         self._key = key
         self.repaints += 1
         visual = visualize(self, self.build(view), markup=False)
+        self._prerendered = None
         changed = self._changed_lines(visual)
         self._visual = visual
         if changed is None:  # size may change, or nothing to compare with: as Static.update
@@ -74,6 +86,7 @@ class Panel(Static):
         lines = Visual.to_strips(self, visual, width, height, self.visual_style)
         if len(lines) != height:
             return None
+        self._prerendered = (self.size, lines)  # Textual would render them again
         return [
             (y, *_changed_span(old, new, width))
             for y, (old, new) in enumerate(zip(cache.lines, lines, strict=True))
