@@ -213,6 +213,7 @@ def trace_from_stepper(stepper: Stepper) -> Trace:
         tuple(s.tokens_at(t)[b] for t in range(1, int(s.lengths[b]) + 1)) for b in range(B)
     )
     return Trace(
+        gradients=batch_gradients(s),
         weights=s.weights.copy(),
         sentences=sentences,  # type: ignore[arg-type]
         labels=None if s.labels is None else np.array(s.labels, dtype=np.int64),
@@ -229,6 +230,31 @@ def trace_from_stepper(stepper: Stepper) -> Trace:
         mean_loss=out.mean_loss,
         **arrays,
     )
+
+
+#: The gradient section's keys, in order (each the shape of its weight).
+GRADIENT_NAMES = ("dWxh", "dWhh", "dbh", "dWy", "dby")
+
+
+def batch_gradients(stepper: Stepper) -> dict | None:
+    """Gradients of the mean loss over the batch (BPTT), when the labels are known.
+
+    ``{"loss": mean loss, "dWxh": ..., "dWhh": ..., "dbh": ..., "dWy": ..., "dby": ...}``
+    """
+    if stepper.labels is None:
+        return None
+    from rnn_tui.training import gradients  # the training module, only when exporting
+
+    loss, grads = gradients(stepper.weights, stepper.X, stepper.lengths, stepper.labels,
+                            stepper.activation)
+    return {"loss": float(loss), **{name: getattr(grads, name).copy() for name in GRADIENT_NAMES}}
+
+
+def _gradient_matrices(trace: Trace) -> list[tuple[str, np.ndarray]]:
+    """(name, matrix) of each gradient in the trace, none when it has no gradients."""
+    g = trace.gradients or {}
+    return [(name, np.asarray(g[name], dtype=np.float64).reshape(
+        getattr(trace.weights, name[1:]).shape)) for name in GRADIENT_NAMES if name in g]
 
 
 def build_trace(dataset: Dataset, weights: Weights, activation: str = "tanh") -> Trace:
@@ -603,6 +629,10 @@ def csv_rows(trace: Trace) -> list[tuple]:
                 rows.append((b, t, "", "", name, "", "", _csv_number(values[b].item())))
     if trace.mean_loss is not None:
         rows.append(("", "", "", "", "mean_loss", "", "", repr(float(trace.mean_loss))))
+    for name, matrix in _gradient_matrices(trace):
+        for i, j in np.ndindex(matrix.shape):
+            token = trace.vocab[i] if name == "dWxh" else ""
+            rows.append(("", "", token, "", name, i, j, repr(float(matrix[i, j]))))
     return rows
 
 
@@ -792,6 +822,13 @@ def markdown_lines(trace: Trace, precision: int = 3) -> list[str]:
             lines += _md_step(trace, b, t, p)
         lines += _md_output(trace, b, p)
     lines += ["## Summary", ""] + _md_summary(trace, p)
+    grads = _gradient_matrices(trace)
+    if grads:
+        lines += ["", "## Gradients (backpropagation through time)", "",
+                  "Of the mean loss over the batch; each has its weight's shape.", ""]
+        for name, matrix in grads:
+            lines += [f"{name} {fmt.shape(matrix)}", "", "```text"]
+            lines += [fmt.vec(row, p) for row in matrix] + ["```", ""]
     return lines
 
 
@@ -890,6 +927,9 @@ def _tex_output(trace: Trace, b: int, p: int) -> list[str]:
     return lines + [r"\end{align*}"]
 
 
+_TEX_WEIGHT = {"dWxh": "W_{xh}", "dWhh": "W_{hh}", "dbh": "B_h", "dWy": "W_y", "dby": "B_y"}
+
+
 def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
     p, W = precision, trace.weights
     V, H = len(trace.vocab), trace.hidden
@@ -962,6 +1002,14 @@ def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
     lines.append(r"\end{tabular}")
     if trace.mean_loss is not None:
         lines += ["", f"Mean loss (binary cross-entropy): ${prob(trace.mean_loss, p)}$."]
+    grads = _gradient_matrices(trace)
+    if grads:
+        lines += ["", r"\section*{Gradients (backpropagation through time)}",
+                  "Of the mean loss over the batch.", r"\begin{align*}"]
+        cells = [rf"\frac{{\partial L}}{{\partial {_TEX_WEIGHT[name]}}} &= {bmatrix(m, p)}"
+                 for name, m in grads]
+        lines.append(r" \\".join(cells))
+        lines.append(r"\end{align*}")
     lines.append(r"\end{document}")
     return lines
 

@@ -144,7 +144,13 @@ def test_json_numbers_match_the_stepper_exactly(case):
     assert data["vocab"] == w.vocab and Weights.from_dict(data["weights"]) == w
     assert data["shape"] == {"batch": s.batch, "steps": s.steps,
                              "features": len(w.vocab), "hidden": w.hidden}
-    assert "gradients" not in data
+    # the gradients of the mean loss, as the training module computes them
+    from rnn_tui.training import gradients
+
+    loss, grads = gradients(w, d.X, d.lengths, d.labels)
+    assert data["gradients"]["loss"] == loss
+    for name in ("dWxh", "dWhh", "dbh", "dWy", "dby"):
+        assert np.array_equal(np.array(data["gradients"][name]), getattr(grads, name)), name
     for b, t, r in active_steps(s):
         step = data["sentences"][b]["steps"][t - 1]
         assert step["t"] == t and step["token"] == r.tokens[b] and step["padding"] is False
@@ -347,7 +353,9 @@ def test_csv_row_count_and_padding_rows():
     per_active = V + 6 * H  # x, then h_prev xWxh hWhh bias pre h
     per_padding = V + 2 * H  # x, h_prev, h
     outputs = 3 * 5 + 1
-    assert len(rows) == weights + active * per_active + padding * per_padding + outputs
+    gradients = weights  # dWxh ... dby, the weights' shapes
+    assert len(rows) == (weights + active * per_active + padding * per_padding + outputs
+                         + gradients)
     pad = [r for r in rows if r["padding"] == "1"]
     assert {r["quantity"] for r in pad} == {"x", "h_prev", "h"}
     assert {r["token"] for r in pad} == {""}
