@@ -660,6 +660,9 @@ def test_engine_imports_no_textual_or_rich() -> None:
     code = (
         "import sys\n"
         "import rnn_tui.engine, rnn_tui.data, rnn_tui.fmt, rnn_tui.textmode\n"
+        # the plain-Python pieces the app builds on: no Textual there either
+        "import rnn_tui.cursor, rnn_tui.i18n, rnn_tui.narration, rnn_tui.quiz\n"
+        "import rnn_tui.weight_sets\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print('LOADED', bad)\n"
         "print('OK' if 'rnn_tui.engine' in sys.modules else 'MISSING')\n"
