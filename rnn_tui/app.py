@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -208,6 +209,11 @@ class RNNApp(App[int]):
         )
         translate_bindings(self)
 
+    @property
+    def stepper_screen(self) -> Screen:
+        """The stepper's own screen, even while another screen is on top of it."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size(event.size)
 
@@ -219,8 +225,8 @@ class RNNApp(App[int]):
             numbers.set_limit(limit)
             if self.is_mounted:
                 self.refresh_view()
-        self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")
-        self.screen.set_class(width >= ROOMY_WIDTH and height >= ROOMY_HEIGHT, "roomy")
+        self.stepper_screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")
+        self.stepper_screen.set_class(width >= ROOMY_WIDTH and height >= ROOMY_HEIGHT, "roomy")
 
     # --- state -> screen --------------------------------------------------------
     @property
@@ -284,9 +290,9 @@ class RNNApp(App[int]):
         title = self._step_title(view)
         if step.border_title != title:  # setting it repaints the whole box, children too
             step.border_title = title
-        self.screen.set_class(self.batch_view, "batch-view")
-        self.screen.set_class(view.cursor.at_output, "at-output")
-        self.screen.set_class(self.quiz, "quiz-on")
+        self.stepper_screen.set_class(self.batch_view, "batch-view")
+        self.stepper_screen.set_class(view.cursor.at_output, "at-output")
+        self.stepper_screen.set_class(self.quiz, "quiz-on")
 
     def push_screen(self, *args, **kwargs):
         result = super().push_screen(*args, **kwargs)
@@ -311,7 +317,7 @@ class RNNApp(App[int]):
         if panel_id in self.STEP_PANELS:
             return not at_output and not view.batch
         if panel_id == "batch-matrices":
-            return not at_output and (view.batch or self.screen.has_class("roomy"))
+            return not at_output and (view.batch or self.stepper_screen.has_class("roomy"))
         if panel_id == "output":
             return at_output
         if panel_id in ("batch", "history"):
@@ -346,7 +352,7 @@ class RNNApp(App[int]):
     def _apply_look(self) -> None:
         numbers.set_palette(self.look)
         self.theme = TEXTUAL_THEMES[self.look]
-        self.screen.set_class(self.look == "projector", "projector")
+        self.stepper_screen.set_class(self.look == "projector", "projector")
 
     def watch_speed(self) -> None:
         if self.playing:
@@ -417,12 +423,12 @@ class RNNApp(App[int]):
         name = {"pre": f"{tr('word.sum')}{sub(q.t)}", "h": f"h{sub(q.t)}", "y": "y"}[q.kind]
         if q.entry is not None:
             name += f"[{q.entry + 1}]"
-        self.screen.add_class("asking")
+        self.stepper_screen.add_class("asking")
         self.query_one(QuizBar).ask(tr(f"quiz.ask_{q.kind}", name=name, n=q.b + 1))
 
     def _close_question(self) -> None:
         self.question = None
-        self.screen.remove_class("asking")
+        self.stepper_screen.remove_class("asking")
         self.set_focus(None)
 
     def on_quiz_bar_guessed(self, event: QuizBar.Guessed) -> None:

@@ -328,3 +328,16 @@ async def test_a_substep_repaints_only_changed_lines() -> None:
         after = {p.id: p.lines_repainted for p in app.query(Panel)}
         assert after["input-term"] > before["input-term"]  # partial, not a whole repaint
         assert after["input-term"] - before["input-term"] < 3
+
+
+async def test_resizing_under_another_screen_reaches_the_stepper() -> None:
+    app = lesson_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "question_mark")
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        text = await press(pilot, "escape")
+        assert "Enlarge the terminal to 80×24" in text
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert "Wxh (2,3)" in screen_text(app)
