@@ -65,3 +65,18 @@ def english_afterwards(monkeypatch):
     from rnn_tui import i18n
 
     i18n.set_lang("en")
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as plain text, one line per row (for app tests).
+
+    Reads Textual's compositor, a private API: fine with the pinned Textual.
+    """
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def press(pilot, *keys: str) -> str:
+    """Press keys, let the app settle, and return the screen's text."""
+    await pilot.press(*keys)
+    await pilot.pause()
+    return screen_text(pilot.app)

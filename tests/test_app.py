@@ -6,17 +6,13 @@ import random
 
 import numpy as np
 import pytest
+from conftest import press, screen_text
 
 from rnn_tui import fmt, i18n
 from rnn_tui.app import RNNApp
 from rnn_tui.data import Dataset, lesson_dataset
 from rnn_tui.engine import Stepper, Weights, forward
 from rnn_tui.widgets.base import Panel
-
-
-def screen_text(app: RNNApp) -> str:
-    """What the terminal shows, as plain text, one line per row."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def lesson_app(**kwargs) -> RNNApp:
@@ -31,12 +27,6 @@ def reference(app: RNNApp) -> Stepper:
     s = Stepper(app.weights.copy(), d.X, d.lengths, d.labels)
     s.run()
     return s
-
-
-async def press(pilot, *keys: str) -> str:
-    await pilot.press(*keys)
-    await pilot.pause()
-    return screen_text(pilot.app)
 
 
 async def test_start_screen_shows_the_batch_and_h0() -> None:

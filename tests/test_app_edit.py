@@ -14,7 +14,7 @@ import random
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import press, run_cli, screen_text
 
 from rnn_tui import fmt
 from rnn_tui.app import RNNApp, make_app
@@ -25,10 +25,6 @@ from rnn_tui.export import build_trace, load_trace, render
 from rnn_tui.widgets.files import SERVED_ENV, ExportScreen, SaveScreen
 from rnn_tui.widgets.sentences import SentencesScreen
 from rnn_tui.widgets.weights_editor import WeightsScreen
-
-
-def screen_text(app: RNNApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def lesson_app(**kwargs) -> RNNApp:
@@ -53,12 +49,6 @@ def notices(app: RNNApp) -> str:
 def keys_for(text: str) -> list[str]:
     names = {" ": "space", ".": "full_stop", "-": "minus", "+": "plus"}
     return [names.get(c, c) for c in text]
-
-
-async def press(pilot, *keys: str) -> str:
-    await pilot.press(*keys)
-    await pilot.pause()
-    return screen_text(pilot.app)
 
 
 async def type_text(pilot, text: str) -> str:

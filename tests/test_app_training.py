@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import press, screen_text
 from textual import events
 
 from rnn_tui import fmt
@@ -21,20 +22,10 @@ from rnn_tui.widgets.training import EPOCHS, TrainingScreen
 ACTIVATIONS = ["tanh", "relu", "sigmoid"]
 
 
-def screen_text(app: RNNApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 def lesson_app(**kwargs) -> RNNApp:
     d = lesson_dataset()
     kwargs.setdefault("lang", "en")  # not the machine's LANG
     return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), **kwargs)
-
-
-async def press(pilot, *keys: str) -> str:
-    await pilot.press(*keys)
-    await pilot.pause()
-    return screen_text(pilot.app)
 
 
 async def tap(pilot, *keys: str) -> str:

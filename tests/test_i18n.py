@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
+from conftest import screen_text
 
 from rnn_tui import fmt, i18n
 from rnn_tui.app import RNNApp
@@ -127,10 +128,6 @@ def test_narration_of_padding() -> None:
     s = Stepper(Weights.init(d.vocab, seed=0), d.X, d.lengths, d.labels)
     text = narrate(s, at(s, 5), 1)
     assert "Sentence 2 ended at t = 1" in text and "h₂ = h₁" in text
-
-
-def screen_text(app: RNNApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def test_korean_fits_80x24_with_every_key_figure() -> None:

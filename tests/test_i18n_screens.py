@@ -9,6 +9,7 @@ right border out of line.
 from __future__ import annotations
 
 import pytest
+from conftest import press, screen_text
 from rich.cells import cell_len
 from test_app_training import tap, wait_for
 
@@ -36,16 +37,6 @@ def local_mode(monkeypatch, tmp_path):
 def lesson_app(lang: str = "ko") -> RNNApp:
     d = lesson_dataset()
     return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang=lang)
-
-
-def screen_text(app: RNNApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-async def press(pilot, *keys: str) -> str:
-    await pilot.press(*keys)
-    await pilot.pause()
-    return screen_text(pilot.app)
 
 
 def cells(line: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import screen_text
 
 from rnn_tui import fmt
 from rnn_tui.app import RNNApp
@@ -55,10 +56,6 @@ def test_grading_and_the_score() -> None:
         assert g.error == pytest.approx(abs(guess - q.truth))
         score.add(g)
     assert (score.asked, score.points, score.best) == (3, 3, 6)
-
-
-def screen_text(app: RNNApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def test_quiz_under_pilot_scores_guesses_and_survives_bad_input() -> None:
