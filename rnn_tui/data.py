@@ -162,23 +162,30 @@ def parse_data(text: str, source: str = "data") -> tuple[list[list[str]], list[i
     return sentences, labels
 
 
-def load_data(path: str | Path, vocab: Sequence[str] | None = None) -> Dataset:
-    """Read a data file: UTF-8, one ``label<TAB>sentence`` per line."""
-    path = Path(path)
+def read_text(path: Path, error: type[ValueError], what: str) -> str:
+    """The UTF-8 text of ``path``, or ``error`` with a one-line message naming the file.
+
+    A byte order mark (Windows editors) is dropped; ``what`` names the kind of file.
+    Data, weights and trace files are all read through here.
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
+        raise error(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not a data file") from None
+        raise error(f"{path}: is a directory, not a {what}") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        text = raw.decode("utf-8-sig")  # a BOM (Windows editors) is not part of line 1
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path}: not UTF-8 text (bad byte at offset {exc.start})"
-        ) from None
+        raise error(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def load_data(path: str | Path, vocab: Sequence[str] | None = None) -> Dataset:
+    """Read a data file: UTF-8, one ``label<TAB>sentence`` per line."""
+    path = Path(path)
+    text = read_text(path, DataError, "data file")
     sentences, labels = parse_data(text, str(path))
     try:
         return Dataset.from_sentences(sentences, labels, vocab)

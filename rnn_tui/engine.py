@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rnn_tui.data import read_text
+
 BIAS_KINDS = ("scalar", "vector")
 
 
@@ -269,16 +271,7 @@ def read_json(path: Path, error: type[ValueError], what: str) -> object:
 
     UTF-8, a byte order mark tolerated; ``what`` names the kind of file.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a directory, not a {what}") from None
-    except UnicodeDecodeError:
-        raise error(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_text(path, error, what)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
