@@ -165,6 +165,7 @@ class RNNApp(App[int]):
         self.score = Score()
         self.question: Question | None = None  # waiting for a guess
         self.feedback = ""  # how close the last guess was
+        self._edited_cache: tuple | None = None  # (weights, base, cells) of _edited()
 
     def _new_stepper(self) -> Stepper:
         d = self.dataset
@@ -255,14 +256,17 @@ class RNNApp(App[int]):
         """Cells of the weights in use that differ from the set they came from (key w)."""
         base = self.weight_sets.get(self.use_trained)
         W = self.weights
-        if W is base or W.vocab != base.vocab:
-            return frozenset()
+        cached = self._edited_cache
+        if cached is not None and cached[0] is W and cached[1] is base:
+            return cached[2]  # weights are replaced, never changed in place: compare once
         cells = set()
-        for name in ("Wxh", "Whh", "bh", "Wy", "by"):
-            a, b = getattr(W, name), getattr(base, name)
-            if a.shape == b.shape:
-                cells.update((name, int(r), int(c)) for r, c in np.argwhere(a != b))
-        return frozenset(cells)
+        if W is not base and W.vocab == base.vocab:
+            for name in ("Wxh", "Whh", "bh", "Wy", "by"):
+                a, b = getattr(W, name), getattr(base, name)
+                if a.shape == b.shape:
+                    cells.update((name, int(r), int(c)) for r, c in np.argwhere(a != b))
+        self._edited_cache = (W, base, frozenset(cells))
+        return self._edited_cache[2]
 
     def mode_text(self) -> str:
         """Extra words for the status bar; features add theirs here."""
