@@ -318,6 +318,13 @@ async def test_a_substep_repaints_only_changed_lines() -> None:
         after = {p.id: p.lines_repainted for p in app.query(Panel)}
         assert after["input-term"] > before["input-term"]  # partial, not a whole repaint
         assert after["input-term"] - before["input-term"] < 3
+        # the narration has a fixed height: a shorter text is padded, not a new layout
+        narration = app.query_one("#narration", Panel)
+        for _ in range(6):
+            before = narration.lines_repainted, narration.repaints
+            await press(pilot, "right")
+            assert narration.repaints == before[1] + 1
+            assert 0 < narration.lines_repainted - before[0] <= narration.size.height
 
 
 async def test_resizing_under_another_screen_reaches_the_stepper() -> None:

@@ -79,19 +79,33 @@ class Panel(Static):
             return None
         width, height = self.size
         cache = self._render_cache  # what is on screen now (Textual keeps it per widget)
-        if not width or not height or cache.size != self.size or len(cache.lines) != height:
+        if not width or not height or cache.size != self.size:
             return None
-        if visual.get_height(self.styles, width) != height:
-            return None
+        old_lines = list(cache.lines)
+        fixed = self._fixed_height()
+        if not fixed and (len(old_lines) != height
+                          or visual.get_height(self.styles, width) != height):
+            return None  # the panel will grow or shrink: a layout
         lines = Visual.to_strips(self, visual, width, height, self.visual_style)
-        if len(lines) != height:
+        if not fixed and len(lines) != height:
             return None
         self._prerendered = (self.size, lines)  # Textual would render them again
+        # below the content Textual shows blank lines (Widget.render_line): with a
+        # fixed height (the narration's), fewer lines are padding, not a layout
+        blank = Strip.blank(width, self.visual_style.rich_style)
+        old_lines += [blank] * (height - len(old_lines))
+        new_lines = lines + [blank] * (height - len(lines))
         return [
             (y, *_changed_span(old, new, width))
-            for y, (old, new) in enumerate(zip(cache.lines, lines, strict=True))
+            for y, (old, new) in enumerate(zip(old_lines[:height], new_lines[:height],
+                                               strict=True))
             if old != new
         ]
+
+    def _fixed_height(self) -> bool:
+        """A height in cells (the narration's): shorter content is padded, not a layout."""
+        height = self.styles.height
+        return height is not None and height.is_cells
 
 
 def _changed_span(old: Strip, new: Strip, width: int) -> tuple[int, int]:
