@@ -8,6 +8,7 @@ shows has changed.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,13 +16,14 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.driver import Driver
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from rnn_tui import fmt, i18n, quiz
+from rnn_tui import fmt, i18n, quiz, wire
 from rnn_tui.cursor import Cursor
 from rnn_tui.data import Dataset
 from rnn_tui.engine import Stepper, Weights
@@ -166,6 +168,13 @@ class RNNApp(App[int]):
         self.question: Question | None = None  # waiting for a guess
         self.feedback = ""  # how close the last guess was
         self._edited_cache: tuple | None = None  # (weights, base, cells) of _edited()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal, writing fewer colour codes (see wire.py)."""
+        driver = super().get_driver_class()
+        if os.environ.get("TEXTUAL_DRIVER") or not wire.enabled():
+            return driver  # another driver asked for by name (a web one): as it is
+        return wire.compacting(driver)
 
     def _new_stepper(self) -> Stepper:
         d = self.dataset

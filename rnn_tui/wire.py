@@ -1,0 +1,163 @@
+"""Fewer bytes to the terminal: the same frames, without redundant colour codes.
+
+Textual writes every run of styled text as ``ESC[<whole style>m text ESC[0m``.
+A row of coloured numbers is a dozen runs, so most of what a step sends over
+SSH is colour codes repeating the panel's background and resetting it. This
+module rewrites such output so that a run that directly follows another says
+only what changes (``ESC[38;5;75m`` rather than ``ESC[0m ESC[38;5;75;48;5;233m``).
+The screen the terminal ends up showing is the same cell for cell (tests
+replay both streams in a terminal emulator and compare).
+
+Only Select Graphic Rendition sequences are touched, and only between two runs
+of text with nothing else in between; anything it does not understand (an
+unknown code, a style added to a style) is passed on unchanged, and a write
+always ends with every style reset, as Textual's do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from textual.driver import Driver
+
+_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+RESET = "\x1b[0m"
+
+#: attributes Textual (Rich) switches on: bold, dim, italic, underline, blink,
+#: rapid blink, reverse, conceal, strike, double underline, frame, encircle, overline
+_ATTRIBUTES = frozenset({"1", "2", "3", "4", "5", "6", "7", "8", "9", "21", "51", "52", "53"})
+#: attributes that paint a space: with none of these, a space's foreground is not seen
+_PAINT_SPACES = frozenset({"4", "7", "8", "9", "21", "53"})
+
+Style = tuple[frozenset[str], str | None, str | None]  # attributes, foreground, background
+_PLAIN: Style = (frozenset(), None, None)
+
+
+def _colour(codes: list[str], i: int) -> tuple[str, int] | None:
+    """The colour starting at ``codes[i]`` and the index after it, or None."""
+    code = codes[i]
+    if code in ("38", "48"):
+        size = {"5": 3, "2": 5}.get(codes[i + 1] if i + 1 < len(codes) else "")
+        if size is None or i + size > len(codes):
+            return None
+        return ";".join(codes[i:i + size]), i + size
+    return code, i + 1
+
+
+def parse(params: str) -> Style | None:
+    """The style an SGR sets from a reset state, or None if it has a code we don't know."""
+    attributes: set[str] = set()
+    fg = bg = None
+    codes = params.split(";")
+    i = 0
+    while i < len(codes):
+        code = codes[i]
+        if code in _ATTRIBUTES:
+            attributes.add(code)
+            i += 1
+            continue
+        if not code.isdigit():
+            return None
+        n = int(code)
+        if n == 38 or 30 <= n <= 37 or 90 <= n <= 97 or n == 39:
+            found = _colour(codes, i)
+            if found is None:
+                return None
+            fg, i = found
+        elif n == 48 or 40 <= n <= 47 or 100 <= n <= 107 or n == 49:
+            found = _colour(codes, i)
+            if found is None:
+                return None
+            bg, i = found
+        else:
+            return None
+    return frozenset(attributes), fg, bg
+
+
+def _transition(now: Style, new: Style, spaces_only: bool) -> tuple[str, Style]:
+    """The SGR that turns style ``now`` into ``new``, and the style it leaves.
+
+    Attributes can only be added without a reset; a run of spaces (up to a
+    reset) with nothing that paints a space keeps the foreground it finds: it
+    cannot be seen."""
+    attributes, fg, bg = new
+    if not attributes >= now[0]:
+        return RESET + _sgr(sorted(attributes) + [c for c in (fg, bg) if c]), new
+    if spaces_only and not attributes & _PAINT_SPACES:
+        fg = now[1]
+    codes = sorted(attributes - now[0])
+    if fg != now[1]:
+        codes.append(fg or "39")
+    if bg != now[2]:
+        codes.append(bg or "49")
+    return _sgr(codes), (attributes, fg, bg)
+
+
+def _sgr(codes: list[str]) -> str:
+    return f"\x1b[{';'.join(codes)}m" if codes else ""
+
+
+def compact(data: str) -> str:
+    """``data`` with the same effect on the terminal and fewer colour codes."""
+    if "\x1b[0m" not in data:
+        return data
+    out: list[str] = []
+    now: Style | None = _PLAIN  # None: not known (a style we passed on as it was)
+    reset_due = False  # a reset was read and not yet written
+    position = 0
+    for match in _SGR.finditer(data):
+        text = data[position:match.start()]
+        position = match.end()
+        if text:
+            if reset_due:
+                out.append(RESET)
+                now, reset_due = _PLAIN, False
+            out.append(text)
+        params = match.group(1)
+        if params in ("", "0"):
+            reset_due = True
+            continue
+        if reset_due and now is None:  # from an unknown style: start clean
+            out.append(RESET)
+            now, reset_due = _PLAIN, False
+        new = parse(params)
+        if new is None or (now != _PLAIN and not reset_due):
+            # a code we don't know, or added to the style in force: pass it on
+            if reset_due:
+                out.append(RESET)
+                reset_due = False
+            out.append(match.group(0))
+            now = None
+            continue
+        # spaces and then a reset: their foreground is never seen
+        end = data.find(RESET, position)
+        spaces = end > position and not data[position:end].strip(" ")
+        sgr, now = _transition(now, new, spaces)
+        reset_due = False
+        out.append(sgr)
+    text = data[position:]
+    if text:
+        if reset_due:
+            out.append(RESET)
+            now, reset_due = _PLAIN, False
+        out.append(text)
+    if reset_due:
+        out.append(RESET)
+    return "".join(out)
+
+
+def enabled() -> bool:
+    """On unless ``RNN_TUI_RAW_OUTPUT`` is set (to compare, or to rule this out)."""
+    return not os.environ.get("RNN_TUI_RAW_OUTPUT")
+
+
+def compacting(driver_class: type[Driver]) -> type[Driver]:
+    """A subclass of ``driver_class`` whose writes go through :func:`compact`."""
+
+    class CompactingDriver(driver_class):  # type: ignore[misc, valid-type]
+        def write(self, data: str) -> None:
+            super().write(compact(data))
+
+    CompactingDriver.__name__ = CompactingDriver.__qualname__ = f"Compacting{driver_class.__name__}"
+    return CompactingDriver
