@@ -6,7 +6,6 @@ from collections.abc import Hashable
 
 import numpy as np
 from rich.cells import cell_len
-from rich.table import Table
 from rich.text import Text
 
 from rnn_tui import fmt
@@ -14,12 +13,18 @@ from rnn_tui.i18n import tr
 from rnn_tui.narration import sub
 from rnn_tui.widgets import numbers as n
 from rnn_tui.widgets.base import Panel
-from rnn_tui.widgets.panels import pad
+from rnn_tui.widgets.panels import grid, pad
 from rnn_tui.widgets.view import View
 
 
-def _matrix(title: str, rows: np.ndarray | None, precision: int, count: int, width: int,
-            onehot: bool = False) -> Text:
+def _matrix(
+    title: str,
+    rows: np.ndarray | None,
+    precision: int,
+    count: int,
+    width: int,
+    onehot: bool = False,
+) -> Text:
     text = Text()
     text.append(title, style="bold")
     for i in n.shown(count):
@@ -39,8 +44,7 @@ class BatchMatrices(Panel):
     """x_t (B,V)·Wxh (V,H) = (B,H), h_{t-1} (B,H)·Whh (H,H) = (B,H), + Bh, tanh."""
 
     def key(self, view: View) -> Hashable:
-        return (view.t, min(view.phase, 4), view.selected, view.version, view.precision,
-                view.lang)
+        return (view.t, min(view.phase, 4), view.selected, view.version, view.precision, view.lang)
 
     def _inputs(self, view: View, x: np.ndarray | None) -> Text:
         """x_t, one row per sentence, each labelled with its token (the selected one marked)."""
@@ -60,7 +64,7 @@ class BatchMatrices(Panel):
                 text.append_text(n.onehot(x[b]))
         return text
 
-    def build(self, view: View) -> Table:
+    def build(self, view: View) -> Text:
         p = view.precision
         W = view.stepper.weights
         B = view.stepper.batch
@@ -74,31 +78,34 @@ class BatchMatrices(Panel):
         def shown(k: int, value: np.ndarray) -> np.ndarray | None:
             return value if phase >= k else None
 
-        grid = Table.grid(padding=(0, 2))
-        for _ in range(4):
-            grid.add_column(no_wrap=True)
-        grid.add_row(
-            self._inputs(view, shown(1, rec.x) if rec else None),
-            _matrix(f"· Wxh {fmt.shape(W.Wxh)}", W.Wxh, p, V, w),
-            _matrix(f"= x·Wxh {BH}", shown(1, rec.xWxh) if rec else None, p, B, w),
-            Text(""),
-        )
         h_prev = rec.h_prev if rec is not None else None
-        grid.add_row(
-            _matrix(f"h{sub(max(t - 1, 0))} {BH}", shown(2, h_prev) if rec else None, p, B, w),
-            _matrix(f"· Whh {fmt.shape(W.Whh)}", W.Whh, p, H, w),
-            _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p, B, w),
-            Text(""),
-        )
         bias = Text()
         bias.append(f"+ Bh {fmt.shape(W.bh)}", style="bold")
         bias.append("\n")
         bias.append_text(n.vec(W.bh, p))
         bias.append("\n" + tr("batch.broadcast", shape=BH), style=n.muted())
-        grid.add_row(
-            bias,
-            _matrix(f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p, B, w),
-            _matrix(f"{view.act} → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p, B, w),
-            Text(""),
+        return grid(
+            [
+                [
+                    self._inputs(view, shown(1, rec.x) if rec else None),
+                    _matrix(f"· Wxh {fmt.shape(W.Wxh)}", W.Wxh, p, V, w),
+                    _matrix(f"= x·Wxh {BH}", shown(1, rec.xWxh) if rec else None, p, B, w),
+                ],
+                [
+                    _matrix(
+                        f"h{sub(max(t - 1, 0))} {BH}", shown(2, h_prev) if rec else None, p, B, w
+                    ),
+                    _matrix(f"· Whh {fmt.shape(W.Whh)}", W.Whh, p, H, w),
+                    _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p, B, w),
+                ],
+                [
+                    bias,
+                    _matrix(
+                        f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p, B, w
+                    ),
+                    _matrix(
+                        f"{view.act} → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p, B, w
+                    ),
+                ],
+            ]
         )
-        return grid
