@@ -14,7 +14,6 @@ Textual or Rich: use it from a notebook as well as from the app.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
@@ -252,6 +251,8 @@ class Weights:
     def save(self, path: str | Path) -> None:
         """Write JSON atomically: a temporary file in the same folder, then rename."""
         try:
+            import json  # here, not at start-up: the first frame needs no JSON
+
             atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
         except OSError as exc:
             raise WeightsError(f"{path}: cannot write ({exc.strerror or exc})") from None
@@ -271,6 +272,8 @@ def read_json(path: Path, error: type[ValueError], what: str) -> object:
 
     UTF-8, a byte order mark tolerated; ``what`` names the kind of file.
     """
+    import json
+
     text = read_text(path, error, what)
     try:
         return json.loads(text)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 
 from textual.driver import Driver
 
@@ -45,6 +46,7 @@ def _colour(codes: list[str], i: int) -> tuple[str, int] | None:
     return code, i + 1
 
 
+@lru_cache(maxsize=1024)  # a screen has a few dozen styles, met over and over
 def parse(params: str) -> Style | None:
     """The style an SGR sets from a reset state, or None if it has a code we don't know."""
     attributes: set[str] = set()
@@ -77,6 +79,7 @@ def parse(params: str) -> Style | None:
     return frozenset(attributes), fg, bg
 
 
+@lru_cache(maxsize=4096)
 def _transition(now: Style, new: Style, spaces_only: bool) -> tuple[str, Style]:
     """The SGR that turns style ``now`` into ``new``, and the style it leaves.
 
