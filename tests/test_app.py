@@ -338,3 +338,73 @@ async def test_resizing_under_another_screen_reaches_the_stepper() -> None:
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert "Wxh (2,3)" in screen_text(app)
+
+
+def test_grid_lays_cells_out_in_aligned_columns() -> None:
+    from rich.text import Text
+
+    from rnn_tui.widgets.panels import grid
+
+    out = grid([
+        [Text("x (3,2)\n▸1 as"), Text("· Wxh\n[+0.158]\n[-0.558]"), Text("=\nh₁")],
+        [Text("+ Bh"), Text("= sum"), Text("tanh → h₂")],
+    ])
+    # worked by hand: columns 7 and 8 cells wide, 2 apart; no trailing spaces;
+    # a row is as tall as its tallest cell
+    assert out.plain.split("\n") == [
+        "x (3,2)  · Wxh     =",
+        "▸1 as    [+0.158]  h₁",
+        "         [-0.558]",
+        "+ Bh     = sum     tanh → h₂",
+    ]
+    styled = grid([[Text("a", style="bold"), Text("b", style="red")]])
+    assert [(styled.plain[s.start:s.end], str(s.style)) for s in styled.spans] == [
+        ("a", "bold"), ("b", "red")]
+
+
+def _cells(strips, width: int, base) -> list[list[tuple[str, str]]]:
+    """Each cell's character and how its style is written (spaces: background only),
+    the lines padded with the panel's style as Textual pads them on screen."""
+    from rich.color import ColorSystem
+
+    rows = []
+    for strip in strips:
+        row = []
+        for segment in strip.extend_cell_length(width, base).crop(0, width):
+            style = segment.style
+            for ch in segment.text:
+                if ch == " " and style is not None and not style.underline:
+                    # a space shows only its background (its colour, if reversed)
+                    shown = style.color if style.reverse else style.bgcolor
+                    ansi = str(shown and shown.get_truecolor())
+                else:
+                    ansi = style.render("x", color_system=ColorSystem.TRUECOLOR) if style else ""
+                row.append((ch, ansi))
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_quick_lines_look_like_textuals_own(size: tuple[int, int]) -> None:
+    """text_strips (the panels' quick path) draws what Textual's Content path draws."""
+    from textual.visual import Visual, visualize
+
+    app = lesson_app()
+    async with app.run_test(size=size) as pilot:
+        quick = 0
+        for keys in (["L", "right", "right"], ["right", "right"], ["end"]):
+            await press(pilot, *keys)
+            for panel in app.query(Panel):
+                width, height = panel.size
+                if not panel.display or panel._content is None or not width:
+                    continue
+                lines = panel._quick_lines(width, height)
+                if lines is None:
+                    continue
+                quick += 1
+                visual = visualize(panel, panel._content, markup=False)
+                textual_lines = Visual.to_strips(panel, visual, width, height,
+                                                 panel.visual_style)
+                base = panel.visual_style.rich_style
+                assert _cells(lines, width, base) == _cells(textual_lines, width, base), panel.id
+        assert quick >= 10  # most panels take the quick path

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from rich.console import RenderableType
+from rich.console import Console, RenderableType
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.visual import Visual, visualize
@@ -23,15 +26,22 @@ class Panel(Static):
     per step matter over SSH). And when the new content has the same height,
     only its changed lines are refreshed: Textual would otherwise send the
     whole panel down the wire (a row of coloured numbers is ~300 bytes).
+
+    Content that is one Rich Text whose lines fit is turned into lines here
+    (``text_strips``), a few times faster than Textual's general path, which
+    wraps, aligns and tags every run for mouse selection; panels whose text
+    wraps (``WRAPS``, the narration's) and anything else take Textual's path.
     """
 
     _NEVER = object()
+    WRAPS = False  # whether the content is a paragraph that wraps to the width
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._key: Hashable = self._NEVER
-        self._visual: Visual | None = None  # what show() last built (None: Static's content)
-        self._prerendered: tuple | None = None  # (size, lines) show() rendered for _visual
+        self._content: RenderableType | None = None  # what show() last built
+        self._visual: Visual | None = None  # _content for Textual, made when it asks
+        self._prerendered: tuple | None = None  # (size, lines) show() rendered for _content
         self.repaints = 0  # how often content was replaced (tests and benchmarks read it)
         self.lines_repainted = 0  # how many lines the partial repaints refreshed (benchmarks)
 
@@ -42,7 +52,11 @@ class Panel(Static):
         raise NotImplementedError
 
     def render(self) -> Visual:
-        return self._visual if self._visual is not None else super().render()
+        if self._content is None:
+            return super().render()
+        if self._visual is None:
+            self._visual = visualize(self, self._content, markup=False)
+        return self._visual
 
     def _render_content(self) -> None:
         """Use the lines ``show`` already rendered to compare, rather than render twice."""
@@ -51,7 +65,22 @@ class Panel(Static):
             self._render_cache = _RenderCache(self.size, pre[1])
             self._dirty_regions.clear()
             return
+        if self._content is not None and (lines := self._quick_lines(*self.size)) is not None:
+            self._render_cache = _RenderCache(self.size, lines)
+            self._dirty_regions.clear()
+            return
         super()._render_content()
+
+    def _quick_lines(self, width: int, height: int) -> list[Strip] | None:
+        """The content as lines by ``text_strips``, if it can be (None: Textual's way)."""
+        content = self._content
+        if self.WRAPS or not isinstance(content, Text) or not width:
+            return None
+        style = self.visual_style
+        if style.reverse or self.styles.content_align != ("left", "top"):
+            return None
+        lines = text_strips(content, width, style.rich_style, self.app.console)
+        return lines if lines is not None and len(lines) <= height else None
 
     def show(self, view: View) -> None:
         # the language and the theme change every panel's words or colours
@@ -61,10 +90,10 @@ class Panel(Static):
             return
         self._key = key
         self.repaints += 1
-        visual = visualize(self, self.build(view), markup=False)
+        self._content = self.build(view)
+        self._visual = None
         self._prerendered = None
-        changed = self._changed_lines(visual)
-        self._visual = visual
+        changed = self._changed_lines()
         if changed is None:  # size may change, or nothing to compare with: as Static.update
             self.refresh(layout=True)
             return
@@ -72,7 +101,7 @@ class Panel(Static):
         for y, x0, x1 in changed:
             self.refresh(Region(x0, y, x1 - x0, 1))
 
-    def _changed_lines(self, visual: Visual) -> list[tuple[int, int, int]] | None:
+    def _changed_lines(self) -> list[tuple[int, int, int]] | None:
         """(y, x0, x1) of each line that differs from what is on screen, and the
         cells x0..x1 (exclusive) that may differ, if the height stays the same."""
         if not self.is_mounted or not self.display or self._dirty_regions:
@@ -83,10 +112,14 @@ class Panel(Static):
             return None
         old_lines = list(cache.lines)
         fixed = self._fixed_height()
-        if not fixed and (len(old_lines) != height
-                          or visual.get_height(self.styles, width) != height):
-            return None  # the panel will grow or shrink: a layout
-        lines = Visual.to_strips(self, visual, width, height, self.visual_style)
+        if not fixed and len(old_lines) != height:
+            return None
+        lines = self._quick_lines(width, height)
+        if lines is None:
+            visual = self.render()
+            if not fixed and visual.get_height(self.styles, width) != height:
+                return None  # the panel will grow or shrink: a layout
+            lines = Visual.to_strips(self, visual, width, height, self.visual_style)
         if not fixed and len(lines) != height:
             return None
         self._prerendered = (self.size, lines)  # Textual would render them again
@@ -106,6 +139,22 @@ class Panel(Static):
         """A height in cells (the narration's): shorter content is padded, not a layout."""
         height = self.styles.height
         return height is not None and height.is_cells
+
+
+def text_strips(text: Text, width: int, base: RichStyle, console: Console) -> list[Strip] | None:
+    """``text``'s lines as Strips ``width`` cells wide on the panel's ``base`` style,
+    or None if a line is wider (it would wrap: Textual's path does that)."""
+    strips = []
+    for line in text.split("\n", allow_blank=True):
+        length = line.cell_len
+        if length > width:
+            return None
+        segments = [Segment(segment.text, base + segment.style if segment.style else base)
+                    for segment in line.render(console) if segment.text]
+        if length < width:
+            segments.append(Segment(" " * (width - length), base))
+        strips.append(Strip(segments, width))
+    return strips
 
 
 def _changed_span(old: Strip, new: Strip, width: int) -> tuple[int, int]:

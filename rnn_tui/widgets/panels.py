@@ -433,6 +433,8 @@ class OutputPanel(Panel):
 class NarrationPanel(Panel):
     """What the last key press revealed, in plain words with the engine's numbers."""
 
+    WRAPS = True  # sentences, wrapped to the width
+
     def key(self, view: View) -> Hashable:
         return (view.cursor, view.selected, view.version, view.precision, view.lang,
                 view.feedback)
