@@ -42,6 +42,7 @@ class Panel(Static):
         self._content: RenderableType | None = None  # what show() last built
         self._visual: Visual | None = None  # _content for Textual, made when it asks
         self._prerendered: tuple | None = None  # (size, lines) show() rendered for _content
+        self._line_cache: tuple = (None, {})  # ((width, base style), text_strips' cache)
         self.repaints = 0  # how often content was replaced (tests and benchmarks read it)
         self.lines_repainted = 0  # how many lines the partial repaints refreshed (benchmarks)
 
@@ -79,7 +80,10 @@ class Panel(Static):
         style = self.visual_style
         if style.reverse or self.styles.content_align != ("left", "top"):
             return None
-        lines = text_strips(content, width, style.rich_style, self.app.console)
+        base = style.rich_style
+        if self._line_cache[0] != (width, base):
+            self._line_cache = ((width, base), {})
+        lines = text_strips(content, width, base, self.app.console, self._line_cache[1])
         return lines if lines is not None and len(lines) <= height else None
 
     def show(self, view: View) -> None:
@@ -141,19 +145,34 @@ class Panel(Static):
         return height is not None and height.is_cells
 
 
-def text_strips(text: Text, width: int, base: RichStyle, console: Console) -> list[Strip] | None:
+def text_strips(text: Text, width: int, base: RichStyle, console: Console,
+                cache: dict | None = None) -> list[Strip] | None:
     """``text``'s lines as Strips ``width`` cells wide on the panel's ``base`` style,
-    or None if a line is wider (it would wrap: Textual's path does that)."""
+    or None if a line is wider (it would wrap: Textual's path does that).
+
+    ``cache`` maps a line (its text and spans) to its Strip: pass the one the
+    last call filled (same width and base) and unchanged lines are reused.
+    It is refilled with this call's lines only.
+    """
+    previous = dict(cache) if cache else {}
+    if cache is not None:
+        cache.clear()
     strips = []
     for line in text.split("\n", allow_blank=True):
-        length = line.cell_len
-        if length > width:
-            return None
-        segments = [Segment(segment.text, base + segment.style if segment.style else base)
-                    for segment in line.render(console) if segment.text]
-        if length < width:
-            segments.append(Segment(" " * (width - length), base))
-        strips.append(Strip(segments, width))
+        key = (line.plain, tuple(line.spans), line.style)
+        strip = previous.get(key)
+        if strip is None:
+            length = line.cell_len
+            if length > width:
+                return None
+            segments = [Segment(segment.text, base + segment.style if segment.style else base)
+                        for segment in line.render(console) if segment.text]
+            if length < width:
+                segments.append(Segment(" " * (width - length), base))
+            strip = Strip(segments, width)
+        if cache is not None:
+            cache[key] = strip
+        strips.append(strip)
     return strips
 
 
