@@ -304,7 +304,7 @@ class RNNApp(App[int]):
         if step.border_title != title:  # setting it repaints the whole box, children too
             step.border_title = title
         self.stepper_screen.set_class(self.batch_view, "batch-view")
-        self.stepper_screen.set_class(view.cursor.at_output, "at-output")
+        self.stepper_screen.query_one("#middle").set_class(view.cursor.at_output, "at-output")
         self.stepper_screen.set_class(self.quiz, "quiz-on")
 
     def push_screen(self, *args, **kwargs):
