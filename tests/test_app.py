@@ -384,12 +384,15 @@ def _cells(strips, width: int, base) -> list[list[tuple[str, str]]]:
     return rows
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
-async def test_quick_lines_look_like_textuals_own(size: tuple[int, int]) -> None:
-    """text_strips (the panels' quick path) draws what Textual's Content path draws."""
+async def test_quick_lines_look_like_textuals_own(size: tuple[int, int], lang: str) -> None:
+    """text_strips (the panels' quick path) draws what Textual's Content path
+    draws, wrapped sentences (the narration's, in both languages) included."""
     from textual.visual import Visual, visualize
 
-    app = lesson_app()
+    app = lesson_app(lang=lang)
+    quick_ids = set()
     async with app.run_test(size=size) as pilot:
         quick = 0
         for keys in (["L", "right", "right"], ["right", "right"], ["end"]):
@@ -402,9 +405,11 @@ async def test_quick_lines_look_like_textuals_own(size: tuple[int, int]) -> None
                 if lines is None:
                     continue
                 quick += 1
+                quick_ids.add(panel.id)
                 visual = visualize(panel, panel._content, markup=False)
                 textual_lines = Visual.to_strips(panel, visual, width, height,
                                                  panel.visual_style)
                 base = panel.visual_style.rich_style
                 assert _cells(lines, width, base) == _cells(textual_lines, width, base), panel.id
         assert quick >= 10  # most panels take the quick path
+        assert "narration" in quick_ids

@@ -29,12 +29,13 @@ class Panel(Static):
 
     Content that is one Rich Text whose lines fit is turned into lines here
     (``text_strips``), a few times faster than Textual's general path, which
-    wraps, aligns and tags every run for mouse selection; panels whose text
-    wraps (``WRAPS``, the narration's) and anything else take Textual's path.
+    wraps, aligns and tags every run for mouse selection. Text that wraps
+    (``WRAPS``) is wrapped here too when the panel's height is fixed (the
+    narration's); anything else takes Textual's path.
     """
 
     _NEVER = object()
-    WRAPS = False  # whether the content is a paragraph that wraps to the width
+    WRAPS = False  # whether the content is paragraphs that wrap to the width
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -75,15 +76,18 @@ class Panel(Static):
     def _quick_lines(self, width: int, height: int) -> list[Strip] | None:
         """The content as lines by ``text_strips``, if it can be (None: Textual's way)."""
         content = self._content
-        if self.WRAPS or not isinstance(content, Text) or not width:
+        if not isinstance(content, Text) or not width:
             return None
+        if self.WRAPS and not self._fixed_height():
+            return None  # Textual measures the height: its own wrapping must draw it
         style = self.visual_style
         if style.reverse or self.styles.content_align != ("left", "top"):
             return None
         base = style.rich_style
         if self._line_cache[0] != (width, base):
             self._line_cache = ((width, base), {})
-        lines = text_strips(content, width, base, self.app.console, self._line_cache[1])
+        lines = text_strips(content, width, base, self.app.console, self._line_cache[1],
+                            wrap=self.WRAPS)
         return lines if lines is not None and len(lines) <= height else None
 
     def show(self, view: View) -> None:
@@ -146,9 +150,9 @@ class Panel(Static):
 
 
 def text_strips(text: Text, width: int, base: RichStyle, console: Console,
-                cache: dict | None = None) -> list[Strip] | None:
+                cache: dict | None = None, wrap: bool = False) -> list[Strip] | None:
     """``text``'s lines as Strips ``width`` cells wide on the panel's ``base`` style,
-    or None if a line is wider (it would wrap: Textual's path does that).
+    wrapped at spaces if ``wrap``, else None if a line is wider.
 
     ``cache`` maps a line (its text and spans) to its Strip: pass the one the
     last call filled (same width and base) and unchanged lines are reused.
@@ -158,7 +162,9 @@ def text_strips(text: Text, width: int, base: RichStyle, console: Console,
     if cache is not None:
         cache.clear()
     strips = []
-    for line in text.split("\n", allow_blank=True):
+    lines = text.wrap(console, width, justify="default", overflow="fold") if wrap else \
+        text.split("\n", allow_blank=True)
+    for line in lines:
         key = (line.plain, tuple(line.spans), line.style)
         strip = previous.get(key)
         if strip is None:
