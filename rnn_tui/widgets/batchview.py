@@ -24,20 +24,19 @@ def _matrix(
     count: int,
     width: int,
     onehot: bool = False,
-) -> Text:
-    text = Text()
-    text.append(title, style="bold")
+) -> list[Text]:
+    """The title, then a line per row (grid() takes cells as lines: no splitting)."""
+    lines = [Text(title, style="bold")]
     for i in n.shown(count):
-        text.append("\n")
         if i is None:
-            text.append(" ⋮")
+            lines.append(Text(" ⋮"))
         elif rows is None:
-            text.append_text(n.hidden_text(width))
+            lines.append(n.hidden_text(width))
         elif onehot:
-            text.append_text(n.onehot(rows[i]))
+            lines.append(n.onehot(rows[i]))
         else:
-            text.append_text(n.vec(rows[i], precision))
-    return text
+            lines.append(n.vec(rows[i], precision))
+    return lines
 
 
 class BatchMatrices(Panel):

@@ -50,16 +50,18 @@ def _term_columns(view: View, left: Text, right: Text) -> Text:
     return out
 
 
-def grid(rows: list[list[Text]], gap: int = 2) -> Text:
+def grid(rows: list[list[Text | list[Text]]], gap: int = 2) -> Text:
     """Cells of several lines laid out in columns, like a Rich ``Table.grid``.
 
     Each column is as wide as its widest line, and columns are ``gap`` cells
     apart; a row is as tall as its tallest cell. One Text comes out: far
     cheaper to build and render than a table, which the batch view, repainted
     on every sub-step of a big terminal, was. Lines are put together with
-    ``Text.join`` (appending piece by piece costs several times more).
+    ``Text.join`` (appending piece by piece costs several times more). A cell
+    is a Text, or already a list of its lines.
     """
-    cells = [[cell.split("\n") for cell in row] for row in rows]
+    cells = [[cell.split("\n") if isinstance(cell, Text) else cell for cell in row]
+             for row in rows]
     columns = max((len(row) for row in cells), default=0)
     widths = [max((line.cell_len for row in cells if c < len(row) for line in row[c]),
                   default=0) for c in range(columns)]
