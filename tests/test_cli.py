@@ -261,3 +261,17 @@ def test_text_mode_uses_the_chosen_activation() -> None:
     assert "h_t = relu(x_t·Wxh" in out
     assert "relu     = [" in out
     assert "tanh" not in out
+
+
+def test_the_collector_is_on_again_whatever_main_returns(capsys) -> None:
+    """main() turns the garbage collector off while it imports (start-up speed):
+    it must be back on after a normal run, an error and a subcommand alike."""
+    import gc
+
+    assert cli.main(["--text"]) == 0
+    assert gc.isenabled()
+    assert cli.main(["--text", "--hidden", "0"]) == 2
+    assert gc.isenabled()
+    with pytest.raises(SystemExit):  # argparse's --help exits
+        cli.main(["export", "--help"])
+    assert gc.isenabled()
