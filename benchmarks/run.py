@@ -96,6 +96,9 @@ def run(args: argparse.Namespace, log=print) -> tuple[list[Row], list[str]]:
         rows.append(Row("1", f"Start-up to first frame (80×24 pty, median of {args.runs})",
                         f"{a:.3f} s", f"{b:.3f} s", ratio_text(r), f"≤ {STARTUP_TARGET}×",
                         yes_no(r <= STARTUP_TARGET)))
+        notes.append("Row 1: whole process on a pty, until the last byte of the first frame; "
+                     "one warm-up run of each first, which also writes the bytecode cache as "
+                     "an install would (even where PYTHONDONTWRITEBYTECODE is set).")
 
     if "2" in only:
         for size in [parse_size(s) for s in args.sizes.split(",")]:
