@@ -9,9 +9,11 @@ The screen the terminal ends up showing is the same cell for cell (tests
 replay both streams in a terminal emulator and compare).
 
 Only Select Graphic Rendition sequences are touched, and only between two runs
-of text with nothing else in between; anything it does not understand (an
-unknown code, a style added to a style) is passed on unchanged, and a write
-always ends with every style reset, as Textual's do.
+of text with nothing in between but line ends and cursor moves (they paint
+nothing: Textual writes a line end only between two lines of an update, never
+where it would scroll). Anything it does not understand (an unknown code, a
+style added to a style) is passed on unchanged, and a write always ends with
+every style reset, as Textual's do.
 """
 
 from __future__ import annotations
@@ -23,11 +25,16 @@ from functools import lru_cache
 from textual.driver import Driver
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
+#: what paints nothing, so a reset can wait across it: line ends and cursor moves
+_MOVES = re.compile(r"(?:\r|\n|\x1b\[[0-9]*(?:;[0-9]*)?H)+")
 RESET = "\x1b[0m"
 
 #: attributes Textual (Rich) switches on: bold, dim, italic, underline, blink,
 #: rapid blink, reverse, conceal, strike, double underline, frame, encircle, overline
 _ATTRIBUTES = frozenset({"1", "2", "3", "4", "5", "6", "7", "8", "9", "21", "51", "52", "53"})
+#: the code that switches each attribute off (ECMA-48, as old as VT220 for most)
+_OFF = {"1": "22", "2": "22", "3": "23", "4": "24", "21": "24", "5": "25", "6": "25",
+        "7": "27", "8": "28", "9": "29", "51": "54", "52": "54", "53": "55"}
 #: attributes that paint a space: with none of these, a space's foreground is not seen
 _PAINT_SPACES = frozenset({"4", "7", "8", "9", "21", "53"})
 
@@ -83,20 +90,29 @@ def parse(params: str) -> Style | None:
 def _transition(now: Style, new: Style, spaces_only: bool) -> tuple[str, Style]:
     """The SGR that turns style ``now`` into ``new``, and the style it leaves.
 
-    Attributes can only be added without a reset; a run of spaces (up to a
-    reset) with nothing that paints a space keeps the foreground it finds: it
-    cannot be seen."""
+    A run of spaces (up to a reset) with nothing that paints a space keeps the
+    foreground it finds: it cannot be seen."""
     attributes, fg, bg = new
-    if not attributes >= now[0]:
-        return RESET + _sgr(sorted(attributes) + [c for c in (fg, bg) if c]), new
-    if spaces_only and not attributes & _PAINT_SPACES:
+    unseen = spaces_only and not attributes & _PAINT_SPACES
+    # from a reset: the whole style
+    fresh_fg = None if unseen else fg
+    fresh = RESET + _sgr(sorted(attributes) + [c for c in (fresh_fg, bg) if c])
+    # or only the changes; attributes are switched off by their own codes (22
+    # ends bold and dim together: what such a code ends that should stay is
+    # switched on again)
+    off = sorted({_OFF[a] for a in now[0] - attributes})
+    kept = {a for a in now[0] if _OFF[a] not in off}
+    if unseen:
         fg = now[1]
-    codes = sorted(attributes - now[0])
+    codes = off + sorted(attributes - kept)
     if fg != now[1]:
         codes.append(fg or "39")
     if bg != now[2]:
         codes.append(bg or "49")
-    return _sgr(codes), (attributes, fg, bg)
+    change = _sgr(codes)
+    if len(fresh) < len(change):
+        return fresh, (attributes, fresh_fg, bg)
+    return change, (attributes, fg, bg)
 
 
 def _sgr(codes: list[str]) -> str:
@@ -115,7 +131,7 @@ def compact(data: str) -> str:
         text = data[position:match.start()]
         position = match.end()
         if text:
-            if reset_due:
+            if reset_due and not _MOVES.fullmatch(text):
                 out.append(RESET)
                 now, reset_due = _PLAIN, False
             out.append(text)

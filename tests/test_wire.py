@@ -45,9 +45,14 @@ def test_a_run_after_a_run_says_only_what_changes() -> None:
     # the same style twice: no code at all between the runs
     data = f"{E}1;38;5;1mab{E}0m{E}1;38;5;1mcd{E}0m"
     assert compact(data) == f"{E}1;38;5;1mabcd{E}0m"
-    # bold switched on is added; bold switched off needs the reset
+    # bold switched on is added, and switched off by its own code (22)
     assert compact(f"{E}31mab{E}0m{E}1;31mcd{E}0m") == f"{E}31mab{E}1mcd{E}0m"
-    assert compact(f"{E}1;31mab{E}0m{E}31mcd{E}0m") == f"{E}1;31mab{E}0m{E}31mcd{E}0m"
+    assert compact(f"{E}1;31mab{E}0m{E}31mcd{E}0m") == f"{E}1;31mab{E}22mcd{E}0m"
+    # 22 also ends dim: dim that stays is switched on again
+    assert compact(f"{E}1;2mab{E}0m{E}2mcd{E}0m") == f"{E}1;2mab{E}22;2mcd{E}0m"
+    # when switching off costs more than starting again, start again
+    data = f"{E}1;4;7;38;5;1;48;5;2mab{E}0m{E}3mcd{E}0m"
+    assert compact(data) == f"{E}1;4;7;38;5;1;48;5;2mab{E}0m{E}3mcd{E}0m"
     # back to the terminal's own colours
     assert compact(f"{E}31;42mab{E}0m{E}42mcd{E}0m") == f"{E}31;42mab{E}39mcd{E}0m"
 
@@ -66,9 +71,16 @@ def test_anything_else_passes_unchanged() -> None:
     unknown = f"{E}31mab{E}0m{E}58;5;3mcd{E}0m"  # an underline colour
     assert compact(unknown) == unknown
     assert parse("58;5;3") is None and parse("38;5") is None and parse("38;2;1;2") is None
-    # a reset before a cursor move or a newline is written where it was
-    data = f"{E}31mab{E}0m{E}5;1H{E}31mcd{E}0m\r\n"
-    assert compact(data) == data
+    # a reset before other text is written where it was
+    assert compact(f"{E}31mab{E}0mxy") == f"{E}31mab{E}0mxy"
+
+
+def test_line_ends_and_cursor_moves_carry_the_style_over() -> None:
+    # they paint nothing: the next line's run says only what changes
+    data = f"{E}31mab{E}0m{E}5;1H{E}31mcd{E}0m"
+    assert compact(data) == f"{E}31mab{E}5;1Hcd{E}0m"
+    data = f"{E}31;42mab{E}0m\r\n{E}2;1H{E}32;42mcd{E}0m"
+    assert compact(data) == f"{E}31;42mab\r\n{E}2;1H{E}32mcd{E}0m"
 
 
 def test_parse_reads_every_colour_form() -> None:
