@@ -121,7 +121,7 @@ def _sgr(codes: list[str]) -> str:
 
 def compact(data: str) -> str:
     """``data`` with the same effect on the terminal and fewer colour codes."""
-    if "\x1b[0m" not in data:
+    if RESET not in data:
         return data
     out: list[str] = []
     now: Style | None = _PLAIN  # None: not known (a style we passed on as it was)
