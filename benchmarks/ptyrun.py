@@ -23,6 +23,8 @@ KEYS = {
     "end": b"\x1b[F",
     "L": b"L",
     "q": b"q",
+    "b": b"b",
+    "ctrl+l": b"\x0c",
 }
 
 
@@ -30,11 +32,16 @@ class PtyProcess:
     """A child process whose stdin, stdout and stderr are a pty of the given size."""
 
     def __init__(self, argv: Sequence[str], size: tuple[int, int] = (80, 24),
-                 env: dict[str, str] | None = None, cwd: str | None = None) -> None:
+                 env: dict[str, str] | None = None, cwd: str | None = None,
+                 resizable: bool = False) -> None:
+        """``resizable``: the size is the pty's only, not also COLUMNS and LINES
+        (which a program would believe over the pty after a :meth:`resize`)."""
         cols, rows = size
         env = dict(os.environ if env is None else env)
         env["TERM"] = "xterm-256color"
         env["COLUMNS"], env["LINES"] = str(cols), str(rows)
+        if resizable:
+            del env["COLUMNS"], env["LINES"]
         for name in ("TEXTUAL", "TEXTUAL_DEVTOOLS", "NO_COLOR", "COLORTERM"):
             env.pop(name, None)
         self.start = time.perf_counter()
@@ -90,6 +97,11 @@ class PtyProcess:
     # the process -------------------------------------------------------------
     def send(self, keys: bytes) -> None:
         os.write(self.fd, keys)
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """Resize the terminal (the child gets SIGWINCH, as from a terminal window)."""
+        cols, rows = size
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
     def peak_rss(self) -> int:
         """The child's peak resident set size so far, in bytes (Linux /proc)."""

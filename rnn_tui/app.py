@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from rnn_tui import fmt, i18n, quiz, wire
+from rnn_tui.damage import Terminal
 from rnn_tui.cursor import Cursor
 from rnn_tui.data import Dataset
 from rnn_tui.engine import Stepper, Weights
@@ -98,6 +99,7 @@ class RNNApp(App[int]):
         Binding("f3", "next_theme", "Theme", show=False, id="theme"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+l", "redraw", "Redraw", show=False, id="redraw"),
     ]
 
     #: Help-screen rows: the keys, and the catalogue key of what they do.
@@ -124,6 +126,7 @@ class RNNApp(App[int]):
         ("f3", "help.theme"),
         ("?", "help.help"),
         ("q", "help.quit"),
+        ("ctrl+l", "help.redraw"),
     ]
 
     # repaint=False: an App's reactive would otherwise repaint the whole screen on
@@ -148,6 +151,9 @@ class RNNApp(App[int]):
         theme: str = "default",
         seed: int = 0,
     ) -> None:
+        # what the terminal shows, for writing only what changes (before
+        # App.__init__, which asks for the driver class)
+        self.terminal = Terminal()
         super().__init__()
         self.register_theme(PROJECTOR)
         self.set_reactive(RNNApp.look, theme)
@@ -170,11 +176,12 @@ class RNNApp(App[int]):
         self._edited_cache: tuple | None = None  # (weights, base, cells) of _edited()
 
     def get_driver_class(self) -> type[Driver]:
-        """Textual's driver for this terminal, writing fewer colour codes (see wire.py)."""
+        """Textual's driver for this terminal, writing only the cells that change
+        with fewer colour codes (see damage.py and wire.py)."""
         driver = super().get_driver_class()
         if os.environ.get("TEXTUAL_DRIVER") or not wire.enabled():
             return driver  # another driver asked for by name (a web one): as it is
-        return wire.compacting(driver)
+        return wire.compacting(driver, self.terminal, lambda: tuple(self.size))
 
     def _new_stepper(self) -> Stepper:
         d = self.dataset
@@ -509,6 +516,12 @@ class RNNApp(App[int]):
 
     def action_next_lang(self) -> None:
         self.lang = i18n.LANGS[(i18n.LANGS.index(self.lang) + 1) % len(i18n.LANGS)]
+
+    def action_redraw(self) -> None:
+        """Write the whole screen again, as if nothing were known of it (Ctrl+L,
+        as in curses programs): for when something else wrote over it."""
+        self.terminal.forget()
+        self.screen.refresh()
 
     def action_next_theme(self) -> None:
         self.look = THEMES[(THEMES.index(self.look) + 1) % len(THEMES)]

@@ -20,9 +20,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from textual.driver import Driver
+
+if TYPE_CHECKING:
+    from rnn_tui.damage import Terminal
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 #: what paints nothing, so a reset can wait across it: line ends and cursor moves
@@ -173,12 +178,19 @@ def enabled() -> bool:
     return not os.environ.get("RNN_TUI_RAW_OUTPUT")
 
 
-def compacting(driver_class: type[Driver]) -> type[Driver]:
-    """A subclass of ``driver_class`` whose writes go through :func:`compact`."""
+def compacting(driver_class: type[Driver], terminal: Terminal | None = None,
+               size: Callable[[], tuple[int, int]] | None = None) -> type[Driver]:
+    """A subclass of ``driver_class`` whose writes go through :func:`compact`.
+
+    Given a :class:`~rnn_tui.damage.Terminal` and the screen's ``size``, writes
+    go through ``terminal.rewrite`` instead: only the cells that change."""
 
     class CompactingDriver(driver_class):  # type: ignore[misc, valid-type]
         def write(self, data: str) -> None:
-            super().write(compact(data))
+            if terminal is None or size is None or self.is_inline:
+                super().write(compact(data))
+            else:
+                super().write(terminal.rewrite(data, size()))
 
     CompactingDriver.__name__ = CompactingDriver.__qualname__ = f"Compacting{driver_class.__name__}"
     return CompactingDriver

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import asyncssh
+import pyte
 import pytest
 
 from rnn_tui import cli, serve
@@ -100,6 +101,26 @@ async def expect(stream, pattern: bytes, timeout: float = 10.0) -> bytes:
         return await asyncio.wait_for(read(), timeout)
     except asyncio.TimeoutError:
         raise AssertionError(f"timed out waiting for {pattern!r}; got {buf!r}") from None
+
+
+async def expect_on_screen(stream, screen: pyte.Screen, text: str, timeout: float = 10.0) -> None:
+    """Feed ``stream`` to ``screen`` until a line of it shows ``text``.
+
+    The app writes only the cells that change (rnn_tui/damage.py), so what a
+    line says is found on the screen, not in the bytes."""
+    feed = pyte.ByteStream(screen).feed
+
+    async def read() -> None:
+        while not any(text in line for line in screen.display):
+            chunk = await stream.read(4096)
+            if not chunk:
+                raise EOFError(f"EOF before {text!r}: {screen.display!r}")
+            feed(chunk)
+
+    try:
+        await asyncio.wait_for(read(), timeout)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"timed out waiting for {text!r}; got {screen.display!r}") from None
 
 
 async def settle(server: ClassServer, timeout: float = 5.0) -> None:
@@ -556,9 +577,10 @@ async def test_rnn_tui_serve_end_to_end(tmp_path, stop):
             assert conn.get_server_host_key().get_fingerprint() == key.get_fingerprint()
             session = await conn.create_process(term_type="xterm-256color",
                                                 term_size=(100, 40), encoding=None)
-            await expect(session.stdout, b"t = 0", timeout=30)  # the stepper is up
+            screen = pyte.Screen(100, 40)
+            await expect_on_screen(session.stdout, screen, "t = 0", timeout=30)  # it is up
             session.stdin.write(b"\x1b[C")  # Right: the first sub-step
-            await expect(session.stdout, b"t = 1", timeout=10)
+            await expect_on_screen(session.stdout, screen, "t = 1", timeout=10)
             proc.send_signal(stop)
             rc = await asyncio.wait_for(proc.wait(), 15)
             assert rc == 0

@@ -1,9 +1,10 @@
 """wire.compact: fewer bytes, the same screen.
 
 Both streams are replayed in pyte, a terminal emulator, and compared cell by
-cell: character, colours and attributes. A space's foreground is not compared
-when nothing makes it visible (no underline, reverse or strike), since that is
-the one liberty compact takes.
+cell: character, colours and attributes. A space's foreground, boldness,
+italics and blinking are not compared when nothing makes them visible (no
+underline, reverse or strike), since that is the one liberty compact and
+damage.Terminal take.
 """
 
 from __future__ import annotations
@@ -26,14 +27,22 @@ E = "\x1b["
 def screen_of(data: str, size: tuple[int, int] = (40, 8)) -> list[list[tuple]]:
     screen = pyte.Screen(*size)
     pyte.Stream(screen).feed(data)
+    return cells_of(screen)
+
+
+def cells_of(screen: pyte.Screen) -> list[list[tuple]]:
+    """What a screen shows, cell by cell, leaving out what can't be seen."""
     cells = []
     for y in range(screen.lines):
         row = []
         for x in range(screen.columns):
             c = screen.buffer[y][x]
             visible_fg = c.data != " " or c.underscore or c.reverse or c.strikethrough
-            row.append((c.data, c.fg if visible_fg else "-", c.bg, c.bold, c.italics,
-                        c.underscore, c.reverse, c.strikethrough, c.blink))
+            if visible_fg:
+                row.append((c.data, c.fg, c.bg, c.bold, c.italics,
+                            c.underscore, c.reverse, c.strikethrough, c.blink))
+            else:
+                row.append((c.data, "-", c.bg, "-", "-", False, False, False, "-"))
         cells.append(row)
     return cells
 

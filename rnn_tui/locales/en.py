@@ -135,6 +135,8 @@ MESSAGES: dict[str, str] = {
     "key.theme": "Theme",
     "help.help": "this help",
     "help.quit": "quit",
+    "help.redraw": "redraw the screen (if something wrote over it)",
+    "key.redraw": "Redraw",
     # --- training, backward, editors, files (issue 7: the screens t, g, e, w, x, s) ---
     # training (t)
     "weights.initial": "initial weights",

@@ -135,6 +135,8 @@ MESSAGES: dict[str, str] = {
     "key.theme": "테마",
     "help.help": "이 도움말",
     "help.quit": "끝내기",
+    "help.redraw": "화면 다시 그리기 (다른 출력이 덮었을 때)",
+    "key.redraw": "다시 그리기",
     # --- training, backward, editors, files (issue 7: the screens t, g, e, w, x, s) ---
     # training (t)
     "weights.initial": "처음 가중치",

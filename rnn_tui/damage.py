@@ -1,0 +1,328 @@
+"""Only the cells that changed: what the terminal shows, and writes cut down to the difference.
+
+Textual repaints the changed lines of a widget whole. When a student steps,
+the line ``t = 1/3  sub-step 4/4: tanh`` becomes ``t = 2/3  sub-step 4/4: tanh``
+and all of it is sent again, one character differing. :class:`Terminal` keeps
+a copy of the screen as the terminal has it, cell by cell (character, colours,
+attributes), reads what Textual writes, and writes only the cells that differ,
+with a cursor move to each run of them. This is what curses has done since the
+1980s for slow lines.
+
+What it trusts, and what it does when the trust would be misplaced:
+
+- It understands cursor moves (CUP), colours and attributes (SGR), text, and
+  carriage return and line feed (Textual writes a line feed only between two
+  lines of an update, never where it would scroll; one on the last row gives
+  up). Modes and queries that paint nothing (the cursor's visibility,
+  synchronised output, mouse and focus reporting, bracketed paste, the pointer
+  shape, the title) are passed on where they were. **Anything else** (clearing
+  the screen, the alternate screen, a code it does not know) makes it give up:
+  the write goes out as Textual made it (only with :func:`wire.compact`), and
+  every cell is forgotten, so what comes next is written whole until it is known
+  again.
+- The screen's size is given with every write; when it changes, every cell is
+  forgotten (a resized terminal may have moved or cleared what it had).
+- Nothing else may write to the terminal. If something does (a ``wall``
+  message, say), :meth:`Terminal.forget` and a full repaint put it right: the
+  app binds that to Ctrl+L, as curses programs do.
+
+Wide characters take two cells (the second holds ``""``); a run of cells to
+write never starts or ends inside one. A space's foreground is not compared
+when nothing paints it (no underline, reverse, conceal, strike or overline),
+as in :mod:`wire`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rich.cells import split_graphemes
+
+from rnn_tui.wire import _OFF, _PAINT_SPACES, _PLAIN, RESET, Style, _colour, _transition, compact
+
+_TOKENS = re.compile(
+    r"(?P<sgr>\x1b\[([0-9;]*)m)"
+    r"|(?P<cup>\x1b\[([0-9]*)(?:;([0-9]*))?H)"
+    r"|(?P<text>[^\x00-\x1f\x7f-\x9f]+)"
+    r"|(?P<cr>\r)|(?P<lf>\n)"
+    r"|(?P<other>\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.?|[\x00-\x1f\x7f-\x9f])",
+    re.DOTALL,
+)
+#: what paints nothing and leaves the screen as it is: passed on where it was
+_HARMLESS = re.compile(
+    r"\x1b\[\?(?:25|1000|1002|1003|1004|1005|1006|1015|1016|2004|2026|2048)[hl]"  # modes
+    r"|\x1b\[\?[0-9]+\$p"  # asking whether a mode is there
+    r"|\x1b\[[<>=][0-9;]*u"  # the kitty keyboard protocol
+    r"|\x1b\](?:0|1|2|22);[^\x07\x1b]*(?:\x07|\x1b\\)"  # the title, the pointer's shape
+)
+
+_NO_ATTRIBUTES: frozenset[str] = frozenset()
+
+
+class GiveUp(Exception):
+    """What was written is more than this model follows."""
+
+
+@lru_cache(maxsize=4096)
+def apply_sgr(style: Style | None, params: str) -> Style | None:
+    """The style after ``ESC[<params>m`` on top of ``style`` (None: not known, or a code we don't know)."""
+    codes = params.split(";")
+    attributes = set(style[0]) if style else set()
+    fg, bg = (style[1], style[2]) if style else (None, None)
+    known = style is not None
+    i = 0
+    while i < len(codes):
+        code = codes[i]
+        if code in ("", "0"):
+            attributes, fg, bg, known = set(), None, None, True
+            i += 1
+            continue
+        if not known or not code.isdigit():
+            return None
+        n = int(code)
+        if code in _OFF:  # an attribute switched on
+            attributes.add(code)
+            i += 1
+        elif code in _OFF.values():  # switched off
+            attributes -= {a for a, off in _OFF.items() if off == code}
+            i += 1
+        elif n == 38 or 30 <= n <= 37 or 90 <= n <= 97 or n == 39:
+            found = _colour(codes, i)
+            if found is None:
+                return None
+            fg, i = found
+            fg = None if fg == "39" else fg
+        elif n == 48 or 40 <= n <= 47 or 100 <= n <= 107 or n == 49:
+            found = _colour(codes, i)
+            if found is None:
+                return None
+            bg, i = found
+            bg = None if bg == "49" else bg
+        else:
+            return None
+    return frozenset(attributes), fg, bg
+
+
+@lru_cache(maxsize=1024)
+def _space_style(style: Style) -> Style:
+    """How a space in ``style`` looks: only its background, unless something paints it."""
+    if style[0] & _PAINT_SPACES:
+        return style
+    return (_NO_ATTRIBUTES, None, style[2])
+
+
+@lru_cache(maxsize=4096)
+def _cells(text: str) -> tuple[str, ...] | None:
+    """``text`` as the cells it fills ("" for the second half of a wide one), or None."""
+    if text.isascii():
+        return tuple(text)
+    spans, _ = split_graphemes(text)
+    cells: list[str] = []
+    for start, end, width in spans:
+        if width == 1:
+            cells.append(text[start:end])
+        elif width == 2:
+            cells += (text[start:end], "")
+        else:  # a lone combining mark, or something wider still
+            return None
+    return tuple(cells)
+
+
+def _cup(x: int, y: int) -> str:
+    return f"\x1b[{y + 1}H" if x == 0 else f"\x1b[{y + 1};{x + 1}H"
+
+
+class Terminal:
+    """The screen as the terminal shows it, and :meth:`rewrite` to write only what changes."""
+
+    def __init__(self) -> None:
+        self.size: tuple[int, int] = (0, 0)
+        self.chars: list[list[str | None]] = []  # None: not known
+        self.styles: list[list[Style | None]] = []
+        self.style: Style | None = None  # the terminal's current colours and attributes
+        self.forget()
+
+    def forget(self, size: tuple[int, int] | None = None) -> None:
+        """Know nothing of what is on the screen, nor where the cursor is (and set
+        the screen's size). The style in force is still known."""
+        if size is not None:
+            self.size = size
+        width, height = self.size
+        self.chars = [[None] * width for _ in range(height)]
+        self.styles = [[None] * width for _ in range(height)]
+        self.cursor: tuple[int, int] | None = None  # where the terminal's cursor is
+        self.their_cursor: tuple[int, int] | None = None  # where Textual's writes left it
+
+    def rewrite(self, data: str, size: tuple[int, int]) -> str:
+        """What to write instead of ``data`` for the same screen, ``size`` (columns, rows) big."""
+        if size != self.size:
+            self.forget(size)
+        try:
+            return self._rewrite(data)
+        except GiveUp:
+            # as Textual wrote it, and from a known state: Textual never
+            # carries a style from one write to the next
+            self.forget()
+            self.style = _PLAIN
+            return compact(data) + RESET
+
+    # reading what Textual writes -----------------------------------------------
+    def _rewrite(self, data: str) -> str:
+        self._out: list[str] = []
+        self._dirty: dict[int, set[int]] = {}
+        # what Textual's own stream would leave: its style and cursor
+        style, cursor = self.style, self.their_cursor
+        placed = False  # the cursor was put where it is by a move, not by text
+        width, height = self.size
+        for match in _TOKENS.finditer(data):
+            kind = match.lastgroup
+            if kind == "text":
+                if style is None or cursor is None:
+                    raise GiveUp
+                cursor = self._put(match.group(kind), cursor, style)
+                placed = False
+            elif kind == "sgr":
+                style = apply_sgr(style, match.group(2))
+                if style is None:
+                    raise GiveUp
+            elif kind == "cup":
+                row, col = match.group(4), match.group(5)
+                cursor = (int(col or 1) - 1, int(row or 1) - 1)
+                placed = True
+                if not (0 <= cursor[0] < width and 0 <= cursor[1] < height):
+                    raise GiveUp
+            elif kind == "cr":
+                if cursor is None:
+                    raise GiveUp
+                cursor, placed = (0, cursor[1]), True
+            elif kind == "lf":
+                if cursor is None or cursor[1] + 1 >= height:
+                    raise GiveUp  # unknown, or it would scroll
+                cursor, placed = (cursor[0], cursor[1] + 1), True
+            elif _HARMLESS.fullmatch(match.group(kind)):
+                self._flush(cursor, style, place=True)
+                self._out.append(match.group(kind))
+            else:
+                raise GiveUp
+        self._flush(cursor, style, place=placed)
+        self.their_cursor = cursor
+        return "".join(self._out)
+
+    def _put(self, text: str, cursor: tuple[int, int], style: Style) -> tuple[int, int]:
+        """Textual writes ``text`` at ``cursor``: note the cells that change."""
+        cells = _cells(text)
+        if cells is None or cells[0] == "":
+            raise GiveUp
+        x, y = cursor
+        end = x + len(cells)
+        width = self.size[0]
+        if end > width:
+            raise GiveUp
+        if " " in cells:
+            space = _space_style(style)
+            styles = [space if c == " " else style for c in cells]
+        else:
+            styles = [style] * len(cells)
+        chars_row, styles_row = self.chars[y], self.styles[y]
+        if chars_row[x:end] != list(cells) or styles_row[x:end] != styles:
+            dirty = self._dirty.setdefault(y, set())
+            dirty.update(x + i for i, (c, s) in enumerate(zip(cells, styles))
+                         if chars_row[x + i] != c or styles_row[x + i] != s)
+            # writing over half of a wide character blanks the other half
+            if chars_row[x] == "" and x > 0:
+                chars_row[x - 1] = styles_row[x - 1] = None
+            if end < width and chars_row[end] == "":
+                chars_row[end] = styles_row[end] = None
+            chars_row[x:end] = cells
+            styles_row[x:end] = styles
+        return (end, y) if end < width else (width - 1, y)
+
+    # writing the difference ----------------------------------------------------
+    def _flush(self, cursor: tuple[int, int] | None, style: Style | None, place: bool) -> None:
+        """Write the changed cells, then leave the style as Textual's would be, and
+        the cursor too if ``place`` (where text left it matters to nobody)."""
+        out = self._out
+        for y in sorted(self._dirty):
+            for x1, x2 in self._runs(y, sorted(self._dirty[y])):
+                self._move(x1, y)
+                self._cells(y, x1, x2)
+        self._dirty.clear()
+        if style is not None and style != self.style:
+            self._set_style(style, spaces_only=False)
+        if place and cursor is not None and cursor != self.cursor:
+            out.append(_cup(*cursor))
+            self.cursor = cursor
+
+    def _runs(self, y: int, xs: list[int]) -> list[tuple[int, int]]:
+        """The changed columns ``xs`` of row ``y`` as runs [x1, x2) to write.
+
+        Runs close together are joined when writing what lies between costs
+        less than moving the cursor over it; no run starts or ends inside a
+        wide character."""
+        chars = self.chars[y]
+        runs: list[list[int]] = []
+        for x in xs:
+            if runs and x <= runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], x + 1)
+                continue
+            if runs:
+                gap = chars[runs[-1][1]:x]
+                if None not in gap:
+                    cost = sum(len(c.encode()) for c in gap) + (
+                        6 if len(set(self.styles[y][runs[-1][1] - 1:x + 1])) > 1 else 0)
+                    if cost <= len(f"\x1b[{len(gap)}C"):
+                        runs[-1][1] = x + 1
+                        continue
+            runs.append([x, x + 1])
+        width = self.size[0]
+        for run in runs:
+            if chars[run[0]] == "" and run[0] > 0:
+                run[0] -= 1  # the first half of a wide character
+            if run[1] < width and chars[run[1]] == "":
+                run[1] += 1  # its second half
+        return [(x1, x2) for x1, x2 in runs]
+
+    def _move(self, x: int, y: int) -> None:
+        if self.cursor == (x, y):
+            return
+        if self.cursor is not None and self.cursor[1] == y and self.cursor[0] < x:
+            n = x - self.cursor[0]
+            self._out.append("\x1b[C" if n == 1 else f"\x1b[{n}C")
+        else:
+            self._out.append(_cup(x, y))
+        self.cursor = (x, y)
+
+    def _cells(self, y: int, x1: int, x2: int) -> None:
+        """Write the known cells x1..x2 of row y (the cursor is at x1)."""
+        chars, styles, out = self.chars[y], self.styles[y], self._out
+        text: list[str] = []
+        for x in range(x1, x2):
+            char, style = chars[x], styles[x]
+            if char == "":
+                continue
+            assert char is not None and style is not None  # runs hold known cells only
+            now = self.style
+            if style != now:
+                if (char == " " and not style[0] and style[1] is None and now is not None
+                        and now[2] == style[2] and not now[0] & _PAINT_SPACES):
+                    pass  # a space that looks the same in the style in force
+                else:
+                    if text:
+                        out.append("".join(text))
+                        text = []
+                    self._set_style(style, spaces_only=char == " ")
+            text.append(char)
+        if text:
+            out.append("".join(text))
+        width = self.size[0]
+        self.cursor = (x2, y) if x2 < width else None
+
+    def _set_style(self, style: Style, spaces_only: bool) -> None:
+        if self.style is None:
+            sgr, self.style = _transition(_PLAIN, style, spaces_only)
+            if not sgr.startswith(RESET):
+                sgr = RESET + sgr
+        else:
+            sgr, self.style = _transition(self.style, style, spaces_only)
+        self._out.append(sgr)

@@ -1,0 +1,313 @@
+"""damage.Terminal: only the cells that change are written, and the screen is the same.
+
+Textual's writes and the rewritten ones are replayed in two pyte screens (a
+terminal emulator) and compared cell by cell after every write, as in
+test_wire.py.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import random
+import sys
+import time
+
+import pyte
+import pytest
+from rich.cells import cell_len
+from wcwidth import wcwidth
+
+from rnn_tui.damage import Terminal, apply_sgr
+from rnn_tui.wire import compact
+from tests.conftest import ROOT
+from tests.test_wire import cells_of
+
+E = "\x1b["
+SIZE = (12, 3)
+
+
+class XtermScreen(pyte.Screen):
+    """pyte, plus what xterm does and pyte does not: writing over one half of a
+    wide character blanks the other half (here a "?", to be seen in a test)."""
+
+    def draw(self, data: str) -> None:
+        for char in data:
+            x, line = self.cursor.x, self.buffer[self.cursor.y]
+            width = wcwidth(char)
+            if width > 0 and x < self.columns:
+                if x > 0 and line[x].data == "":  # the second half of one
+                    line[x - 1] = line[x - 1]._replace(data="?")
+                end = x + width
+                if end < self.columns and line[end].data == "":  # the first half
+                    line[end] = line[end]._replace(data="?")
+            super().draw(char)
+
+
+class Replay:
+    """A pyte screen that is fed write after write."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.screen = XtermScreen(*size)
+        self.stream = pyte.Stream(self.screen)
+
+    def feed(self, data: str) -> None:
+        self.stream.feed(data)
+
+    def resize(self, size: tuple[int, int]) -> None:
+        self.screen.resize(lines=size[1], columns=size[0])
+
+    def cells(self) -> list[list[tuple]]:
+        return cells_of(self.screen)
+
+
+def known() -> Terminal:
+    """A Terminal that knows the style in force (none) but no cell yet, as after
+    Textual's first write (which it does not follow: the alternate screen)."""
+    t = Terminal()
+    assert t.rewrite(f"{E}?1049h", SIZE) == f"{E}?1049h{E}0m"
+    return t
+
+
+def test_only_the_changed_cells_are_written() -> None:
+    t = Terminal()
+    data = f"{E}1;1H{E}31;42mt = 1/3{E}0m{E}3;1H"
+    # not even the style in force is known: as it was
+    assert t.rewrite(data, SIZE) == compact(data) + f"{E}0m"
+    # no cell is known yet: all of them, and the cursor put back
+    assert t.rewrite(data, SIZE) == f"{E}1H{E}31;42mt = 1/3{E}0m{E}3H"
+    # the same line with one character changed: a move, that character, a reset
+    second = t.rewrite(f"{E}1;1H{E}31;42mt = 2/3{E}0m{E}3;1H", SIZE)
+    assert second == f"{E}1;5H{E}31;42m2{E}0m{E}3H"
+    # nothing changed: nothing written but the cursor, which is where it was
+    assert t.rewrite(f"{E}1;1H{E}31;42mt = 2/3{E}0m{E}3;1H", SIZE) == ""
+
+
+def test_a_style_change_alone_is_a_change() -> None:
+    t = known()
+    t.rewrite(f"{E}1;1H{E}31mab{E}0m", SIZE)
+    assert t.rewrite(f"{E}1;1H{E}31ma{E}0m{E}1;31mb{E}0m", SIZE) == f"{E}1;2H{E}1;31mb{E}0m"
+
+
+def test_runs_close_together_are_joined() -> None:
+    t = known()
+    t.rewrite(f"{E}1;1Habcdefghijkl", SIZE)
+    # four unchanged cells cost no more than moving over them (ESC[4C): written
+    assert t.rewrite(f"{E}1;1HaXcdefYhijkl", SIZE) == f"{E}1;2HXcdefY"
+    # five cost more: the cursor moves forward over them
+    assert t.rewrite(f"{E}1;1HaZcdefYhijkQ", SIZE) == f"{E}1;2HZ{E}9CQ"
+
+
+def test_spaces_need_only_their_background() -> None:
+    t = known()
+    t.rewrite(f"{E}1;1H{E}31;42mab  {E}0m", SIZE)
+    # the spaces' foreground (and boldness) changed: they look the same, nothing to write
+    assert t.rewrite(f"{E}1;1H{E}31;42mab{E}0m{E}1;33;42m  {E}0m", SIZE) == ""
+    # their background changed: written, keeping the foreground in force
+    out = t.rewrite(f"{E}1;1H{E}31;42mab{E}0m{E}33;44m  {E}0m", SIZE)
+    assert out == f"{E}1;3H{E}44m  {E}0m"
+
+
+def test_what_it_does_not_follow_is_written_as_it_was() -> None:
+    t = known()
+    line = f"{E}1;1H{E}31mabc{E}0m"
+    t.rewrite(line, SIZE)
+    for unknown in (f"{E}2J", f"{E}?1049h", f"{E}58;5;3m", "\x07", f"{E}5A", "\x1b]8;;x\x1b\\"):
+        data = unknown + line
+        assert t.rewrite(data, SIZE) == compact(data) + f"{E}0m"
+        # and then nothing is known: the same line is written whole
+        assert t.rewrite(line, SIZE) == f"{E}1H{E}31mabc{E}0m"
+
+
+def test_a_line_feed_on_the_last_row_gives_up() -> None:
+    t = known()
+    data = f"{E}3;1Habc\n"
+    assert t.rewrite(data, SIZE) == compact(data) + f"{E}0m"
+    # one between two lines of an update is a move
+    assert t.rewrite(f"{E}1;1Habc\r\n{E}2;1Hdef", SIZE) == f"{E}1Habc{E}2Hdef"
+
+
+def test_harmless_codes_stay_where_they_were() -> None:
+    t = known()
+    data = f"{E}?2026h{E}1;1H{E}31mabc{E}0m{E}?25h{E}?2026l"
+    out = t.rewrite(data, SIZE)
+    assert out == f"{E}?2026h{E}1H{E}31mabc{E}0m{E}?25h{E}?2026l"
+    assert t.rewrite(data, SIZE) == f"{E}?2026h{E}?25h{E}?2026l"
+
+
+def test_a_new_size_forgets_the_screen() -> None:
+    t = known()
+    line = f"{E}1;1Habc"
+    t.rewrite(line, SIZE)
+    assert t.rewrite(line, SIZE) == ""
+    assert t.rewrite(line, (20, 5)) == f"{E}1Habc"
+    t.forget()
+    assert t.rewrite(line, (20, 5)) == f"{E}1Habc"
+
+
+def test_wide_characters_are_written_whole() -> None:
+    t = known()
+    t.rewrite(f"{E}1;1H가나다", SIZE)
+    # the second cell of 나 changes only with 나 itself: both cells are written
+    assert t.rewrite(f"{E}1;1H가라다", SIZE) == f"{E}1;3H라"
+    replay_raw, replay_new = Replay(SIZE), Replay(SIZE)
+    t = known()
+    for data in (f"{E}1;1H가나다", f"{E}1;4Hx", f"{E}1;1H가ab다", f"{E}1;2Hyy", f"{E}1;1H가나다"):
+        replay_raw.feed(data)
+        replay_new.feed(t.rewrite(data, SIZE))
+        assert replay_new.cells() == replay_raw.cells(), data
+
+
+def test_apply_sgr_adds_to_the_style_in_force() -> None:
+    plain = (frozenset(), None, None)
+    bold_red = apply_sgr(plain, "1;31")
+    assert bold_red == (frozenset({"1"}), "31", None)
+    assert apply_sgr(bold_red, "22;48;5;17") == (frozenset(), "31", "48;5;17")
+    assert apply_sgr(bold_red, "0") == plain and apply_sgr(bold_red, "") == plain
+    assert apply_sgr(None, "31") is None  # on top of a style not known
+    assert apply_sgr(None, "0;31") == (frozenset(), "31", None)
+    assert apply_sgr(plain, "58;5;3") is None  # a code it does not know
+
+
+PIECES = ["ab", " ", "   ", "x y", "◀", "h₁", "[+0.158 ", "─", "│", "가", "나다", "한국어 ",
+          "→ 0", "·", "-0.677", "é"]
+CODES = ["", "1", "7", "4", "31", "1;38;5;215", "38;5;75;48;5;233", "48;5;233", "2;32;44",
+         "38;2;10;20;30", "9"]
+
+
+class FakeApp:
+    """Writes shaped like Textual's: lines (or their ends) that changed a little,
+    each started by a cursor move, runs of styled text each ended by a reset."""
+
+    def __init__(self, rng: random.Random, size: tuple[int, int]) -> None:
+        self.rng, self.size = rng, size
+        self.lines = [self._line() for _ in range(size[1])]
+
+    def _line(self) -> list[tuple[str, str]]:
+        width, segments, used = self.size[0], [], 0
+        while used < width:
+            text = self.rng.choice(PIECES)
+            if used + cell_len(text) > width:
+                text = " " * (width - used)
+            segments.append((self.rng.choice(CODES), text))
+            used += cell_len(text)
+        return segments
+
+    def _mutate(self, y: int) -> None:
+        rng = self.rng
+        if rng.random() < 0.2:
+            self.lines[y] = self._line()
+            return
+        line = self.lines[y]
+        i = rng.randrange(len(line))
+        codes, text = line[i]
+        if rng.random() < 0.5:
+            codes = rng.choice(CODES)
+        else:  # another text of the same width
+            same = [p for p in PIECES if cell_len(p) == cell_len(text)]
+            text = rng.choice(same) if same else text
+        line[i] = (codes, text)
+
+    def write(self) -> str:
+        rng, parts = self.rng, []
+        if rng.random() < 0.1:
+            parts.append(rng.choice([f"{E}?2026h", f"{E}?25l", "\x1b]22;default\x07"]))
+        rows = sorted(rng.sample(range(self.size[1]), rng.randint(1, self.size[1])))
+        for n, y in enumerate(rows):
+            self._mutate(y)
+            line = self.lines[y]
+            start = rng.randrange(len(line)) if rng.random() < 0.4 else 0
+            x = sum(cell_len(text) for _, text in line[:start])
+            parts.append(f"{E}{y + 1};{x + 1}H")
+            for codes, text in line[start:]:
+                parts.append(f"{E}{codes}m{text}{E}0m" if codes else text)
+            if n < len(rows) - 1:
+                parts.append("\r\n")
+        if rng.random() < 0.03:
+            parts.insert(0, f"{E}2J")  # something it does not follow
+        parts.append(f"{E}1;1H")
+        return "".join(parts)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_writes_leave_the_same_screen(seed: int) -> None:
+    rng = random.Random(seed)
+    size = (24, 6)
+    app, terminal = FakeApp(rng, size), Terminal()
+    raw, new = Replay(size), Replay(size)
+    written = sent = 0
+    for _ in range(300):
+        data = app.write()
+        out = terminal.rewrite(data, size)
+        raw.feed(data)
+        new.feed(out)
+        assert new.cells() == raw.cells(), repr(data)
+        written += len(data)
+        sent += len(out)
+    assert sent < 0.6 * written
+
+
+# --- the real app on a pty --------------------------------------------------------
+
+
+def _run_app(keys: list, lang: str, raw: bool) -> tuple[list[list[tuple]], list[int]]:
+    """Run the app on a pty, press ``keys`` (a tuple is a resize, "garbage" writes
+    over the screen as another program would); the screen at the end, and the
+    bytes each key cost."""
+    from benchmarks.ptyrun import KEYS, PtyProcess
+
+    env = dict(os.environ)
+    env.pop("RNN_TUI_RAW_OUTPUT", None)
+    if raw:
+        env["RNN_TUI_RAW_OUTPUT"] = "1"
+    size = (80, 24)
+    replay = Replay(size)
+    decoder = codecs.getincrementaldecoder("utf-8")()  # a read may end inside a character
+    argv = [sys.executable, "-m", "rnn_tui", "--lang", lang]
+    p = PtyProcess(argv, size=size, env=env, cwd=str(ROOT), resizable=True)
+    costs = []
+    try:
+        p.read_until(b"rnn-tui")
+        p.read_until_quiet(0.3, first=10.0)
+        replay.feed(decoder.decode(bytes(p.data)))
+        for key in keys:
+            if isinstance(key, tuple):
+                p.resize(key)
+                replay.resize(key)
+            elif key == "garbage":
+                replay.feed(f"{E}5;10H\x1b[0mSomebody wrote this{E}12;3HAND THIS")
+                continue
+            else:
+                p.send(KEYS[key])
+            out = p.read_until_quiet(0.2, first=2.0)
+            costs.append(len(out))
+            replay.feed(decoder.decode(out))
+        time.sleep(0.1)
+        replay.feed(decoder.decode(p.read_until_quiet(0.2, first=0.2), final=True))
+    finally:
+        p.close()
+    return replay.cells(), costs
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a pty")
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_app_on_a_pty_shows_the_same_screen(lang: str) -> None:
+    """Keys, the batch view, a resize both ways: the same screen as Textual's own writes."""
+    keys = ["right"] * 5 + ["L", "b", "right", "b", (100, 30), "right", "L", (80, 24), "L", "home"]
+    raw, raw_costs = _run_app(keys, lang, raw=True)
+    new, new_costs = _run_app(keys, lang, raw=False)
+    assert new == raw
+    assert "".join(c[0] for c in new[0]).startswith(" rnn-tui")
+    assert sum(new_costs) < 0.5 * sum(raw_costs)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a pty")
+def test_ctrl_l_repairs_what_something_else_wrote() -> None:
+    keys = ["right", "right", "garbage", "right", "ctrl+l"]
+    repaired, costs = _run_app(keys, "en", raw=False)
+    clean, _ = _run_app(["right"] * 3, "en", raw=True)
+    assert repaired == clean
+    assert costs[-1] > 2000  # the whole screen again
+    # without Ctrl+L, what was written over stays where nothing changed
+    spoiled, _ = _run_app(keys[:-1], "en", raw=False)
+    assert spoiled != clean
