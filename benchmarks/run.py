@@ -122,7 +122,8 @@ def run(args: argparse.Namespace, log=print) -> tuple[list[Row], list[str]]:
         from benchmarks import wire
 
         log("row 3: bytes per step on a pty ...")
-        app, base = wire.measure(presses=args.wire_presses, time_steps=steps, app_args=app_args)
+        app, base, raw = wire.measure(presses=args.wire_presses, time_steps=steps,
+                                      app_args=app_args)
         rows.append(Row("3", "Bytes written, first frame (80×24, xterm-256color)",
                         f"{app.first_frame:,}", f"{base.first_frame:,}",
                         ratio_text(app.first_frame / base.first_frame), "—", "—"))
@@ -135,6 +136,15 @@ def run(args: argparse.Namespace, log=print) -> tuple[list[Row], list[str]]:
         notes.append(f"Row 3: keys sent one at a time, a key's bytes are what is written until "
                      f"{wire.STEP_QUIET * 1000:.0f} ms of quiet; Right: {cycle} (Home not "
                      "counted); L to the output, then Home (not counted).")
+        damage_ms, compact_ms = wire.writer_cost(raw)
+        notes.append(
+            "Row 3, for comparison: the same keys written as Textual writes them "
+            f"(RNN_TUI_RAW_OUTPUT=1): first frame {raw.first_frame:,}, sub-step "
+            f"{median(raw.substeps):,.0f}, whole step {median(raw.steps):,.0f} bytes. "
+            "Writing only the cells that changed (rnn_tui/damage.py) costs "
+            f"{damage_ms:.2f} ms of CPU per key (median; colour codes alone, wire.compact: "
+            f"{compact_ms:.2f} ms), replaying that recording; row 2 leaves it out, since "
+            "under Pilot nothing is written.")
 
     if "4" in only:
         from benchmarks import scale

@@ -24,8 +24,8 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from rnn_tui import fmt, i18n, quiz, wire
-from rnn_tui.damage import Terminal
 from rnn_tui.cursor import Cursor
+from rnn_tui.damage import Terminal
 from rnn_tui.data import Dataset
 from rnn_tui.engine import Stepper, Weights
 from rnn_tui.i18n import tr

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import groupby
+from operator import ne, or_
 
 from rich.cells import split_graphemes
 
@@ -46,7 +48,9 @@ _TOKENS = re.compile(
     r"|(?P<cup>\x1b\[([0-9]*)(?:;([0-9]*))?H)"
     r"|(?P<text>[^\x00-\x1f\x7f-\x9f]+)"
     r"|(?P<cr>\r)|(?P<lf>\n)"
-    r"|(?P<other>\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.?|[\x00-\x1f\x7f-\x9f])",
+    r"|(?P<other>\x1b\[[0-?]*[ -/]*[@-~]"  # any other control sequence,
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # operating system command,
+    r"|\x1b.?|[\x00-\x1f\x7f-\x9f])",  # escape, or control character
     re.DOTALL,
 )
 #: what paints nothing and leaves the screen as it is: passed on where it was
@@ -58,6 +62,8 @@ _HARMLESS = re.compile(
 )
 
 _NO_ATTRIBUTES: frozenset[str] = frozenset()
+#: runs of changed cells in a row's mask
+_CHANGED = re.compile(b"\x01+")
 
 
 class GiveUp(Exception):
@@ -66,7 +72,9 @@ class GiveUp(Exception):
 
 @lru_cache(maxsize=4096)
 def apply_sgr(style: Style | None, params: str) -> Style | None:
-    """The style after ``ESC[<params>m`` on top of ``style`` (None: not known, or a code we don't know)."""
+    """The style after ``ESC[<params>m`` on top of ``style``.
+
+    None if ``style`` is not known (and not reset first), or for a code we don't know."""
     codes = params.split(";")
     attributes = set(style[0]) if style else set()
     fg, bg = (style[1], style[2]) if style else (None, None)
@@ -170,7 +178,7 @@ class Terminal:
     # reading what Textual writes -----------------------------------------------
     def _rewrite(self, data: str) -> str:
         self._out: list[str] = []
-        self._dirty: dict[int, set[int]] = {}
+        self._dirty: dict[int, bytearray] = {}  # row: 1 for each cell that changed
         # what Textual's own stream would leave: its style and cursor
         style, cursor = self.style, self.their_cursor
         placed = False  # the cursor was put where it is by a move, not by text
@@ -225,10 +233,14 @@ class Terminal:
         else:
             styles = [style] * len(cells)
         chars_row, styles_row = self.chars[y], self.styles[y]
-        if chars_row[x:end] != list(cells) or styles_row[x:end] != styles:
-            dirty = self._dirty.setdefault(y, set())
-            dirty.update(x + i for i, (c, s) in enumerate(zip(cells, styles))
-                         if chars_row[x + i] != c or styles_row[x + i] != s)
+        old_chars, old_styles = chars_row[x:end], styles_row[x:end]
+        if old_chars != list(cells) or old_styles != styles:
+            # which cells change, 1 or 0 (compared without a Python loop)
+            change = map(or_, map(ne, old_chars, cells), map(ne, old_styles, styles))
+            mask = self._dirty.get(y)
+            if mask is None:
+                mask = self._dirty[y] = bytearray(width)
+            mask[x:end] = bytes(map(or_, mask[x:end], change))
             # writing over half of a wide character blanks the other half
             if chars_row[x] == "" and x > 0:
                 chars_row[x - 1] = styles_row[x - 1] = None
@@ -244,7 +256,7 @@ class Terminal:
         the cursor too if ``place`` (where text left it matters to nobody)."""
         out = self._out
         for y in sorted(self._dirty):
-            for x1, x2 in self._runs(y, sorted(self._dirty[y])):
+            for x1, x2 in self._runs(y, self._dirty[y]):
                 self._move(x1, y)
                 self._cells(y, x1, x2)
         self._dirty.clear()
@@ -254,27 +266,26 @@ class Terminal:
             out.append(_cup(*cursor))
             self.cursor = cursor
 
-    def _runs(self, y: int, xs: list[int]) -> list[tuple[int, int]]:
-        """The changed columns ``xs`` of row ``y`` as runs [x1, x2) to write.
+    def _runs(self, y: int, mask: bytearray) -> list[tuple[int, int]]:
+        """The changed cells of row ``y`` (1 in ``mask``) as runs [x1, x2) to write.
 
         Runs close together are joined when writing what lies between costs
         less than moving the cursor over it; no run starts or ends inside a
         wide character."""
-        chars = self.chars[y]
+        chars, styles = self.chars[y], self.styles[y]
         runs: list[list[int]] = []
-        for x in xs:
-            if runs and x <= runs[-1][1]:
-                runs[-1][1] = max(runs[-1][1], x + 1)
-                continue
+        for match in _CHANGED.finditer(mask):
+            x, end = match.span()
             if runs:
                 gap = chars[runs[-1][1]:x]
                 if None not in gap:
-                    cost = sum(len(c.encode()) for c in gap) + (
-                        6 if len(set(self.styles[y][runs[-1][1] - 1:x + 1])) > 1 else 0)
+                    cost = len("".join(gap).encode())  # type: ignore[arg-type]
+                    if len(set(styles[runs[-1][1] - 1:x + 1])) > 1:
+                        cost += 6  # a colour code or two
                     if cost <= len(f"\x1b[{len(gap)}C"):
-                        runs[-1][1] = x + 1
+                        runs[-1][1] = end
                         continue
-            runs.append([x, x + 1])
+            runs.append([x, end])
         width = self.size[0]
         for run in runs:
             if chars[run[0]] == "" and run[0] > 0:
@@ -295,26 +306,21 @@ class Terminal:
 
     def _cells(self, y: int, x1: int, x2: int) -> None:
         """Write the known cells x1..x2 of row y (the cursor is at x1)."""
-        chars, styles, out = self.chars[y], self.styles[y], self._out
-        text: list[str] = []
-        for x in range(x1, x2):
-            char, style = chars[x], styles[x]
-            if char == "":
-                continue
-            assert char is not None and style is not None  # runs hold known cells only
+        chars, out = self.chars[y], self._out
+        x = x1
+        for style, group in groupby(self.styles[y][x1:x2]):  # cells of one style
+            n = len(list(group))
+            text = "".join(chars[x:x + n])  # type: ignore[arg-type]  # known cells only
+            x += n
             now = self.style
             if style != now:
-                if (char == " " and not style[0] and style[1] is None and now is not None
+                assert style is not None
+                spaces = not text.strip(" ")
+                if not (spaces and not style[0] and style[1] is None and now is not None
                         and now[2] == style[2] and not now[0] & _PAINT_SPACES):
-                    pass  # a space that looks the same in the style in force
-                else:
-                    if text:
-                        out.append("".join(text))
-                        text = []
-                    self._set_style(style, spaces_only=char == " ")
-            text.append(char)
-        if text:
-            out.append("".join(text))
+                    # (not spaces that look the same in the style in force)
+                    self._set_style(style, spaces_only=spaces)
+            out.append(text)
         width = self.size[0]
         self.cursor = (x2, y) if x2 < width else None
 

@@ -83,6 +83,15 @@ def test_only_the_changed_cells_are_written() -> None:
     assert t.rewrite(f"{E}1;1H{E}31;42mt = 2/3{E}0m{E}3;1H", SIZE) == ""
 
 
+def test_a_cell_written_twice_in_one_write_ends_as_written_last() -> None:
+    t = known()
+    t.rewrite(f"{E}1;1Habc", SIZE)
+    # b becomes X, then X again (no change from the first time) and c Y: both written
+    assert t.rewrite(f"{E}1;2HX{E}1;2HXY", SIZE) == f"{E}1;2HXY"
+    # changed and then changed back: writing it again does no harm
+    assert t.rewrite(f"{E}1;1HZ{E}1;1Ha", SIZE) in ("", f"{E}1Ha")
+
+
 def test_a_style_change_alone_is_a_change() -> None:
     t = known()
     t.rewrite(f"{E}1;1H{E}31mab{E}0m", SIZE)
