@@ -81,7 +81,7 @@ class KeyCosts:
     baseline: list[PressCost] = field(default_factory=list)
 
 
-def measure(size: tuple[int, int], presses: int = 200, warmup: int = 20, rounds: int = 3,
+def measure(size: tuple[int, int], presses: int = 200, warmup: int = 20, rounds: int = 5,
             app_args: tuple[str, ...] = ()) -> KeyCosts:
     keys = cycle_keys(time_steps(app_args))
     out = KeyCosts()

@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=7, help="start-up runs of each app (default 7)")
     p.add_argument("--presses", type=int, default=200, help="key presses under Pilot (200)")
     p.add_argument("--warmup", type=int, default=20, help="presses before measuring (20)")
-    p.add_argument("--rounds", type=int, default=3, help="Pilot runs of each app per size (3)")
+    p.add_argument("--rounds", type=int, default=5, help="Pilot runs of each app per size (5)")
     p.add_argument("--sizes", default="80x24,200x60", help="terminal sizes for row 2")
     p.add_argument("--wire-presses", type=int, default=26,
                    help="Right and L presses measured on the pty (26 each)")

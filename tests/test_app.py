@@ -351,13 +351,13 @@ def test_grid_lays_cells_out_in_aligned_columns() -> None:
     ])
     # worked by hand: columns 7 and 8 cells wide, 2 apart; no trailing spaces;
     # a row is as tall as its tallest cell
-    assert out.plain.split("\n") == [
+    assert [line.plain for line in out] == [
         "x (3,2)  · Wxh     =",
         "▸1 as    [+0.158]  h₁",
         "         [-0.558]",
         "+ Bh     = sum     tanh → h₂",
     ]
-    styled = grid([[Text("a", style="bold"), Text("b", style="red")]])
+    styled = grid([[Text("a", style="bold"), Text("b", style="red")]]).joined()
     assert [(styled.plain[s.start:s.end], str(s.style)) for s in styled.spans] == [
         ("a", "bold"), ("b", "red")]
 
@@ -389,7 +389,7 @@ def _cells(strips, width: int, base) -> list[list[tuple[str, str]]]:
 async def test_quick_lines_look_like_textuals_own(size: tuple[int, int], lang: str) -> None:
     """text_strips (the panels' quick path) draws what Textual's Content path
     draws, wrapped sentences (the narration's, in both languages) included."""
-    from textual.visual import Visual, visualize
+    from textual.visual import Visual
 
     app = lesson_app(lang=lang)
     quick_ids = set()
@@ -406,8 +406,7 @@ async def test_quick_lines_look_like_textuals_own(size: tuple[int, int], lang: s
                     continue
                 quick += 1
                 quick_ids.add(panel.id)
-                visual = visualize(panel, panel._content, markup=False)
-                textual_lines = Visual.to_strips(panel, visual, width, height,
+                textual_lines = Visual.to_strips(panel, panel.render(), width, height,
                                                  panel.visual_style)
                 base = panel.visual_style.rich_style
                 assert _cells(lines, width, base) == _cells(textual_lines, width, base), panel.id

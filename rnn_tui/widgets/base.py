@@ -18,6 +18,14 @@ from rnn_tui.widgets import numbers
 from rnn_tui.widgets.view import View
 
 
+class Lines(list):
+    """Content given as its lines, Rich Texts without a line break: ``text_strips``
+    takes them as they are, rather than joining and splitting again."""
+
+    def joined(self) -> Text:
+        return Text("\n").join(self)
+
+
 class Panel(Static):
     """A Static that knows which parts of the View it depends on.
 
@@ -57,7 +65,10 @@ class Panel(Static):
         if self._content is None:
             return super().render()
         if self._visual is None:
-            self._visual = visualize(self, self._content, markup=False)
+            content = self._content
+            if isinstance(content, Lines):
+                content = content.joined()
+            self._visual = visualize(self, content, markup=False)
         return self._visual
 
     def _render_content(self) -> None:
@@ -76,7 +87,7 @@ class Panel(Static):
     def _quick_lines(self, width: int, height: int) -> list[Strip] | None:
         """The content as lines by ``text_strips``, if it can be (None: Textual's way)."""
         content = self._content
-        if not isinstance(content, Text) or not width:
+        if not isinstance(content, (Text, Lines)) or not width:
             return None
         if self.WRAPS and not self._fixed_height():
             return None  # Textual measures the height: its own wrapping must draw it
@@ -149,10 +160,10 @@ class Panel(Static):
         return height is not None and height.is_cells
 
 
-def text_strips(text: Text, width: int, base: RichStyle, console: Console,
+def text_strips(text: Text | Lines, width: int, base: RichStyle, console: Console,
                 cache: dict | None = None, wrap: bool = False) -> list[Strip] | None:
-    """``text``'s lines as Strips ``width`` cells wide on the panel's ``base`` style,
-    wrapped at spaces if ``wrap``, else None if a line is wider.
+    """``text``'s lines (or ``Lines``) as Strips ``width`` cells wide on the panel's
+    ``base`` style, wrapped at spaces if ``wrap``, else None if a line is wider.
 
     ``cache`` maps a line (its text and spans) to its Strip: pass the one the
     last call filled (same width and base) and unchanged lines are reused.
@@ -162,8 +173,14 @@ def text_strips(text: Text, width: int, base: RichStyle, console: Console,
     if cache is not None:
         cache.clear()
     strips = []
-    lines = text.wrap(console, width, justify="default", overflow="fold") if wrap else \
-        text.split("\n", allow_blank=True)
+    if isinstance(text, Lines):
+        text = text.joined() if wrap else text
+    if isinstance(text, Lines):
+        lines: list[Text] = text
+    elif wrap:
+        lines = text.wrap(console, width, justify="default", overflow="fold")
+    else:
+        lines = text.split("\n", allow_blank=True)
     for line in lines:
         key = (line.plain, tuple(line.spans), line.style)
         strip = previous.get(key)

@@ -12,7 +12,7 @@ from rnn_tui import fmt
 from rnn_tui.i18n import tr
 from rnn_tui.narration import sub
 from rnn_tui.widgets import numbers as n
-from rnn_tui.widgets.base import Panel
+from rnn_tui.widgets.base import Lines, Panel
 from rnn_tui.widgets.panels import grid, pad
 from rnn_tui.widgets.view import View
 
@@ -42,8 +42,35 @@ def _matrix(
 class BatchMatrices(Panel):
     """x_t (B,V)·Wxh (V,H) = (B,H), h_{t-1} (B,H)·Whh (H,H) = (B,H), + Bh, tanh."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: the cells that stay the same through the steps (the weights, the bias),
+        #: for the weights, decimals, language and colours they were made with
+        self._constant: tuple[Hashable, tuple[list[Text], list[Text], Text]] | None = None
+
     def key(self, view: View) -> Hashable:
         return (view.t, min(view.phase, 4), view.selected, view.version, view.precision, view.lang)
+
+    def _constant_cells(self, view: View) -> tuple[list[Text], list[Text], Text]:
+        """· Wxh, · Whh and + Bh: made once, not on every sub-step (grid() copies them)."""
+        key = (view.version, view.precision, view.lang, getattr(view, "theme", None),
+               n.limit(), id(view.stepper.weights))
+        if self._constant is None or self._constant[0] != key:
+            p = view.precision
+            W = view.stepper.weights
+            w = n.vec_width(W.hidden, p)
+            bias = Text()
+            bias.append(f"+ Bh {fmt.shape(W.bh)}", style="bold")
+            bias.append("\n")
+            bias.append_text(n.vec(W.bh, p))
+            shape = fmt.shape((view.stepper.batch, W.hidden))
+            bias.append("\n" + tr("batch.broadcast", shape=shape), style=n.muted())
+            self._constant = (key, (
+                _matrix(f"· Wxh {fmt.shape(W.Wxh)}", W.Wxh, p, W.vocab_size, w),
+                _matrix(f"· Whh {fmt.shape(W.Whh)}", W.Whh, p, W.hidden, w),
+                bias,
+            ))
+        return self._constant[1]
 
     def _inputs(self, view: View, x: np.ndarray | None) -> Text:
         """x_t, one row per sentence, each labelled with its token (the selected one marked)."""
@@ -63,11 +90,11 @@ class BatchMatrices(Panel):
                 text.append_text(n.onehot(x[b]))
         return text
 
-    def build(self, view: View) -> Text:
+    def build(self, view: View) -> Lines:
         p = view.precision
         W = view.stepper.weights
         B = view.stepper.batch
-        V, H = W.vocab_size, W.hidden
+        H = W.hidden
         t = view.t
         rec = view.record
         phase = view.phase if rec is not None else 0
@@ -78,23 +105,19 @@ class BatchMatrices(Panel):
             return value if phase >= k else None
 
         h_prev = rec.h_prev if rec is not None else None
-        bias = Text()
-        bias.append(f"+ Bh {fmt.shape(W.bh)}", style="bold")
-        bias.append("\n")
-        bias.append_text(n.vec(W.bh, p))
-        bias.append("\n" + tr("batch.broadcast", shape=BH), style=n.muted())
+        wxh, whh, bias = self._constant_cells(view)
         return grid(
             [
                 [
                     self._inputs(view, shown(1, rec.x) if rec else None),
-                    _matrix(f"· Wxh {fmt.shape(W.Wxh)}", W.Wxh, p, V, w),
+                    wxh,
                     _matrix(f"= x·Wxh {BH}", shown(1, rec.xWxh) if rec else None, p, B, w),
                 ],
                 [
                     _matrix(
                         f"h{sub(max(t - 1, 0))} {BH}", shown(2, h_prev) if rec else None, p, B, w
                     ),
-                    _matrix(f"· Whh {fmt.shape(W.Whh)}", W.Whh, p, H, w),
+                    whh,
                     _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p, B, w),
                 ],
                 [

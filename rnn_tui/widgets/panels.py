@@ -18,7 +18,7 @@ from rnn_tui.cursor import SUBSTEPS
 from rnn_tui.i18n import tr
 from rnn_tui.narration import narrate, sub
 from rnn_tui.widgets import numbers as n
-from rnn_tui.widgets.base import Panel
+from rnn_tui.widgets.base import Lines, Panel
 from rnn_tui.widgets.view import View
 
 NEW = "◀"  # marks the value revealed by the last key press
@@ -50,7 +50,7 @@ def _term_columns(view: View, left: Text, right: Text) -> Text:
     return out
 
 
-def grid(rows: list[list[Text | list[Text]]], gap: int = 2) -> Text:
+def grid(rows: list[list[Text | list[Text]]], gap: int = 2) -> Lines:
     """Cells of several lines laid out in columns, like a Rich ``Table.grid``.
 
     Each column is as wide as its widest line, and columns are ``gap`` cells
@@ -58,7 +58,8 @@ def grid(rows: list[list[Text | list[Text]]], gap: int = 2) -> Text:
     cheaper to build and render than a table, which the batch view, repainted
     on every sub-step of a big terminal, was. Lines are put together with
     ``Text.join`` (appending piece by piece costs several times more). A cell
-    is a Text, or already a list of its lines.
+    is a Text, or already a list of its lines. Out come the lines (``Lines``),
+    which the panel draws without splitting them again.
     """
     cells = [[cell.split("\n") if isinstance(cell, Text) else cell for cell in row]
              for row in rows]
@@ -78,7 +79,7 @@ def grid(rows: list[list[Text | list[Text]]], gap: int = 2) -> Text:
             line = empty.join(pieces)
             line.rstrip()
             lines.append(line)
-    return Text("\n").join(lines)
+    return Lines(lines)
 
 
 def _mark(text: Text, new: bool) -> Text:
