@@ -9,6 +9,7 @@ shows has changed.
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -181,6 +182,10 @@ class RNNApp(App[int]):
         driver = super().get_driver_class()
         if os.environ.get("TEXTUAL_DRIVER") or not wire.enabled():
             return driver  # another driver asked for by name (a web one): as it is
+        if sys.platform == "win32":
+            # Textual cuts a write into 8 kB pieces there, escape codes too, and
+            # a piece is more than the screen model follows: colour codes only
+            return wire.compacting(driver)
         return wire.compacting(driver, self.terminal, lambda: tuple(self.size))
 
     def _new_stepper(self) -> Stepper:

@@ -23,8 +23,12 @@ What it trusts, and what it does when the trust would be misplaced:
 - The screen's size is given with every write; when it changes, every cell is
   forgotten (a resized terminal may have moved or cleared what it had).
 - Nothing else may write to the terminal. If something does (a ``wall``
-  message, say), :meth:`Terminal.forget` and a full repaint put it right: the
-  app binds that to Ctrl+L, as curses programs do.
+  message, say), :meth:`Terminal.forget` and a full repaint put it right,
+  colours it left on included: the app binds that to Ctrl+L, as curses
+  programs do.
+- Writes come whole and one at a time: the driver holds a lock around each
+  (its input thread writes too), and on Windows, where Textual cuts a write
+  into pieces that may split an escape code, the app does not use this.
 
 Wide characters take two cells (the second holds ``""``); a run of cells to
 write never starts or ends inside one. A space's foreground is not compared
@@ -148,18 +152,19 @@ class Terminal:
         self.size: tuple[int, int] = (0, 0)
         self.chars: list[list[str | None]] = []  # None: not known
         self.styles: list[list[Style | None]] = []
-        self.style: Style | None = None  # the terminal's current colours and attributes
+        self.their_style: Style | None = None  # the style Textual's writes left in force
         self.forget()
 
     def forget(self, size: tuple[int, int] | None = None) -> None:
-        """Know nothing of what is on the screen, nor where the cursor is (and set
-        the screen's size). The style in force is still known."""
+        """Know nothing of what the terminal shows, where its cursor is or which
+        colours are in force (something else may have written), and set its size."""
         if size is not None:
             self.size = size
         width, height = self.size
         self.chars = [[None] * width for _ in range(height)]
         self.styles = [[None] * width for _ in range(height)]
         self.cursor: tuple[int, int] | None = None  # where the terminal's cursor is
+        self.style: Style | None = None  # the terminal's colours and attributes in force
         self.their_cursor: tuple[int, int] | None = None  # where Textual's writes left it
 
     def rewrite(self, data: str, size: tuple[int, int]) -> str:
@@ -172,7 +177,7 @@ class Terminal:
             # as Textual wrote it, and from a known state: Textual never
             # carries a style from one write to the next
             self.forget()
-            self.style = _PLAIN
+            self.style = self.their_style = _PLAIN
             return compact(data) + RESET
 
     # reading what Textual writes -----------------------------------------------
@@ -180,7 +185,7 @@ class Terminal:
         self._out: list[str] = []
         self._dirty: dict[int, bytearray] = {}  # row: 1 for each cell that changed
         # what Textual's own stream would leave: its style and cursor
-        style, cursor = self.style, self.their_cursor
+        style, cursor = self.their_style, self.their_cursor
         placed = False  # the cursor was put where it is by a move, not by text
         width, height = self.size
         for match in _TOKENS.finditer(data):
@@ -207,14 +212,15 @@ class Terminal:
             elif kind == "lf":
                 if cursor is None or cursor[1] + 1 >= height:
                     raise GiveUp  # unknown, or it would scroll
-                cursor, placed = (cursor[0], cursor[1] + 1), True
+                # the tty turns it into CR LF (ONLCR: Textual leaves output processing on)
+                cursor, placed = (0, cursor[1] + 1), True
             elif _HARMLESS.fullmatch(match.group(kind)):
                 self._flush(cursor, style, place=True)
                 self._out.append(match.group(kind))
             else:
                 raise GiveUp
         self._flush(cursor, style, place=placed)
-        self.their_cursor = cursor
+        self.their_style, self.their_cursor = style, cursor
         return "".join(self._out)
 
     def _put(self, text: str, cursor: tuple[int, int], style: Style) -> tuple[int, int]:
@@ -241,11 +247,13 @@ class Terminal:
             if mask is None:
                 mask = self._dirty[y] = bytearray(width)
             mask[x:end] = bytes(map(or_, mask[x:end], change))
-            # writing over half of a wide character blanks the other half
-            if chars_row[x] == "" and x > 0:
-                chars_row[x - 1] = styles_row[x - 1] = None
-            if end < width and chars_row[end] == "":
-                chars_row[end] = styles_row[end] = None
+            # writing over half of a wide character blanks the other half: not
+            # known any more (and if it was to be written, there is nothing to write)
+            for half in ([x - 1] if chars_row[x] == "" and x > 0 else []) + (
+                    [end] if end < width and chars_row[end] == "" else []):
+                if mask[half]:
+                    raise GiveUp
+                chars_row[half] = styles_row[half] = None
             chars_row[x:end] = cells
             styles_row[x:end] = styles
         return (end, y) if end < width else (width - 1, y)

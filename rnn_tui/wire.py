@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -185,11 +186,16 @@ def compacting(driver_class: type[Driver], terminal: Terminal | None = None,
     Given a :class:`~rnn_tui.damage.Terminal` and the screen's ``size``, writes
     go through ``terminal.rewrite`` instead: only the cells that change."""
 
+    lock = threading.Lock()
+
     class CompactingDriver(driver_class):  # type: ignore[misc, valid-type]
         def write(self, data: str) -> None:
             if terminal is None or size is None or self.is_inline:
                 super().write(compact(data))
-            else:
+                return
+            # the driver's input thread writes too (switching modes on): one
+            # rewrite at a time, and its output queued before the next one's
+            with lock:
                 super().write(terminal.rewrite(data, size()))
 
     CompactingDriver.__name__ = CompactingDriver.__qualname__ = f"Compacting{driver_class.__name__}"
