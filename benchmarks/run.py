@@ -13,7 +13,7 @@ Rows:
 4. the engine at scale, and the Stepper's memory per step (benchmarks/scale.py)
 5. peak RSS after start (benchmarks/startup.py)
 
-Run:  python -m benchmarks [--out benchmarks/RESULTS.md]     (about 3 minutes)
+Run:  python -m benchmarks [--out benchmarks/RESULTS.md]     (about 9 minutes)
       python -m benchmarks --quick                           (tiny sizes, a few seconds)
 Rows 1, 3 and 5 need a POSIX pty (Linux for RSS). Training speed is separate:
 benchmarks/train_bench.py.
