@@ -45,7 +45,7 @@ from operator import ne, or_
 
 from rich.cells import split_graphemes
 
-from rnn_tui.wire import _OFF, _PAINT_SPACES, _PLAIN, RESET, Style, _colour, _transition, compact
+from rnn_tui.wire import _PAINT_SPACES, _PLAIN, RESET, Style, _transition, apply_sgr, compact
 
 _TOKENS = re.compile(
     r"(?P<sgr>\x1b\[([0-9;]*)m)"
@@ -72,48 +72,6 @@ _CHANGED = re.compile(b"\x01+")
 
 class GiveUp(Exception):
     """What was written is more than this model follows."""
-
-
-@lru_cache(maxsize=4096)
-def apply_sgr(style: Style | None, params: str) -> Style | None:
-    """The style after ``ESC[<params>m`` on top of ``style``.
-
-    None if ``style`` is not known (and not reset first), or for a code we don't know."""
-    codes = params.split(";")
-    attributes = set(style[0]) if style else set()
-    fg, bg = (style[1], style[2]) if style else (None, None)
-    known = style is not None
-    i = 0
-    while i < len(codes):
-        code = codes[i]
-        if code in ("", "0"):
-            attributes, fg, bg, known = set(), None, None, True
-            i += 1
-            continue
-        if not known or not code.isdigit():
-            return None
-        n = int(code)
-        if code in _OFF:  # an attribute switched on
-            attributes.add(code)
-            i += 1
-        elif code in _OFF.values():  # switched off
-            attributes -= {a for a, off in _OFF.items() if off == code}
-            i += 1
-        elif n == 38 or 30 <= n <= 37 or 90 <= n <= 97 or n == 39:
-            found = _colour(codes, i)
-            if found is None:
-                return None
-            fg, i = found
-            fg = None if fg == "39" else fg
-        elif n == 48 or 40 <= n <= 47 or 100 <= n <= 107 or n == 49:
-            found = _colour(codes, i)
-            if found is None:
-                return None
-            bg, i = found
-            bg = None if bg == "49" else bg
-        else:
-            return None
-    return frozenset(attributes), fg, bg
 
 
 @lru_cache(maxsize=1024)

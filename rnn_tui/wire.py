@@ -59,28 +59,37 @@ def _colour(codes: list[str], i: int) -> tuple[str, int] | None:
     return code, i + 1
 
 
-@lru_cache(maxsize=1024)  # a screen has a few dozen styles, met over and over
-def parse(params: str) -> Style | None:
-    """The style an SGR sets from a reset state, or None if it has a code we don't know."""
-    attributes: set[str] = set()
-    fg = bg = None
+@lru_cache(maxsize=4096)  # a screen has a few dozen styles, met over and over
+def apply_sgr(style: Style | None, params: str) -> Style | None:
+    """The style after ``ESC[<params>m`` on top of ``style``.
+
+    None if ``style`` is not known (and not reset first), or for a code we don't know."""
     codes = params.split(";")
+    attributes = set(style[0]) if style else set()
+    fg, bg = (style[1], style[2]) if style else (None, None)
+    known = style is not None
     i = 0
     while i < len(codes):
         code = codes[i]
-        if code in _ATTRIBUTES:
-            attributes.add(code)
+        if code in ("", "0"):
+            attributes, fg, bg, known = set(), None, None, True
             i += 1
             continue
-        if not code.isdigit():
+        if not known or not code.isdigit():
             return None
         n = int(code)
-        if n == 38 or 30 <= n <= 37 or 90 <= n <= 97 or n == 39:
+        if code in _ATTRIBUTES:  # switched on
+            attributes.add(code)
+            i += 1
+        elif code in _OFF.values():  # switched off
+            attributes -= {a for a, off in _OFF.items() if off == code}
+            i += 1
+        elif n == 38 or 30 <= n <= 37 or 90 <= n <= 97 or n == 39:
             found = _colour(codes, i)
             if found is None:
                 return None
             fg, i = found
-            fg = None if fg == "39" else fg  # the terminal's own: as after a reset
+            fg = None if fg == "39" else fg
         elif n == 48 or 40 <= n <= 47 or 100 <= n <= 107 or n == 49:
             found = _colour(codes, i)
             if found is None:
@@ -90,6 +99,11 @@ def parse(params: str) -> Style | None:
         else:
             return None
     return frozenset(attributes), fg, bg
+
+
+def parse(params: str) -> Style | None:
+    """The style an SGR sets from a reset state, or None if it has a code we don't know."""
+    return apply_sgr(_PLAIN, params)
 
 
 @lru_cache(maxsize=4096)
