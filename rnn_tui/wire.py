@@ -89,7 +89,7 @@ def apply_sgr(style: Style | None, params: str) -> Style | None:
             if found is None:
                 return None
             fg, i = found
-            fg = None if fg == "39" else fg
+            fg = None if fg == "39" else fg  # the terminal's own: as after a reset
         elif n == 48 or 40 <= n <= 47 or 100 <= n <= 107 or n == 49:
             found = _colour(codes, i)
             if found is None:

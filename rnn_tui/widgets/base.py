@@ -173,14 +173,12 @@ def text_strips(text: Text | Lines, width: int, base: RichStyle, console: Consol
     if cache is not None:
         cache.clear()
     strips = []
-    if isinstance(text, Lines):
-        text = text.joined() if wrap else text
-    if isinstance(text, Lines):
-        lines: list[Text] = text
-    elif wrap:
-        lines = text.wrap(console, width, justify="default", overflow="fold")
+    lines: list[Text]
+    if wrap:
+        paragraphs = text.joined() if isinstance(text, Lines) else text
+        lines = paragraphs.wrap(console, width, justify="default", overflow="fold")
     else:
-        lines = text.split("\n", allow_blank=True)
+        lines = text if isinstance(text, Lines) else text.split("\n", allow_blank=True)
     for line in lines:
         key = (line.plain, tuple(line.spans), line.style)
         strip = previous.get(key)
