@@ -102,31 +102,52 @@ class Model:
     activation: str = "tanh"
 
 
+def check_names(args: argparse.Namespace, *names: str) -> None:
+    """CliError for a file option given as '' (it would silently mean "not given")."""
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None and not value.strip():
+            raise CliError(tr("cli.empty_name", option=f"--{name}"))
+
+
 def build_model(args: argparse.Namespace) -> Model:
     """Dataset and weights from the model options, or a CliError."""
-    from rnn_tui.data import DataError, lesson_dataset, load_data
+    from rnn_tui.data import DataError, lesson_dataset, load_data, size_error
     from rnn_tui.engine import Weights, WeightsError
 
+    check_names(args, "data", "weights", "out")
     seed = 0 if args.seed is None else args.seed
     try:
-        if args.weights:
+        if args.weights is not None:
             for name in ("hidden", "bias", "seed"):
                 if getattr(args, name) is not None:
                     raise CliError(tr("cli.not_with_weights", name=name))
-            from rnn_tui.training import load_weights  # only here: training is big
+            from rnn_tui.training import (  # only here: training is big
+                TrainingError,
+                check_saved_pair,
+                load_weights,
+            )
 
-            weights = load_weights(args.weights)  # a file, or a preset name
-            dataset = load_data(args.data, weights.vocab) if args.data else None
+            try:
+                weights = load_weights(args.weights)  # a file, or a preset name
+                if args.data is not None and os.path.exists(args.weights):
+                    check_saved_pair(args.weights, args.data)
+            except TrainingError as exc:
+                raise CliError(str(exc)) from None
+            dataset = load_data(args.data, weights.vocab) if args.data is not None else None
             if dataset is None:
                 dataset = lesson_dataset().with_vocab(weights.vocab)
         else:
-            dataset = load_data(args.data) if args.data else lesson_dataset()
+            dataset = load_data(args.data) if args.data is not None else lesson_dataset()
             weights = Weights.init(
                 dataset.vocab,
                 hidden=3 if args.hidden is None else args.hidden,
                 seed=seed,
                 bias=args.bias or "scalar",
             )
+        too_big = size_error(*dataset.X.shape, weights.hidden)
+        if too_big:
+            raise DataError(too_big)
     except (DataError, WeightsError) as exc:
         raise CliError(str(exc)) from None
     activation = getattr(args, "activation", None) or "tanh"
@@ -158,8 +179,10 @@ def run_parser() -> Parser:
 
 def trace_model(args: argparse.Namespace) -> Model:
     """Dataset, weights and activation from ``--trace FILE`` (checked by recomputing)."""
+    from rnn_tui.data import printable
     from rnn_tui.export import TraceError, load_trace
 
+    check_names(args, "trace")
     for name in ("data", "weights", "hidden", "bias", "seed"):
         if getattr(args, name) is not None:
             raise CliError(tr("cli.not_with_trace", name=name))
@@ -168,8 +191,9 @@ def trace_model(args: argparse.Namespace) -> Model:
         dataset = trace.dataset()
     except TraceError as exc:
         message = str(exc)
-        if not message.startswith(args.trace):
-            message = f"{args.trace}: {message}"
+        name = printable(args.trace, 200)
+        if not message.startswith(name):
+            message = f"{name}: {message}"
         raise CliError(message) from None
     weights = trace.weights
     return Model(dataset, weights, 0, weights.hidden, weights.bias, trace.activation)
@@ -179,9 +203,14 @@ def run(argv: Sequence[str]) -> int:
     args = run_parser().parse_args(argv)
     model = trace_model(args) if args.trace else build_model(args)
     if args.text:
+        from rnn_tui.engine import OverflowedError
         from rnn_tui.textmode import render
 
-        sys.stdout.write(render(model.dataset, model.weights, args.precision, model.activation))
+        try:
+            text = render(model.dataset, model.weights, args.precision, model.activation)
+        except OverflowedError as exc:
+            raise CliError(str(exc)) from None
+        sys.stdout.write(text)
         return 0
     from rnn_tui.app import make_app
 
@@ -204,6 +233,20 @@ def lang_of(argv: Sequence[str]) -> str:
     return i18n.detect()
 
 
+#: The longest error message printed (a longer one is cut, saying how much).
+MESSAGE_LIMIT = 400
+
+
+def safe_message(message: str) -> str:
+    """One line fit for a terminal: control characters (ESC, CR, newlines) escaped as
+    ``\\x1b``, and at most ``MESSAGE_LIMIT`` characters."""
+    if len(message) <= MESSAGE_LIMIT and message.isprintable():
+        return message  # the usual case: no need to import rnn_tui.data (and NumPy)
+    from rnn_tui.data import printable
+
+    return printable(message, MESSAGE_LIMIT)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     i18n.set_lang(lang_of(argv))
@@ -219,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return module.main(argv[1:])
         return run(argv)
     except CliError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {safe_message(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

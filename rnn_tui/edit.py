@@ -104,11 +104,23 @@ def data_path(weights_path: str | Path) -> Path:
 def save_session(path: str | Path, weights: Weights, dataset: Dataset) -> tuple[Path, Path]:
     """Write the weights (JSON) to ``path`` and the sentences beside it, each atomically.
 
-    Returns both paths. Errors are OSError (the weights file first, so a
-    failure leaves at most the data file unwritten).
+    Both carry one random save id (the JSON's ``"save"``, the data file's
+    ``# saved with`` line), so a pair from two different saves (a save killed
+    between the files) is refused when loaded (``training.check_saved_pair``).
+    The sentences are written first, the weights last. Returns both paths.
+    Errors are OSError.
     """
+    import secrets
+
+    from rnn_tui.data import SAVE_LINE, check_target, printable
+
     path = Path(path)
     beside = data_path(path)
-    atomic_write_text(path, json.dumps(weights.to_dict(), indent=1) + "\n")
-    atomic_write_text(beside, format_data(dataset))
+    check_target(path)  # refuse a link or a device before writing either file
+    check_target(beside)
+    save = secrets.token_hex(8)
+    first, _, rest = format_data(dataset).partition("\n")
+    mark = SAVE_LINE.format(weights=printable(path.name, 100), id=save)
+    atomic_write_text(beside, f"{first}\n{mark}\n{rest}")
+    atomic_write_text(path, json.dumps({"save": save, **weights.to_dict()}, indent=1) + "\n")
     return path, beside

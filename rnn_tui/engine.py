@@ -15,21 +15,33 @@ Textual or Rich: use it from a notebook as well as from the app.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from rnn_tui.data import read_text
+from rnn_tui.data import (
+    MAX_HIDDEN,
+    MAX_VOCAB,
+    DataError,
+    atomic_write_text,  # noqa: F401  (re-exported; the one writer)
+    brief,
+    control_character,
+    printable,
+    read_text,
+    size_error,
+)
 
 BIAS_KINDS = ("scalar", "vector")
 
 
 class WeightsError(ValueError):
     """Bad weights (shape, value or file); the message is one line."""
+
+
+class OverflowedError(ValueError):
+    """The forward pass gave an infinite or NaN number: the weights are too large."""
 
 
 # --- activations ---------------------------------------------------------------
@@ -112,8 +124,15 @@ class Weights:
         V, H = len(self.vocab), self.Whh.shape[0]
         if V == 0:
             raise WeightsError("vocab: is empty")
+        if V > MAX_VOCAB:
+            raise WeightsError(f"vocab: {V:,} tokens, more than the limit of {MAX_VOCAB:,}")
+        if H > MAX_HIDDEN:
+            raise WeightsError(f"Whh: {H} hidden nodes, more than the limit of {MAX_HIDDEN}")
         if len(set(self.vocab)) != V:
             raise WeightsError("vocab: has repeated tokens")
+        for token in self.vocab:
+            if control_character(token) is not None:
+                raise WeightsError(f"vocab: the token {brief(token)} has a control character")
         expected = {
             "Wxh": [(V, H)],
             "Whh": [(H, H)],
@@ -154,6 +173,11 @@ class Weights:
             raise WeightsError(f"bias: must be 'scalar' or 'vector', not {bias!r}")
         if int(hidden) < 1:
             raise WeightsError(f"hidden: must be at least 1, not {hidden}")
+        if int(hidden) > MAX_HIDDEN:
+            raise WeightsError(f"hidden: at most {MAX_HIDDEN}, not {hidden}")
+        if len(vocab) > MAX_VOCAB:
+            raise WeightsError(f"vocab: {len(vocab):,} tokens, more than the limit of "
+                               f"{MAX_VOCAB:,}")
         V, H = len(vocab), int(hidden)
         rng = np.random.default_rng(seed)
         k = 1.0 / math.sqrt(H)
@@ -183,9 +207,12 @@ class Weights:
         for token in new_tokens:
             token = str(token)
             if not token or token.split() != [token]:
-                raise WeightsError(f"vocab: {token!r} is not a token (empty or has spaces)")
+                raise WeightsError(f"vocab: {brief(token)} is not a token (empty or has spaces)")
             if token not in vocab:
                 vocab.append(token)
+        if len(vocab) > MAX_VOCAB:
+            raise WeightsError(f"vocab: {len(vocab):,} tokens, more than the limit of "
+                               f"{MAX_VOCAB:,}")
         k = 1.0 / math.sqrt(self.hidden)
         rows = [
             np.random.default_rng([int(seed), i]).uniform(-k, k, size=self.hidden)
@@ -243,6 +270,13 @@ class Weights:
         vocab = data["vocab"]
         if not isinstance(vocab, list) or not all(isinstance(v, str) for v in vocab):
             raise WeightsError("vocab: must be a list of strings")
+        if len(vocab) > MAX_VOCAB:  # before any array is made
+            raise WeightsError(f"vocab: {len(vocab):,} tokens, more than the limit of "
+                               f"{MAX_VOCAB:,}")
+        Whh = data["Whh"]
+        if isinstance(Whh, list) and len(Whh) > MAX_HIDDEN:
+            raise WeightsError(f"Whh: {len(Whh)} rows (hidden nodes), more than the limit "
+                               f"of {MAX_HIDDEN}")
         arrays = {}
         for key in _KEYS[1:]:
             arrays[key] = _matrix(key, data[key])
@@ -255,7 +289,8 @@ class Weights:
 
             atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
         except OSError as exc:
-            raise WeightsError(f"{path}: cannot write ({exc.strerror or exc})") from None
+            raise WeightsError(f"{printable(str(path), 200)}: cannot write "
+                               f"({exc.strerror or exc})") from None
 
     @classmethod
     def load(cls, path: str | Path) -> Weights:
@@ -264,7 +299,7 @@ class Weights:
         try:
             return cls.from_dict(data)
         except WeightsError as exc:
-            raise WeightsError(f"{path}: {exc}") from None
+            raise WeightsError(f"{printable(str(path), 200)}: {exc}") from None
 
 
 def read_json(path: Path, error: type[ValueError], what: str) -> object:
@@ -275,10 +310,24 @@ def read_json(path: Path, error: type[ValueError], what: str) -> object:
     import json
 
     text = read_text(path, error, what)
+    name = printable(str(path), 200)
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
-        raise error(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise error(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:  # '[[[[…' deeper than Python's stack
+        raise error(f"{name}: not valid JSON (nested too deeply)") from None
+    except ValueError as exc:  # anything else the parser refuses
+        raise error(f"{name}: not valid JSON ({printable(str(exc), 100)})") from None
+
+
+def _json_int(text: str) -> int | float:
+    """A JSON integer: a long one becomes a float (inf past 1e308), never an error.
+
+    Python refuses to convert integers of more than 4,300 digits, and a
+    400-digit one overflows a float64 later: both are just "not finite" here.
+    """
+    return int(text) if len(text) <= 18 else float(text)
 
 
 def _matrix(key: str, value: object) -> np.ndarray:
@@ -291,42 +340,14 @@ def _matrix(key: str, value: object) -> np.ndarray:
     for row in value:
         for v in row:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise WeightsError(f"{key}: {v!r} is not a number")
-    arr = np.array(value, dtype=np.float64)
+                raise WeightsError(f"{key}: {brief(v)} is not a number")
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except OverflowError:  # a Python int too big for a float64
+        raise WeightsError(f"{key}: contains NaN or infinite values") from None
     if not np.all(np.isfinite(arr)):
         raise WeightsError(f"{key}: contains NaN or infinite values")
     return arr
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that ``path`` is either the old or the new file.
-
-    A temporary file in the same folder is written, flushed and renamed over
-    ``path``. An existing file keeps its permission bits; a new one gets the
-    usual ones (0666 less the umask), not mkstemp's 0600. Errors are OSError.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 # --- the batch forward pass (the reference) ------------------------------------
@@ -437,6 +458,9 @@ class Stepper:
 
     def __post_init__(self) -> None:
         self.X = _check_X(self.weights, self.X)
+        too_big = size_error(*self.X.shape, self.weights.hidden)
+        if too_big:  # before any step keeps its (B, H) arrays
+            raise DataError(too_big)
         self.lengths = _lengths(self.X, self.lengths)
         if self.labels is not None:
             self.labels = np.asarray(self.labels, dtype=np.int64).reshape(-1)
@@ -567,3 +591,55 @@ class Stepper:
             loss = bce(y, z, target)
             mean_loss = float(loss.mean())
         return Output(h_last, z, y, prediction, target, loss, mean_loss)
+
+
+# --- overflow ------------------------------------------------------------------
+
+
+def _first_bad(arr: np.ndarray) -> tuple[int, float] | None:
+    """(row, value) of the first non-finite entry of a (B, …) array, or None."""
+    bad = ~np.isfinite(arr)
+    if not bad.any():
+        return None
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return index[0], float(arr[index])
+
+
+def overflow(stepper: Stepper) -> str | None:
+    """Where the steps taken so far stopped being finite numbers, or None.
+
+    Sums on padding rows are not looked at (nothing uses them). The message is
+    one line, e.g. ``the numbers overflowed: sum at t = 2 of sentence 0 is inf``.
+    """
+    found: tuple[str, int, float] | None = None
+    for r in stepper.history:
+        for name, arr in (("x·Wxh", r.xWxh), ("h·Whh", r.hWhh), ("sum", r.pre), ("h", r.h)):
+            bad = _first_bad(arr[r.active])
+            if bad is not None:
+                rows = np.flatnonzero(r.active)
+                found = (f"{name} at t = {r.t}", int(rows[bad[0]]), bad[1])
+                break
+        if found:
+            break
+    out = stepper.output
+    if found is None and out is not None:
+        for name, arr in (("z", out.z), ("y", out.y), ("loss", out.loss)):
+            bad = None if arr is None else _first_bad(arr)
+            if bad is not None:
+                found = (name, bad[0], bad[1])
+                break
+        if found is None and out.mean_loss is not None and not math.isfinite(out.mean_loss):
+            return (f"the numbers overflowed: the mean loss is {out.mean_loss} "
+                    "(the weights are too large)")
+    if found is None:
+        return None
+    what, b, value = found
+    return (f"the numbers overflowed: {what} of sentence {b} is {value} "
+            "(the weights are too large)")
+
+
+def check_overflow(stepper: Stepper) -> None:
+    """OverflowedError when :func:`overflow` finds a number that is not finite."""
+    message = overflow(stepper)
+    if message:
+        raise OverflowedError(message)

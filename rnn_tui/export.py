@@ -30,8 +30,24 @@ from pathlib import Path
 import numpy as np
 
 from rnn_tui import __version__, fmt
-from rnn_tui.data import DataError, Dataset, encode
-from rnn_tui.engine import ACTIVATIONS, Stepper, Weights, WeightsError, read_json
+from rnn_tui.data import (
+    MAX_EXPORT_NUMBERS,
+    MAX_SENTENCES,
+    DataError,
+    Dataset,
+    brief,
+    encode,
+    printable,
+)
+from rnn_tui.engine import (
+    ACTIVATIONS,
+    OverflowedError,
+    Stepper,
+    Weights,
+    WeightsError,
+    overflow,
+    read_json,
+)
 
 #: The value of the JSON ``"format"`` key, and the version this module writes and reads.
 FORMAT = "rnn-tui-trace"
@@ -190,16 +206,37 @@ def _compare_outputs(
 # --- building a trace ----------------------------------------------------------
 
 
+def export_numbers(B: int, T: int, V: int, H: int) -> int:
+    """How many numbers a trace of this size holds (CSV: one row each): every step's
+    x (V) and six H-vectors, the outputs, and the weights with their gradients."""
+    return B * T * (V + 6 * H) + 5 * B + 1 + 2 * (V * H + H * H + 2 * H + 1)
+
+
 def trace_from_stepper(stepper: Stepper) -> Trace:
     """Run a copy of ``stepper`` from t = 0 to the end and keep every number.
 
     The stepper passed in is not moved, so the app can export mid-lesson.
+    Raises TraceError when the trace would have more than ``MAX_EXPORT_NUMBERS``
+    numbers (checked first), and ``engine.OverflowedError`` (a ValueError) when
+    a number is infinite or NaN.
     """
+    B, T, V = stepper.X.shape
+    H = stepper.weights.hidden
+    count = export_numbers(B, T, V, H)
+    if count > MAX_EXPORT_NUMBERS:
+        raise TraceError(f"too big to export: {B} sentences × {T} steps with {V} tokens and "
+                         f"{H} hidden nodes make {count:,} numbers, more than the limit of "
+                         f"{MAX_EXPORT_NUMBERS:,}")
     s = Stepper(
         stepper.weights, stepper.X, stepper.lengths, stepper.labels,
         vocab=stepper.vocab, activation=stepper.activation,
     )
-    out = s.run()
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported, not warned
+        out = s.run()
+        message = overflow(s)
+        if message:
+            raise OverflowedError(message)
+        gradients = batch_gradients(s)
     B, T, H = s.batch, s.steps, s.weights.hidden
     nan = np.full((B, T, H), np.nan)
     arrays = {name: nan.copy() for name in SUM_TERMS}
@@ -213,7 +250,7 @@ def trace_from_stepper(stepper: Stepper) -> Trace:
         tuple(s.tokens_at(t)[b] for t in range(1, int(s.lengths[b]) + 1)) for b in range(B)
     )
     return Trace(
-        gradients=batch_gradients(s),
+        gradients=gradients,
         weights=s.weights.copy(),
         sentences=sentences,  # type: ignore[arg-type]
         labels=None if s.labels is None else np.array(s.labels, dtype=np.int64),
@@ -412,7 +449,7 @@ def _list(value: object, where: str, length: int | None = None) -> list:
 
 def _number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TraceError(f"{where}: {value!r} is not a number")
+        raise TraceError(f"{where}: {brief(value)} is not a number")
     if not math.isfinite(value):
         raise TraceError(f"{where}: is not finite")
     return float(value)
@@ -420,7 +457,7 @@ def _number(value: object, where: str) -> float:
 
 def _bit(value: object, where: str) -> int:
     if isinstance(value, bool) or value not in (0, 1):
-        raise TraceError(f"{where}: must be 0 or 1, not {value!r}")
+        raise TraceError(f"{where}: must be 0 or 1, not {brief(value)}")
     return int(value)
 
 
@@ -433,13 +470,13 @@ def _read_step(data: object, where: str, t: int, tokens: Sequence[str], V: int, 
     step = _object(data, where)
     where = where + "."
     if _need(step, "t", where) != t:
-        raise TraceError(f"{where}t: expected {t}, found {step['t']!r}")
+        raise TraceError(f"{where}t: expected {t}, found {brief(step['t'])}")
     padding = t > len(tokens)
     if _need(step, "padding", where) is not padding:
         raise TraceError(f"{where}padding: expected {str(padding).lower()}")
     token = None if padding else tokens[t - 1]
     if _need(step, "token", where) != token:
-        raise TraceError(f"{where}token: expected {token!r}, found {step['token']!r}")
+        raise TraceError(f"{where}token: expected {brief(token)}, found {brief(step['token'])}")
     values = {name: _vector(_need(step, name, where), V if name == "x" else H, where + name)
               for name in ("x", "h_prev", "h")}
     for name in SUM_TERMS:
@@ -460,11 +497,12 @@ def _read_sentence(data: object, b: int, T: int, vocab: list[str], H: int) -> tu
     tokens = _list(_need(s, "tokens", where), where + "tokens")
     if not tokens or not all(isinstance(tok, str) for tok in tokens):
         raise TraceError(f"{where}tokens: must be a non-empty list of strings")
+    known = set(vocab)
     for tok in tokens:
-        if tok not in vocab:
-            raise TraceError(f"{where}tokens: {tok!r} is not in the vocab")
+        if tok not in known:
+            raise TraceError(f"{where}tokens: {brief(tok)} is not in the vocab")
     if _need(s, "length", where) != len(tokens):
-        raise TraceError(f"{where}length: {s['length']!r} but there are {len(tokens)} tokens")
+        raise TraceError(f"{where}length: {brief(s['length'])} but there are {len(tokens)} tokens")
     label = _need(s, "label", where)
     label = None if label is None else _bit(label, where + "label")
     steps = _list(_need(s, "steps", where), where + "steps", T)
@@ -500,17 +538,17 @@ def trace_from_dict(data: object) -> Trace:
     """
     data = _object(data, "trace")
     if data.get("format") != FORMAT:
-        raise TraceError(f"format: expected {FORMAT!r}, found {data.get('format')!r}")
+        raise TraceError(f"format: expected {brief(FORMAT)}, found {brief(data.get('format'))}")
     version = _need(data, "version", "")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise TraceError(f"version: expected a whole number, found {version!r}")
+        raise TraceError(f"version: expected a whole number, found {brief(version)}")
     if version > VERSION:
         raise TraceError(f"version: {version} is newer than this rnn-tui reads ({VERSION})")
     if version < 1:
         raise TraceError(f"version: {version} is not a trace version")
     activation = _need(data, "activation", "")
-    if activation not in ACTIVATIONS:
-        raise TraceError(f"activation: {activation!r} is not one of {', '.join(ACTIVATIONS)}")
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise TraceError(f"activation: {brief(activation)} is not one of {', '.join(ACTIVATIONS)}")
     try:
         weights = Weights.from_dict(_need(data, "weights", ""))
     except WeightsError as exc:
@@ -521,17 +559,19 @@ def trace_from_dict(data: object) -> Trace:
     items = _list(_need(data, "sentences", ""), "sentences")
     if not items:
         raise TraceError("sentences: is empty")
+    if len(items) > MAX_SENTENCES:
+        raise TraceError(f"sentences: {len(items):,}, more than the limit of {MAX_SENTENCES:,}")
     shape = _object(_need(data, "shape", ""), "shape")
     T = _need(shape, "steps", "shape.")
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise TraceError(f"shape.steps: expected a whole number >= 1, found {T!r}")
+        raise TraceError(f"shape.steps: expected a whole number >= 1, found {brief(T)}")
     H = weights.hidden
     read = [_read_sentence(s, b, T, weights.vocab, H) for b, s in enumerate(items)]
     expected_shape = {"batch": len(read), "steps": max(len(r[0]) for r in read),
                       "features": len(vocab), "hidden": H}
     for key, value in expected_shape.items():
         if shape.get(key) != value:
-            raise TraceError(f"shape.{key}: {shape.get(key)!r} but the trace has {value}")
+            raise TraceError(f"shape.{key}: {brief(shape.get(key))} but the trace has {value}")
     labels = [r[1] for r in read]
     if any(v is None for v in labels) and not all(v is None for v in labels):
         raise TraceError("sentences: some labels are null and some are not")
@@ -578,7 +618,7 @@ def load_trace(path: str | Path, verify: bool = True) -> Trace:
         if verify:
             trace.verify()
     except (TraceError, DataError, ValueError) as exc:
-        raise TraceError(f"{path}: {exc}") from None
+        raise TraceError(f"{printable(str(path), 200)}: {exc}") from None
     return trace
 
 

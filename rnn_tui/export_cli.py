@@ -6,6 +6,8 @@
 
 Writes to stdout unless ``--out`` is given; ``--out`` replaces the file
 atomically. Without ``--format``, the format comes from the ``--out`` suffix.
+``--out`` writes only a regular file or a new name: a symbolic link, a device
+(``/dev/null``), a pipe or a folder is refused, never replaced.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rnn_tui.cli import PROG, CliError, Parser, add_model_options, bounded_int, build_model
+from rnn_tui.i18n import tr
 
 FORMATS = ("md", "tex", "csv", "json")
 #: ``--out`` suffixes that imply a format when ``--format`` is not given.
@@ -50,6 +53,22 @@ def choose_format(fmt: str | None, out: str | None) -> str:
                    " (or give --out a .md, .tex, .csv or .json name)")
 
 
+def check_out(out: str | None) -> None:
+    """CliError now (before any work) when ``--out`` names something we won't replace."""
+    from rnn_tui.data import check_target
+
+    if out is None:
+        return
+    if not out.strip():
+        raise CliError(tr("cli.empty_name", option="--out"))
+    if Path(out).is_dir():
+        raise CliError(f"{out}: is a directory")
+    try:
+        check_target(Path(out))
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write ({exc.strerror or exc})") from None
+
+
 def write(text: str, out: str | None) -> None:
     """To stdout, or atomically to ``out``; an unwritable path is a CliError."""
     from rnn_tui.engine import atomic_write_text
@@ -58,8 +77,7 @@ def write(text: str, out: str | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    if Path(out).is_dir():
-        raise CliError(f"{out}: is a directory")
+    check_out(out)
     try:
         atomic_write_text(out, text)
     except OSError as exc:
@@ -69,10 +87,17 @@ def write(text: str, out: str | None) -> None:
 def main(argv: Sequence[str]) -> int:
     args = parser().parse_args(list(argv))
     fmt = choose_format(args.format, args.out)
+    check_out(args.out)
     model = build_model(args)
 
-    from rnn_tui.export import build_trace, render
+    from rnn_tui.engine import OverflowedError
+    from rnn_tui.export import TraceError, build_trace, render
 
-    trace = build_trace(model.dataset, model.weights)  # type: ignore[arg-type]
-    write(render(trace, fmt, args.precision), args.out)
+    try:  # too big, or numbers that overflowed: a one-line error, nothing written
+        trace = build_trace(model.dataset, model.weights,  # type: ignore[arg-type]
+                            model.activation)
+        text = render(trace, fmt, args.precision)
+    except (TraceError, OverflowedError) as exc:
+        raise CliError(str(exc)) from None
+    write(text, args.out)
     return 0

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 import numpy as np
 
+#: What an infinite or NaN number shows as: it overflowed, it is not a result.
+OVERFLOW = "overflow"
+
 
 def num(value: float, precision: int = 3) -> str:
     """``+0.123`` / ``-0.123``: sign always shown, fixed decimals.
 
-    ``-0.000`` shows as ``+0.000``.
+    ``-0.000`` shows as ``+0.000``; inf and NaN show as ``overflow`` (``OVERFLOW``);
+    from 1e9 on, a number is written as ``+1.000e+09``.
     """
     text = f"{float(value):+.{precision}f}"
-    if float(text) == 0.0:
-        text = "+" + text[1:]
+    second = text[1]
+    if second == "0":
+        if text[0] == "-" and float(text) == 0.0:
+            text = "+" + text[1:]
+    elif second in "in":  # +inf, -inf, +nan
+        return OVERFLOW
+    elif len(text) > precision + 11:  # |value| >= 1e9: +1.235e+09, not 300 digits
+        return f"{float(value):+.{precision}e}"
     return text
 
 

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
 from rnn_tui import fmt
 from rnn_tui.data import Dataset
-from rnn_tui.engine import Stepper, Weights
+from rnn_tui.engine import Stepper, Weights, check_overflow
 
 
 def lines(
     dataset: Dataset, weights: Weights, precision: int = 3, activation: str = "tanh"
 ) -> Iterator[str]:
-    """The lines of the text-mode report."""
+    """The lines of the text-mode report.
+
+    Raises ``engine.OverflowedError`` (before the output's lines) when a number
+    is infinite or NaN: the weights are too large, and the numbers mean nothing.
+    """
     p = precision
     stepper = Stepper(weights, dataset.X, dataset.lengths, dataset.labels,
                       activation=activation)
@@ -65,6 +71,7 @@ def lines(
             yield f"    Bh       = {fmt.vec(r.bias, p)}"
             yield f"    sum      = {fmt.vec(r.pre[b], p)}"
             yield f"    {activation:<8} = {fmt.vec(r.h[b], p)}   (h_{r.t})"
+    check_overflow(stepper)
     out = stepper.output
     assert out is not None
     yield ""
@@ -88,4 +95,6 @@ def lines(
 def render(
     dataset: Dataset, weights: Weights, precision: int = 3, activation: str = "tanh"
 ) -> str:
-    return "\n".join(lines(dataset, weights, precision, activation)) + "\n"
+    """The whole report, or ``engine.OverflowedError`` (then nothing is printed)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported, not warned
+        return "\n".join(lines(dataset, weights, precision, activation)) + "\n"

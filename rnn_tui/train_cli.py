@@ -19,7 +19,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from rnn_tui.cli import PROG, CliError, Parser, add_model_options, build_model, positive_int
+import numpy as np
+
+from rnn_tui.cli import (
+    PROG,
+    CliError,
+    Parser,
+    add_model_options,
+    build_model,
+    check_names,
+    positive_int,
+)
 
 
 def positive_float(text: str) -> float:
@@ -70,9 +80,19 @@ def parser() -> Parser:
 
 
 def check_writable(out: Path) -> None:
-    """Fail before training, not after, when the weights could not be saved."""
+    """Fail before training, not after, when the weights could not be saved.
+
+    Only a regular file or a new name is written: a symbolic link, a device
+    or a pipe is refused (``data.check_target``), never replaced.
+    """
+    from rnn_tui.data import check_target
+
     if out.is_dir():
         raise CliError(f"{out}: is a directory (--out wants a file name)")
+    try:
+        check_target(out)
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write ({exc.strerror or exc})") from None
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise CliError(f"{out}: folder {folder} does not exist")
@@ -86,6 +106,7 @@ def main(argv: Sequence[str]) -> int:
     from rnn_tui.training import TrainingError, evaluate, rounded, train
 
     args = parser().parse_args(argv)
+    check_names(args, "out")
     out = Path(args.out)
     check_writable(out)
     model = build_model(args)
@@ -129,7 +150,13 @@ def main(argv: Sequence[str]) -> int:
         return 130
     except OSError as exc:
         raise CliError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    loss, accuracy = evaluate(trained, dataset, model.activation)
+    except WeightsError as exc:  # save() turns an OSError into this
+        raise CliError(str(exc)) from None
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss, accuracy = evaluate(trained, dataset, model.activation)
+    if not math.isfinite(loss):
+        raise CliError(f"saved {out}, but the numbers overflowed: its loss is {loss} "
+                       "(the weights are too large)")
     print(f"trained in {seconds:.2f} s: loss {loss:.6f}, accuracy {accuracy:.0%}")
     print(f"saved {out}; look at it with: {PROG} --weights {out} --text")
     return 0

@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnn_tui.data import Dataset
+from rnn_tui.data import Dataset, printable
 from rnn_tui.engine import ACTIVATIONS, Weights, _check_X, _lengths, forward, sigmoid
 
 
@@ -591,6 +591,11 @@ class Trainer:
             else:
                 loss, accuracy = self._minibatches()
         p = self._p
+        if not math.isfinite(loss) and not self.history.losses:
+            raise TrainingError(  # the loss before any update: the starting weights
+                f"the numbers overflowed: the loss of the starting weights is {loss} "
+                "(the weights are too large)"
+            )
         if not math.isfinite(loss) or not np.all(np.isfinite(p.theta)):
             raise TrainingError(
                 f"training diverged at epoch {self.epochs + 1} (loss {loss}); "
@@ -708,6 +713,33 @@ def load_weights(path_or_preset: str) -> Weights:
     if not Path(path_or_preset).exists() and path_or_preset in preset_names():
         return load_preset(path_or_preset)
     return Weights.load(path_or_preset)
+
+
+def check_saved_pair(weights_path: str | Path, data_path: str | Path) -> None:
+    """TrainingError when the two files were written by different saves (key ``s``).
+
+    A save writes the sentences first, then the weights, both marked with one
+    random id: the weights JSON's ``"save"`` and the data file's ``# saved with
+    NAME, save ID`` line. A save killed between the two leaves a new data file
+    beside the old weights; their ids differ. Files without ids (written by
+    hand or another tool) are not checked, nor is a data file edited by hand
+    that kept its line.
+    """
+    from rnn_tui.data import read_text, save_id
+    from rnn_tui.engine import read_json
+
+    weights_path, data_path = Path(weights_path), Path(data_path)
+    data = read_json(weights_path, TrainingError, "weights file")
+    said = data.get("save") if isinstance(data, dict) else None
+    if not isinstance(said, str):
+        return
+    found = save_id(read_text(data_path, TrainingError, "data file"))
+    if found is not None and found != said:
+        raise TrainingError(
+            f"{printable(str(data_path), 200)} and {printable(str(weights_path), 200)} "
+            "come from different saves (one was interrupted): save them again with s "
+            "(or delete the '# saved with' line of the data file to use them together)"
+        )
 
 
 def load_preset(name: str) -> Weights:

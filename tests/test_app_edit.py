@@ -375,7 +375,7 @@ async def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch) ->
 
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, "s", "enter")
-        monkeypatch.setattr("rnn_tui.engine.os.replace", fail)
+        monkeypatch.setattr("rnn_tui.data.os.replace", fail)
         text = await press(pilot, "y")
         assert "cannot write: No space left on device" in text
         assert isinstance(app.screen, SaveScreen)  # still open, to try another name

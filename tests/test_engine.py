@@ -509,7 +509,7 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target:
     old.save(path)
     old_bytes = path.read_bytes()
     # fail after the temporary file is written (fsync) or just before the rename
-    monkeypatch.setattr(engine.os, target, _fail)
+    monkeypatch.setattr(os, target, _fail)
     # the OSError reaches the user as a one-line WeightsError naming the file
     with pytest.raises(WeightsError, match=r"w\.json: cannot write \(disk full \(simulated\)\)"):
         Weights.init(["as", "soon"], seed=2).save(path)
@@ -543,7 +543,7 @@ def test_save_atomic_when_write_fails_midway(
             self.f.flush()
             raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(engine.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
     # the OSError reaches the user as a one-line WeightsError naming the file
     with pytest.raises(WeightsError, match=r"w\.json: cannot write \(disk full \(simulated\)\)"):
         Weights.init(["as", "soon"], seed=2).save(path)

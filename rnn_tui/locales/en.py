@@ -288,4 +288,6 @@ MESSAGES: dict[str, str] = {
     "cli.see_help": "{message} (see {prog} --help)",
     "cli.not_with_weights": "--{name} can't be used with --weights (the file sets it)",
     "cli.not_with_trace": "--{name} can't be used with --trace (the trace sets it)",
+    # files and input limits (rnn_tui/cli.py)
+    "cli.empty_name": "{option}: the file name is empty",
 }

@@ -286,4 +286,6 @@ MESSAGES: dict[str, str] = {
     "cli.see_help": "{message} ({prog} --help 참고)",
     "cli.not_with_weights": "--{name} 은 --weights 와 함께 쓸 수 없다 (파일이 정한다)",
     "cli.not_with_trace": "--{name} 은 --trace 와 함께 쓸 수 없다 (기록이 정한다)",
+    # files and input limits (rnn_tui/cli.py)
+    "cli.empty_name": "{option}: 파일 이름이 비어 있다",
 }

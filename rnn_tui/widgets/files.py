@@ -1,8 +1,10 @@
 """Writing files from the app: export the trace (key ``x``) and save the weights (key ``s``).
 
 Both ask for a file name, ask again before replacing a file, and write
-atomically (``engine.atomic_write_text``). In a served SSH session
-(``RNN_TUI_SERVED=1``) the app never opens them: the files would be the server's.
+atomically (``data.atomic_write_text``, the one writer): only a regular file or
+a new name, never a symbolic link, a device or a pipe (refused, with a message).
+In a served SSH session (``RNN_TUI_SERVED=1``) the app never opens them: the
+files would be the server's.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
-from rnn_tui.data import Dataset
+from rnn_tui.data import Dataset, check_target, printable
 from rnn_tui.edit import data_path, save_session
 from rnn_tui.engine import Stepper, Weights, atomic_write_text
 from rnn_tui.i18n import tr
@@ -98,7 +100,7 @@ class FileScreen(ModalScreen[None]):
 
     def say(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#file-message", Static)
-        widget.update(Text(message, style="bold" if error else "italic"))
+        widget.update(Text(printable(message, 300), style="bold" if error else "italic"))
         widget.set_class(error, "error")
 
     # what to write: subclasses
@@ -122,6 +124,11 @@ class FileScreen(ModalScreen[None]):
                 return
             if not path.parent.is_dir():
                 self.say(tr("file.no_folder", path=path.parent), error=True)
+                return
+            try:
+                check_target(path)  # a link, a device, a pipe: refused before asking
+            except OSError as exc:
+                self.say(tr("file.cannot_write", reason=f"{path}: {exc.strerror}"), error=True)
                 return
         existing = tuple(p for p in paths if p.exists())
         if existing:

@@ -62,9 +62,20 @@ def style_of(value: float) -> str:
     return p.positive if value > 0 else p.negative if value < 0 else p.zero
 
 
+#: The style of fmt.OVERFLOW: reversed, so it reads as a warning, not a number.
+OVERFLOW_STYLE = "bold reverse"
+
+
+def _style_of_text(text: str) -> str:
+    """The colour of a formatted number (by its sign), or the overflow marker's style."""
+    if text == fmt.OVERFLOW:
+        return OVERFLOW_STYLE
+    return style_of(float(text))
+
+
 def num(value: float, precision: int, style: str = "") -> Text:
     text = fmt.num(value, precision)
-    return Text(text, style=f"{style_of(float(text))} {_palette.numbers} {style}".strip())
+    return Text(text, style=f"{_style_of_text(text)} {_palette.numbers} {style}".strip())
 
 
 def vec(values: np.ndarray, precision: int, style: str = "", marked=()) -> Text:
@@ -86,7 +97,7 @@ def vec(values: np.ndarray, precision: int, style: str = "", marked=()) -> Text:
             continue
         text = fmt.num(flat[i], precision)
         extra = " underline" if i in marked else ""
-        colour = f"{style_of(float(text))} {_palette.numbers} {style}{extra}".strip()
+        colour = f"{_style_of_text(text)} {_palette.numbers} {style}{extra}".strip()
         out.append(f"{lead}{text}{trail}", style=colour)
     return out
 
