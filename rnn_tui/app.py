@@ -17,6 +17,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.driver import Driver
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -155,6 +156,8 @@ class RNNApp(App[int]):
         # what the terminal shows, for writing only what changes (before
         # App.__init__, which asks for the driver class)
         self.terminal = Terminal()
+        # the input the driver may hand over before the app takes it (see wire.InputGate)
+        self.input_gate = wire.InputGate()
         super().__init__()
         self.register_theme(PROJECTOR)
         self.set_reactive(RNNApp.look, theme)
@@ -175,18 +178,49 @@ class RNNApp(App[int]):
         self.question: Question | None = None  # waiting for a guess
         self.feedback = ""  # how close the last guess was
         self._edited_cache: tuple | None = None  # (weights, base, cells) of _edited()
+        self._shown_step_title: str | None = None  # the step panel's title, as text
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal, writing only the cells that change
         with fewer colour codes (see damage.py and wire.py)."""
         driver = super().get_driver_class()
-        if os.environ.get("TEXTUAL_DRIVER") or not wire.enabled():
+        if os.environ.get("TEXTUAL_DRIVER"):
             return driver  # another driver asked for by name (a web one): as it is
+        # input bounded, and no mouse events without mouse support (see wire.guarded)
+        driver = wire.guarded(driver, self.input_gate)
+        if not wire.enabled():
+            return driver
         if sys.platform == "win32":
             # Textual cuts a write into 8 kB pieces there, escape codes too, and
             # a piece is more than the screen model follows: colour codes only
             return wire.compacting(driver)
         return wire.compacting(driver, self.terminal, lambda: tuple(self.size))
+
+    async def on_event(self, event: events.Event) -> None:
+        # an input event the driver posted, taken now: the driver may post another
+        if isinstance(event, wire.GATED) and not event.is_forwarded:
+            self.input_gate.taken()
+        await super().on_event(event)
+
+    def on_idle(self) -> None:
+        self.input_gate.idle()
+
+    # --- Textual's own actions that touch files or the process: not in a served session
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        from rnn_tui.widgets.files import served
+
+        if served():
+            self._refuse("screenshot")
+            return
+        super().action_screenshot(filename, path)
+
+    def action_suspend_process(self) -> None:
+        from rnn_tui.widgets.files import served
+
+        if served():
+            self._refuse("suspend")
+            return
+        super().action_suspend_process()
 
     def _new_stepper(self) -> Stepper:
         d = self.dataset
@@ -210,7 +244,7 @@ class RNNApp(App[int]):
                 yield BatchMatrices(id="batch-matrices")
                 yield OutputPanel(id="output")
             yield NarrationPanel(id="narration")
-        yield Static(id="too-small")
+        yield Static(id="too-small", markup=False)
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
@@ -221,11 +255,12 @@ class RNNApp(App[int]):
 
     def _apply_lang(self) -> None:
         """Titles, the too-small message and the footer, in the current language."""
-        self.query_one("#batch").border_title = tr("title.batch")
-        self.query_one("#history").border_title = tr("title.history", h0="h₀")
-        self.query_one("#batch-matrices").border_title = tr("title.batch_view")
-        self.query_one("#output").border_title = tr("title.output")
-        self.query_one("#narration").border_title = tr("title.narration")
+        # Content: a title is text, never markup (Textual parses a str as markup)
+        self.query_one("#batch").border_title = Content(tr("title.batch"))
+        self.query_one("#history").border_title = Content(tr("title.history", h0="h₀"))
+        self.query_one("#batch-matrices").border_title = Content(tr("title.batch_view"))
+        self.query_one("#output").border_title = Content(tr("title.output"))
+        self.query_one("#narration").border_title = Content(tr("title.narration"))
         self.query_one("#too-small", Static).update(
             tr("too_small", w=MIN_WIDTH, h=MIN_HEIGHT)
         )
@@ -311,10 +346,11 @@ class RNNApp(App[int]):
         for panel in self.query(Panel):
             if self._shown(panel.id, view):
                 panel.show(view)  # a hidden panel catches up when it is shown again
-        step = self.query_one("#step")
         title = self._step_title(view)
-        if step.border_title != title:  # setting it repaints the whole box, children too
-            step.border_title = title
+        if title != self._shown_step_title:  # setting it repaints the whole box, children too
+            # the sentence is the user's text: Content, never parsed as markup
+            self.query_one("#step").border_title = Content(title)
+            self._shown_step_title = title
         self.stepper_screen.set_class(self.batch_view, "batch-view")
         self.stepper_screen.query_one("#middle").set_class(view.cursor.at_output, "at-output")
         self.stepper_screen.set_class(self.quiz, "quiz-on")
@@ -624,7 +660,7 @@ class RNNApp(App[int]):
 
         self.stepper.message = served_message(what)
         self.refresh_view()
-        self.notify(served_message(what, long=True), severity="warning")
+        self.notify(served_message(what, long=True), severity="warning", markup=False)
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:
         """A new batch: restart the stepper on it at t = 0."""
@@ -635,7 +671,8 @@ class RNNApp(App[int]):
             sets.initial = sets.initial.extend_vocab(result.new_tokens, self.seed)
             if sets.trained is not None:
                 sets.trained = sets.trained.extend_vocab(result.new_tokens, self.seed)
-            self.notify(result.notice(), title=tr("edit.vocabulary"), timeout=8)
+            # the tokens are the user's text: markup=False shows them as typed
+            self.notify(result.notice(), title=tr("edit.vocabulary"), timeout=8, markup=False)
         self.dataset = result.dataset
         self.install_weights(result.weights, restart=True)
 

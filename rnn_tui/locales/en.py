@@ -281,6 +281,12 @@ MESSAGES: dict[str, str] = {
                           "the server, not on your computer",
     "served.save_long": "Saving is off in a served session: it would write files on "
                         "the server, not on your computer",
+    "served.screenshot": "no screenshots over SSH",
+    "served.screenshot_long": "Screenshots are off in a served session: they would write "
+                              "files on the server, not on your computer",
+    "served.suspend": "no suspending over SSH",
+    "served.suspend_long": "Suspending is off in a served session: the session would stop "
+                           "on the server",
     "key.cancel": "Cancel",
     "key.yes": "Yes",
     "key.no": "No",

@@ -279,6 +279,12 @@ MESSAGES: dict[str, str] = {
                           "서버에 써진다",
     "served.save_long": "SSH 세션에서는 저장을 쓸 수 없다: 파일이 내 컴퓨터가 아닌 "
                         "서버에 써진다",
+    "served.screenshot": "SSH 에서는 화면 저장 없음",
+    "served.screenshot_long": "SSH 세션에서는 화면 저장을 쓸 수 없다: 파일이 내 컴퓨터가 "
+                              "아닌 서버에 써진다",
+    "served.suspend": "SSH 에서는 일시 중지 없음",
+    "served.suspend_long": "SSH 세션에서는 일시 중지를 쓸 수 없다: 세션이 서버에서 "
+                           "멈춘다",
     "key.cancel": "취소",
     "key.yes": "예",
     "key.no": "아니요",

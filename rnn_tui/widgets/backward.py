@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -343,7 +344,7 @@ class BackwardScreen(Screen[int]):
         translate_bindings(self)
         # the app's "[trained weights]" label, in the language just chosen
         self.weights_label = getattr(self.app, "weights_label", self.weights_label)
-        self.query_one("#bw-norms").border_title = tr("bw.norms_title")
+        self.query_one("#bw-norms").border_title = Content(tr("bw.norms_title"))
         self.refresh_view()
 
     def action_next_lang(self) -> None:
@@ -366,10 +367,11 @@ class BackwardScreen(Screen[int]):
         for panel in self.query(Panel):
             panel.show(view)
         trace = view.trace
-        self.query_one("#bw-output").border_title = tr(
-            "bw.output_title", n=trace.b + 1, text=view.text)
+        # titles as Content: the sentence and its tokens are text, never markup
+        self.query_one("#bw-output").border_title = Content(tr(
+            "bw.output_title", n=trace.b + 1, text=view.text))
         step = view.step
-        self.query_one("#bw-step").border_title = (
+        self.query_one("#bw-step").border_title = Content(
             tr("bw.going_back") if step is None
             else tr("bw.gradient") if view.at_totals
             else tr("bw.back_through", t=step.t, x=f"x{sub(step.t)}", token=repr(step.token)))

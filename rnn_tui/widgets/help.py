@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -41,12 +42,12 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         for keys, description in self.rows:
-            table.add_row(keys, description)
+            table.add_row(Text(keys), Text(description))  # text, never markup
         with Vertical(id="help-box"):
-            yield Static(tr("help.title"), id="help-title")
+            yield Static(tr("help.title"), id="help-title", markup=False)
             with VerticalScroll(id="help-scroll"):
                 yield Static(table, id="help-table")
-            yield Static(tr("help.hint"), id="help-hint")
+            yield Static(tr("help.hint"), id="help-hint", markup=False)
 
     def on_mount(self) -> None:
         translate_bindings(self)

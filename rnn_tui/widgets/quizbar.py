@@ -27,7 +27,7 @@ class QuizBar(Vertical):
         """The student pressed Escape: reveal without a guess."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="quiz-question")
+        yield Static(id="quiz-question", markup=False)
         yield Input(id="quiz-input", compact=True)
 
     def ask(self, prompt: str) -> None:

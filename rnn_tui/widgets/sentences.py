@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen
@@ -64,12 +65,12 @@ class SentencesScreen(ModalScreen[None]):
         with Vertical(id="sentences-box"):
             yield DataTable(id="sentences-table", cursor_type="row", zebra_stripes=False)
             with Horizontal(id="sentences-form"):
-                yield Label(id="label-sentence", classes="form-label")
+                yield Label(id="label-sentence", classes="form-label", markup=False)
                 yield Input(id="entry-sentence", compact=True)
-                yield Label(id="label-label", classes="form-label")
+                yield Label(id="label-label", classes="form-label", markup=False)
                 yield Input(id="entry-label", placeholder="0/1", max_length=3, compact=True)
-            yield Static(id="sentences-message")
-            yield Static(id="sentences-hint")
+            yield Static(id="sentences-message", markup=False)
+            yield Static(id="sentences-hint", markup=False)
 
     def on_mount(self) -> None:
         follow_language(self, self._apply_lang)
@@ -95,7 +96,8 @@ class SentencesScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for i, (tokens, label) in enumerate(zip(self.sentences, self.labels, strict=True)):
-            table.add_row(str(i + 1), str(label), " ".join(tokens))
+            # Text: a str cell would be parsed as markup, and tokens are the user's text
+            table.add_row(str(i + 1), str(label), Text(" ".join(tokens)))
         table.move_cursor(row=max(0, min(cursor, len(self.sentences) - 1)))
 
     def say(self, message: str, error: bool = False) -> None:
@@ -108,7 +110,7 @@ class SentencesScreen(ModalScreen[None]):
         self.query_one("#sentences-hint", Static).update(
             tr("sent.hint_table" if editing is None else "sent.hint_form")
         )
-        self.query_one("#sentences-box").border_title = (
+        self.query_one("#sentences-box").border_title = Content(
             tr("sent.title") if editing is None
             else tr("sent.title_new") if editing < 0
             else tr("sent.title_edit", n=editing + 1)

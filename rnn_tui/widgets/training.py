@@ -22,6 +22,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen
@@ -176,11 +177,11 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="training-box"):
-            yield Static(id="training-settings")
+            yield Static(id="training-settings", markup=False)
             yield ProgressBar(total=self.epochs, show_eta=False, id="training-progress")
-            yield Static(id="training-numbers")
+            yield Static(id="training-numbers", markup=False)
             yield LossCurve(self.epochs, id="training-curve")
-            yield Static(id="training-hint")
+            yield Static(id="training-hint", markup=False)
 
     def on_mount(self) -> None:
         follow_language(self, self._apply_lang)
@@ -189,7 +190,7 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
     def _apply_lang(self) -> None:
         """The title, the settings line, the keys and the numbers in the current language."""
         translate_bindings(self)
-        self.query_one("#training-box").border_title = tr("train.title")
+        self.query_one("#training-box").border_title = Content(tr("train.title"))
         self.query_one("#training-settings", Static).update(tr(
             "train.settings", optimizer=OPTIMIZER.capitalize(), lr=f"{DEFAULT_LR[OPTIMIZER]:g}",
             n=len(self.dataset), activation=self.activation,

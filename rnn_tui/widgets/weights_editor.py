@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen
@@ -152,22 +153,22 @@ class WeightsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="weights-box"):
-            yield Static(id="weights-tabs")
-            yield WeightGrid(id="weights-grid")
-            yield Static(id="weights-cell")
+            yield Static(id="weights-tabs", markup=False)
+            yield WeightGrid(id="weights-grid", markup=False)
+            yield Static(id="weights-cell", markup=False)
             with Horizontal(id="weights-entry"):
-                yield Label(id="weights-entry-label")
+                yield Label(id="weights-entry-label", markup=False)
                 yield Input(id="weights-value", compact=True)
-            yield Static(id="weights-message")
-            yield Static(id="weights-output")
-            yield Static(id="weights-hint")
+            yield Static(id="weights-message", markup=False)
+            yield Static(id="weights-output", markup=False)
+            yield Static(id="weights-hint", markup=False)
 
     def on_mount(self) -> None:
         follow_language(self, self._apply_lang)
 
     def _apply_lang(self) -> None:
         translate_bindings(self)
-        self.query_one("#weights-box").border_title = tr("wed.title")
+        self.query_one("#weights-box").border_title = Content(tr("wed.title"))
         self.query_one("#weights-entry-label", Label).update(tr("wed.new_value"))
         self.query_one("#weights-value", Input).placeholder = tr("wed.placeholder")
         self.query_one("#weights-hint", Static).update(tr("wed.hint"))
