@@ -17,6 +17,7 @@ import asyncio
 import errno
 import fcntl
 import os
+import resource
 import signal
 import struct
 import termios
@@ -76,6 +77,7 @@ class PtyProcess:
         on_output: Callable[[bytes], None],
         on_exit: Callable[[int], None],
         on_input_drained: Callable[[], None] | None = None,
+        rlimits: Mapping[int, tuple[int, int]] | None = None,
     ) -> None:
         self.argv = list(argv)
         self.env = dict(env)
@@ -83,6 +85,7 @@ class PtyProcess:
         self._on_output = on_output
         self._on_exit = on_exit
         self._on_input_drained = on_input_drained
+        self.rlimits = dict(rlimits or {})
         self._loop = asyncio.get_running_loop()
         self.pid: int | None = None
         self.returncode: int | None = None
@@ -122,6 +125,13 @@ class PtyProcess:
             raise
         finally:
             os.close(slave)
+        try:
+            self._apply_rlimits()
+        except BaseException:
+            os.close(master)
+            self._signal_group(signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            raise
         os.set_blocking(master, False)
         self._master = master
         self._resume_reading()
@@ -131,6 +141,21 @@ class PtyProcess:
             self._poll = self._loop.call_later(0.2, self._poll_exit)
         else:
             self._loop.add_reader(self._pidfd, self._child_exited)
+
+    def _apply_rlimits(self) -> None:
+        """Set the child's resource limits (``prlimit``: posix_spawn can't).
+
+        The child is then still starting its interpreter, before it runs any of
+        the app. A limit is never raised above the server's own hard limit."""
+        assert self.pid is not None
+        for res, (soft, hard) in self.rlimits.items():
+            _, own_hard = resource.getrlimit(res)
+            if own_hard != resource.RLIM_INFINITY:
+                soft, hard = min(soft, own_hard), min(hard, own_hard)
+            try:
+                resource.prlimit(self.pid, res, (soft, hard))
+            except ProcessLookupError:  # it already exited: nothing to limit
+                return
 
     @property
     def running(self) -> bool:

@@ -213,6 +213,27 @@ async def serve(config, *, ready=None) -> int:
     return 0
 
 
+def raise_open_files_limit(config, limits=None) -> str | None:
+    """Let the server hold every connection and session it allows: raise its soft
+    limit on open files (each session needs about 3: socket, pty, pidfd) up to the
+    hard limit. A warning if even that is too low."""
+    import resource
+
+    needed = 4 * config.max_sessions + 2 * max(config.max_pending, 20,
+                                                config.max_sessions) + 64
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE) if limits is None else limits
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        new = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+        if new > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+            soft = new
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        return (f"{PROG} serve: warning: only {soft} open files allowed (ulimit -n), "
+                f"{needed} wanted for {config.max_sessions} students; "
+                "some connections may be refused")
+    return None
+
+
 def setup_logging() -> None:
     import asyncssh
 
@@ -251,6 +272,9 @@ def main(argv: Sequence[str]) -> int:
     key, created = load_or_create_host_key(key_path)
     config.host_keys = [key]
     setup_logging()
+    warning = raise_open_files_limit(config)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     if config.auth == "none":
         print(f"{PROG} serve: warning: --no-auth lets anyone who can reach "
               f"{config.host}:{config.port} use this server", file=sys.stderr, flush=True)
