@@ -46,7 +46,7 @@ _COLORTERM_RE = re.compile(r"[A-Za-z0-9._+-]{1,32}")
 _LOCALE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,39}")
 #: Environment variables a client may send (OpenSSH's AcceptEnv), at most
 #: ``MAX_CLIENT_ENV`` of them, each value at most ``MAX_ENV_VALUE`` bytes.
-ACCEPT_ENV = frozenset({"TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
+ACCEPT_ENV = frozenset({"TERM", "COLORTERM", "LANG", "LC_ALL", "LC_CTYPE",
                         "LC_MESSAGES", "LC_NUMERIC", "LC_COLLATE", "LC_TIME",
                         "LC_MONETARY"})
 MAX_CLIENT_ENV = 8
@@ -119,8 +119,8 @@ def session_env(term: str | None, client_env: Mapping[str, str] | None = None,
 class SessionLimits:
     """Resource limits of every session process (None: leave as inherited)."""
 
-    #: Address space, bytes. The app peaks at about 0.9 GB of virtual memory
-    #: (VmPeak) and 100 MB resident while training; see docs/ssh.md.
+    #: Address space, bytes. The app peaks at about 0.4 GB of virtual memory
+    #: (VmPeak) and 60 MB resident (VmHWM), training included; see docs/ssh.md.
     address_space: int | None = 2 * 1024**3
     #: CPU seconds (SIGXCPU, then SIGKILL 5 s later).
     cpu_seconds: int | None = 3600

@@ -108,6 +108,30 @@ async def test_env_requests_limited_and_not_kept():
         await server.close()
 
 
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/ssh"), reason="needs ssh")
+async def test_openssh_sendenv_only_accepted_names():
+    from tests.test_ssh import SSH_OPTS
+
+    server = await start()
+    env = dict(os.environ, LANG="ko_KR.UTF-8", RNN_TUI_SECRET="hunter2")
+    proc = await asyncio.create_subprocess_exec(
+        "ssh", "-tt", *SSH_OPTS, "-o", "BatchMode=yes", "-o", "SendEnv=LANG RNN_TUI_SECRET",
+        "-p", str(server.port), "student@127.0.0.1",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=env)
+    try:
+        await wait_until(lambda: len(server.sessions) == 1, timeout=10)
+        (session,) = server.sessions
+        assert session.chan.get_environment() == {"LANG": "ko_KR.UTF-8"}
+        assert server.stats.env_refused == 1
+        environ = open(f"/proc/{session_pid(server)}/environ", "rb").read()
+        assert b"LANG=ko_KR.UTF-8" in environ and b"hunter2" not in environ
+    finally:
+        proc.kill()
+        await proc.wait()
+        await server.close()
+
 # -- 2. slowloris ------------------------------------------------------------
 
 
@@ -528,3 +552,28 @@ async def test_address_table_is_bounded():
     finally:
         await server.close()
 
+
+
+# -- input rate ------------------------------------------------------------------
+
+
+async def test_input_rate_is_capped():
+    """A client pasting as fast as it can: the app gets no more than the burst
+    plus the rate, and the session is fine afterwards."""
+    server = await start(input_rate=20_000, input_burst=20_000)
+    try:
+        async with connect(server) as conn:
+            proc = await open_app(conn)
+            await expect(proc.stdout, b"READY")
+            for _ in range(20):  # 200 kB at once
+                proc.stdin.write(b"a" * 10_000)
+            got, t0 = b"", time.monotonic()
+            while time.monotonic() - t0 < 1.0:
+                try:
+                    got += await asyncio.wait_for(proc.stdout.read(65536), 0.1)
+                except asyncio.TimeoutError:
+                    pass
+            keys = got.count(b"61")  # the fake app echoes each byte as hex
+            assert 20_000 <= keys <= 20_000 + 20_000 * 1.3, keys
+    finally:
+        await server.close()
