@@ -201,7 +201,7 @@ def trace_model(args: argparse.Namespace) -> Model:
 
 def run(argv: Sequence[str]) -> int:
     args = run_parser().parse_args(argv)
-    model = trace_model(args) if args.trace else build_model(args)
+    model = trace_model(args) if args.trace is not None else build_model(args)
     if args.text:
         from rnn_tui.engine import OverflowedError
         from rnn_tui.textmode import render
