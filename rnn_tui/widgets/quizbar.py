@@ -10,6 +10,9 @@ from textual.widgets import Input, Static
 
 from rnn_tui.i18n import tr
 
+#: The longest guess the box takes, in characters (a number is a few).
+MAX_GUESS_CHARS = 40
+
 
 class QuizBar(Vertical):
     """Shown while a question waits for a guess; Enter answers, Escape skips."""
@@ -28,7 +31,7 @@ class QuizBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="quiz-question", markup=False)
-        yield Input(id="quiz-input", compact=True)
+        yield Input(id="quiz-input", max_length=MAX_GUESS_CHARS, compact=True)
 
     def ask(self, prompt: str) -> None:
         self._prompt = prompt

@@ -31,6 +31,9 @@ from rnn_tui.widgets.keys import (
     translate_bindings,
 )
 
+#: The longest sentence the form takes, in characters (a flood of keys stops here).
+MAX_SENTENCE_CHARS = 2000
+
 
 class SentencesScreen(ModalScreen[None]):
     """A table of the batch and a two-field form (sentence, label) under it."""
@@ -66,7 +69,7 @@ class SentencesScreen(ModalScreen[None]):
             yield DataTable(id="sentences-table", cursor_type="row", zebra_stripes=False)
             with Horizontal(id="sentences-form"):
                 yield Label(id="label-sentence", classes="form-label", markup=False)
-                yield Input(id="entry-sentence", compact=True)
+                yield Input(id="entry-sentence", max_length=MAX_SENTENCE_CHARS, compact=True)
                 yield Label(id="label-label", classes="form-label", markup=False)
                 yield Input(id="entry-label", placeholder="0/1", max_length=3, compact=True)
             yield Static(id="sentences-message", markup=False)

@@ -61,6 +61,9 @@ def _window(index: int, count: int, size: int) -> range:
     return range(start, start + size)
 
 
+#: The longest value the entry takes, in characters (a number is a few).
+MAX_VALUE_CHARS = 40
+
 class WeightGrid(Static):
     """One weight matrix with the selected cell bracketed and changed cells starred."""
 
@@ -158,7 +161,7 @@ class WeightsScreen(ModalScreen[None]):
             yield Static(id="weights-cell", markup=False)
             with Horizontal(id="weights-entry"):
                 yield Label(id="weights-entry-label", markup=False)
-                yield Input(id="weights-value", compact=True)
+                yield Input(id="weights-value", max_length=MAX_VALUE_CHARS, compact=True)
             yield Static(id="weights-message", markup=False)
             yield Static(id="weights-output", markup=False)
             yield Static(id="weights-hint", markup=False)
