@@ -148,6 +148,8 @@ class PtyProcess:
         The child is then still starting its interpreter, before it runs any of
         the app. A limit is never raised above the server's own hard limit."""
         assert self.pid is not None
+        if self.rlimits and not hasattr(resource, "prlimit"):  # pragma: no cover - not Linux
+            raise OSError("can't set a session's resource limits on this system")
         for res, (soft, hard) in self.rlimits.items():
             _, own_hard = resource.getrlimit(res)
             if own_hard != resource.RLIM_INFINITY:

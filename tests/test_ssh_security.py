@@ -577,3 +577,31 @@ async def test_input_rate_is_capped():
             assert 20_000 <= keys <= 20_000 + 20_000 * 1.3, keys
     finally:
         await server.close()
+
+
+async def test_serve_from_a_clean_environment(tmp_path):
+    """``rnn-tui serve`` started with nothing but PATH: the session's python -I
+    still finds the package and the app starts."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+        "--host-key", str(tmp_path / "key"), "--seed", "1",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    try:
+        banner = b""
+        while b"Stop with Ctrl-C" not in banner:
+            line = await asyncio.wait_for(proc.stdout.readline(), 15)
+            assert line, await proc.stderr.read()
+            banner += line
+        port = int(re.search(rb"ssh -p (\d+) ", banner).group(1))
+        async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="s",
+                                    client_keys=None, agent_path=None) as conn:
+            session = await conn.create_process(term_type="xterm-256color",
+                                                term_size=(100, 40), encoding=None)
+            await expect_on_screen(session.stdout, pyte.Screen(100, 40), "t = 0", timeout=30)
+        proc.terminate()
+        assert await asyncio.wait_for(proc.wait(), 15) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
