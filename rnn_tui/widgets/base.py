@@ -8,10 +8,9 @@ from rich.console import Console, RenderableType
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from rich.text import Text
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.visual import Visual, visualize
-from textual.widget import _RenderCache
 from textual.widgets import Static
 
 from rnn_tui.widgets import numbers
@@ -35,11 +34,17 @@ class Panel(Static):
     only its changed lines are refreshed: Textual would otherwise send the
     whole panel down the wire (a row of coloured numbers is ~300 bytes).
 
+    Drawing is Textual's Line API: the panel keeps its lines (``_lines``, made
+    for one size) and ``render_line(y)`` hands them out; ``show`` compares the
+    new lines with the kept ones and refreshes the Region of each changed span.
+    Any other refresh (a style, a theme, a selection: Textual's own) drops the
+    kept lines, and so does a new size, as Textual drops its own render.
+
     Content that is one Rich Text whose lines fit is turned into lines here
     (``text_strips``), a few times faster than Textual's general path, which
     wraps, aligns and tags every run for mouse selection. Text that wraps
     (``WRAPS``) is wrapped here too when the panel's height is fixed (the
-    narration's); anything else takes Textual's path.
+    narration's); anything else takes Textual's path (``Visual.to_strips``).
     """
 
     _NEVER = object()
@@ -50,7 +55,8 @@ class Panel(Static):
         self._key: Hashable = self._NEVER
         self._content: RenderableType | None = None  # what show() last built
         self._visual: Visual | None = None  # _content for Textual, made when it asks
-        self._prerendered: tuple | None = None  # (size, lines) show() rendered for _content
+        self._lines: list[Strip] | None = None  # what render_line draws, made for _lines_size
+        self._lines_size: Size | None = None
         self._line_cache: tuple = (None, {})  # ((width, base style), text_strips' cache)
         self.repaints = 0  # how often content was replaced (tests and benchmarks read it)
         self.lines_repainted = 0  # how many lines the partial repaints refreshed (benchmarks)
@@ -71,18 +77,33 @@ class Panel(Static):
             self._visual = visualize(self, content, markup=False)
         return self._visual
 
-    def _render_content(self) -> None:
-        """Use the lines ``show`` already rendered to compare, rather than render twice."""
-        pre, self._prerendered = self._prerendered, None
-        if pre is not None and pre[0] == self.size:
-            self._render_cache = _RenderCache(self.size, pre[1])
-            self._dirty_regions.clear()
-            return
-        if self._content is not None and (lines := self._quick_lines(*self.size)) is not None:
-            self._render_cache = _RenderCache(self.size, lines)
-            self._dirty_regions.clear()
-            return
-        super()._render_content()
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the content (the Line API): the kept lines, made again
+        only after a refresh that was not ``show``'s own or a new size."""
+        if self._content is None:
+            return super().render_line(y)
+        size = self.size
+        if self._lines is None or self._lines_size != size:
+            self._lines = self._make_lines(*size)
+            self._lines_size = size
+        if y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(size.width, self.visual_style.rich_style)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Panel:
+        # Textual asks for a repaint (styles, theme, selection, new content): the
+        # kept lines may be out of date, as Textual's own render would be
+        if repaint:
+            self._lines = None
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _make_lines(self, width: int, height: int) -> list[Strip]:
+        """The content's lines at this size: ``text_strips`` if it can, else Textual's."""
+        lines = self._quick_lines(width, height)
+        if lines is None:
+            lines = Visual.to_strips(self, self.render(), width, height, self.visual_style)
+        return lines
 
     def _quick_lines(self, width: int, height: int) -> list[Strip] | None:
         """The content as lines by ``text_strips``, if it can be (None: Textual's way)."""
@@ -94,6 +115,8 @@ class Panel(Static):
         style = self.visual_style
         if style.reverse or self.styles.content_align != ("left", "top"):
             return None
+        if self.is_mounted and self.text_selection is not None:
+            return None  # Textual draws a mouse selection
         base = style.rich_style
         if self._line_cache[0] != (width, base):
             self._line_cache = ((width, base), {})
@@ -109,27 +132,27 @@ class Panel(Static):
             return
         self._key = key
         self.repaints += 1
+        old = self._lines if self._lines_size == self.size else None
         self._content = self.build(view)
         self._visual = None
-        self._prerendered = None
-        changed = self._changed_lines()
+        changed = self._changed_lines(old)
         if changed is None:  # size may change, or nothing to compare with: as Static.update
             self.refresh(layout=True)
             return
         self.lines_repainted += len(changed)
         for y, x0, x1 in changed:
-            self.refresh(Region(x0, y, x1 - x0, 1))
+            # the lines are already the new ones: Panel.refresh would drop them
+            super().refresh(Region(x0, y, x1 - x0, 1))
 
-    def _changed_lines(self) -> list[tuple[int, int, int]] | None:
-        """(y, x0, x1) of each line that differs from what is on screen, and the
-        cells x0..x1 (exclusive) that may differ, if the height stays the same."""
-        if not self.is_mounted or not self.display or self._dirty_regions:
+    def _changed_lines(self, old_lines: list[Strip] | None) -> list[tuple[int, int, int]] | None:
+        """(y, x0, x1) of each line that differs from ``old_lines`` (what is on
+        screen, at this size), and the cells x0..x1 (exclusive) that may differ,
+        if the height stays the same. The new lines are kept for render_line."""
+        if old_lines is None or not self.is_mounted or not self.display:
             return None
         width, height = self.size
-        cache = self._render_cache  # what is on screen now (Textual keeps it per widget)
-        if not width or not height or cache.size != self.size:
+        if not width or not height:
             return None
-        old_lines = list(cache.lines)
         fixed = self._fixed_height()
         if not fixed and len(old_lines) != height:
             return None
@@ -141,17 +164,16 @@ class Panel(Static):
             lines = Visual.to_strips(self, visual, width, height, self.visual_style)
         if not fixed and len(lines) != height:
             return None
-        self._prerendered = (self.size, lines)  # Textual would render them again
-        # below the content Textual shows blank lines (Widget.render_line): with a
-        # fixed height (the narration's), fewer lines are padding, not a layout
+        self._lines, self._lines_size = lines, self.size
+        # below the content render_line draws blank lines: with a fixed height
+        # (the narration's), fewer lines are padding, not a layout
         blank = Strip.blank(width, self.visual_style.rich_style)
-        old_lines += [blank] * (height - len(old_lines))
-        new_lines = lines + [blank] * (height - len(lines))
+        old = old_lines + [blank] * (height - len(old_lines))
+        new = lines + [blank] * (height - len(lines))
         return [
-            (y, *_changed_span(old, new, width))
-            for y, (old, new) in enumerate(zip(old_lines[:height], new_lines[:height],
-                                               strict=True))
-            if old != new
+            (y, *_changed_span(a, b, width))
+            for y, (a, b) in enumerate(zip(old[:height], new[:height], strict=True))
+            if a != b
         ]
 
     def _fixed_height(self) -> bool:
