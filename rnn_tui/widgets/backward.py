@@ -34,6 +34,7 @@ from rnn_tui.widgets import numbers as n
 from rnn_tui.widgets.base import Panel
 from rnn_tui.widgets.keys import (
     LANG_BINDING,
+    TranslatedBindings,
     follow_language,
     next_language,
     translate_bindings,
@@ -282,7 +283,7 @@ class NormBars(Panel):
         return table
 
 
-class BackwardScreen(Screen[int]):
+class BackwardScreen(TranslatedBindings, Screen[int]):
     """Steps through ``backward_trace`` for one sentence; returns the sentence selected."""
 
     OWNS_KEYS = True  # the stepper's keys are off while it is open (RNNApp.check_action)

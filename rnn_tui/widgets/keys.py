@@ -1,11 +1,16 @@
-"""Key bindings shown in the current language (the footer reads their descriptions)."""
+"""Key bindings shown in the current language.
+
+A binding's words are the message ``key.<binding id>``, looked up where they
+are shown: the app's key bar (``KeyBar``) and Textual's footer, which reads a
+screen's ``active_bindings`` (``TranslatedBindings``). No binding is changed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
 
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.dom import DOMNode
 from textual.reactive import Reactive
 
@@ -16,11 +21,27 @@ from rnn_tui.i18n import tr
 LANG_BINDING = Binding("f2", "next_lang", "Language", show=False, id="lang")
 
 
+def described(binding: Binding) -> Binding:
+    """``binding`` with the description ``key.<id>`` in the current language (if it has an id)."""
+    return replace(binding, description=tr(f"key.{binding.id}")) if binding.id else binding
+
+
+class TranslatedBindings:
+    """A Screen mixin: its active bindings, as Textual's Footer reads them, described
+    in the current language (``class MyScreen(TranslatedBindings, Screen)``)."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        active: dict[str, ActiveBinding] = super().active_bindings  # type: ignore[misc]
+        return {key: item._replace(binding=described(item.binding))
+                for key, item in active.items()}
+
+
 def translate_bindings(node: DOMNode) -> None:
-    """Give every binding of ``node`` that has an id the description ``key.<id>``."""
-    table = node._bindings.key_to_bindings
-    for key, bindings in table.items():
-        table[key] = [replace(b, description=tr(f"key.{b.id}")) if b.id else b for b in bindings]
+    """Show ``node``'s bindings in the current language: the footer reads them again.
+
+    (The words are looked up when they are read, see ``TranslatedBindings``.)
+    """
     node.refresh_bindings()
 
 
