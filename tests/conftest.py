@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pytest
+from textual.errors import NoWidget
+from textual.geometry import Region
+from textual.message import Message
+from textual.notifications import Notify
 
 from rnn_tui.data import Dataset, lesson_dataset
 from rnn_tui.engine import Weights
@@ -70,9 +75,75 @@ def english_afterwards(monkeypatch):
 def screen_text(app) -> str:
     """What the terminal shows, as plain text, one line per row (for app tests).
 
-    Reads Textual's compositor, a private API: fine with the pinned Textual.
+    Built from public API: the screen says which widget is on top at a cell
+    (``Screen.get_widget_at``) and where each widget is (``Screen.find_widget``),
+    and each widget draws its own lines (``Widget.render_lines``). Only cells
+    where a widget starts or ends are asked about.
     """
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    screen = app.screen
+    width, height = screen.size
+    edges: list[set[int]] = [{0, width} for _ in range(height)]
+    for widget in screen.walk_children(with_self=True):
+        try:
+            x, y, w, h = screen.find_widget(widget).visible_region
+        except NoWidget:
+            continue
+        for row in range(max(y, 0), min(y + h, height)):
+            edges[row].update((x, x + w))
+    rows = []
+    for y, row_edges in enumerate(edges):
+        cuts = sorted(x for x in row_edges if 0 <= x <= width)
+        parts = []
+        for start, end in pairwise(cuts):
+            parts.extend(_span(screen, start, end, y))
+        rows.append("".join(parts))
+    return "\n".join(rows)
+
+
+def _top(screen, x: int, y: int):
+    try:
+        return screen.get_widget_at(x, y)
+    except NoWidget:
+        return None, None
+
+
+def _span(screen, start: int, end: int, y: int) -> list[str]:
+    """The text of cells start..end of row y, where no widget starts or ends inside
+    (one widget on top throughout; a scrollbar, not a child, is checked for)."""
+    first = _top(screen, start, y)
+    if first[0] is not _top(screen, end - 1, y)[0]:
+        runs = []  # something we were not told about (a scrollbar): cell by cell
+        run_start, run = start, first
+        for x in range(start + 1, end + 1):
+            top = _top(screen, x, y) if x < end else (None, None)
+            if x == end or top[0] is not run[0]:
+                runs.append(_text(run, run_start, x, y))
+                run_start, run = x, top
+        return runs
+    return [_text(first, start, end, y)]
+
+
+def _text(top, start: int, end: int, y: int) -> str:
+    widget, region = top
+    if widget is None:
+        return " " * (end - start)
+    crop = Region(start - region.x, y - region.y, end - start, 1)
+    return widget.render_lines(crop)[0].text
+
+
+class Notices:
+    """The notifications (toasts) an app raised, seen through ``run_test``'s public
+    message hook: ``async with app.run_test(message_hook=(seen := Notices())):``."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(message.notification.message)
+
+    def __str__(self) -> str:
+        return " | ".join(self.messages)
 
 
 async def press(pilot, *keys: str) -> str:

@@ -14,7 +14,7 @@ import random
 
 import numpy as np
 import pytest
-from conftest import press, run_cli, screen_text
+from conftest import Notices, press, run_cli, screen_text
 
 from rnn_tui import fmt
 from rnn_tui.app import RNNApp, make_app
@@ -39,11 +39,6 @@ def run_all(app: RNNApp, weights: Weights | None = None) -> Stepper:
                 activation=app.activation)
     s.run()
     return s
-
-
-def notices(app: RNNApp) -> str:
-    """The notifications raised so far (toasts), as one string."""
-    return " | ".join(n.message for n in app._notifications)
 
 
 def keys_for(text: str) -> list[str]:
@@ -283,7 +278,8 @@ async def test_weights_editor_on_a_wide_layer_never_crashes() -> None:
 
 async def test_export_csv_from_the_app_matches_the_engine(tmp_path) -> None:
     app = lesson_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    seen = Notices()
+    async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
         await press(pilot, "L", "w", "plus", "escape")  # export the edited weights
         text = await press(pilot, "x")
         assert isinstance(app.screen, ExportScreen) and "export the trace" in text
@@ -291,7 +287,7 @@ async def test_export_csv_from_the_app_matches_the_engine(tmp_path) -> None:
         await type_text(pilot, "lesson.csv")  # the suffix picks the format
         await press(pilot, "enter")
         assert not isinstance(app.screen, ExportScreen)
-        assert "wrote the csv trace to lesson.csv" in notices(app)
+        assert "wrote the csv trace to lesson.csv" in str(seen)
         assert app.stepper.t == 1  # exporting runs a copy; the stepper stays put
     rows = list(csv.DictReader(io.StringIO((tmp_path / "lesson.csv").read_text())))
     ref = run_all(app)
@@ -306,7 +302,8 @@ async def test_export_csv_from_the_app_matches_the_engine(tmp_path) -> None:
 async def test_export_json_choose_the_format_and_confirm_overwrite(tmp_path) -> None:
     app = lesson_app()
     (tmp_path / "rnn-trace.json").write_text("keep me")
-    async with app.run_test(size=(80, 24)) as pilot:
+    seen = Notices()
+    async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
         await press(pilot, "x", "shift+tab")  # to the formats
         await press(pilot, "down", "down", "down", "space")  # JSON
         text = await press(pilot, "tab")
@@ -319,7 +316,7 @@ async def test_export_json_choose_the_format_and_confirm_overwrite(tmp_path) -> 
         assert (tmp_path / "rnn-trace.json").read_text() == "keep me"
         await press(pilot, "enter")
         await press(pilot, "y")
-        assert "wrote the json trace to rnn-trace.json" in notices(app)
+        assert "wrote the json trace to rnn-trace.json" in str(seen)
     trace = load_trace(tmp_path / "rnn-trace.json")  # verifies every number
     assert trace.weights == app.weights
     assert sorted(os.listdir(tmp_path)) == ["rnn-trace.json"]  # no temporary file left
@@ -346,12 +343,13 @@ async def test_export_reports_a_folder_and_a_missing_folder(tmp_path) -> None:
 
 async def test_save_writes_weights_and_sentences_and_asks_before_overwriting(tmp_path) -> None:
     app = lesson_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    seen = Notices()
+    async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
         await press(pilot, "w", "plus", "escape")
         text = await press(pilot, "s")
         assert isinstance(app.screen, SaveScreen)
         await press(pilot, "enter")
-        assert "saved rnn-weights.json and rnn-weights.tsv" in notices(app)
+        assert "saved rnn-weights.json and rnn-weights.tsv" in str(seen)
         assert Weights.load(tmp_path / "rnn-weights.json") == app.weights
         again = load_data(tmp_path / "rnn-weights.tsv")
         assert again.texts == app.dataset.texts
@@ -387,11 +385,12 @@ async def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch) ->
 async def test_served_sessions_never_write(monkeypatch, tmp_path, key, what) -> None:
     monkeypatch.setenv(SERVED_ENV, "1")
     app = lesson_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    seen = Notices()
+    async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
         text = await press(pilot, key)
         assert f"(no {what.lower()} over SSH)" in text
         assert f"{what} is off in a served session: it would write files on the server" in (
-            notices(app))
+            str(seen))
         assert not isinstance(app.screen, (ExportScreen, SaveScreen))
         text = await press(pilot, "enter", "y", "L")
         assert "t = 1/3" in text

@@ -6,6 +6,8 @@ Assertions are on the text the screen shows, compared with the engine
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 from conftest import press, screen_text
@@ -34,7 +36,7 @@ async def tap(pilot, *keys: str) -> str:
     for key in keys:
         event = events.Key(key, key if len(key) == 1 else None)
         event.set_sender(app)
-        app._driver.send_message(event)
+        app.post_message(event)
         await pilot.pause(0.02)
     await pilot.pause(0.05)
     return screen_text(app)
@@ -388,7 +390,13 @@ async def test_q_quits_while_training_and_the_worker_stops() -> None:
         screen = app.screen
         await wait_for(pilot, lambda: screen.epoch > 0)
         workers = list(screen.workers)
-        await app._press_keys(["q"])
+        q = events.Key("q", "q")
+        q.set_sender(app)
+        app.post_message(q)  # not pilot.press: it waits for an idle CPU, and then a screen
+        for _ in range(200):  # the app quits by itself, with the worker still running
+            if app.return_code is not None:
+                break
+            await asyncio.sleep(0.05)
     assert app.return_code == 0
     for worker in workers:
         assert worker.is_finished or worker.is_cancelled

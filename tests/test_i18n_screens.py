@@ -9,7 +9,7 @@ right border out of line.
 from __future__ import annotations
 
 import pytest
-from conftest import press, screen_text
+from conftest import Notices, press, screen_text
 from rich.cells import cell_len
 from test_app_training import tap, wait_for
 
@@ -184,7 +184,8 @@ async def test_weights_editor_in_korean() -> None:
 async def test_export_and_save_in_korean(key: str, tmp_path) -> None:
     app = lesson_app()
     title = {"x": "기록 내보내기", "s": "가중치와 문장 저장"}[key]
-    async with app.run_test(size=(80, 24)) as pilot:
+    seen = Notices()
+    async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
         text = await press(pilot, key)
         assert isinstance(app.screen, ExportScreen if key == "x" else SaveScreen)
         assert_box_closed(text, title)
@@ -199,7 +200,7 @@ async def test_export_and_save_in_korean(key: str, tmp_path) -> None:
         assert "file name (in the folder rnn-tui was started from):" in text
         text = await press(pilot, "f2", "enter")
         assert not isinstance(app.screen, (ExportScreen, SaveScreen))
-        notices = " | ".join(n.message for n in app._notifications)
+        notices = str(seen)
         if key == "x":
             assert "md 기록을 rnn-trace.md 에 씀" in notices
             assert (tmp_path / "rnn-trace.md").exists()
@@ -219,10 +220,11 @@ async def test_export_and_save_in_korean(key: str, tmp_path) -> None:
 async def test_served_refusals_in_korean(monkeypatch, key, short, long) -> None:
     monkeypatch.setenv(SERVED_ENV, "1")
     app = lesson_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    seen = Notices()
+    async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
         text = await press(pilot, key)
         assert f"({short})" in text
-        assert long in " | ".join(n.message for n in app._notifications)
+        assert long in str(seen)
 
 
 @pytest.mark.parametrize(("argv", "environ", "message"), [
