@@ -233,3 +233,109 @@ def test_the_app_starts_on_a_pty_with_markup_in_the_data(tmp_path) -> None:
         code = p.close()
     assert code == 0
     assert b"MarkupError" not in p.data and b"Traceback" not in p.data
+
+
+# --- served sessions: no mouse, so no clicks -------------------------------------------
+
+
+def click(x: int, y: int) -> bytes:
+    """A left click at column x, row y (1-based) as an SGR mouse report: press, release."""
+    return f"\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m".encode()
+
+
+def click_everywhere(p, rows: range, cols: int = 80) -> bytes:
+    """Click every cell of ``rows``; what the app writes in answer."""
+    import time
+
+    p.data.clear()
+    for y in rows:
+        p.send(b"".join(click(x, y) for x in range(1, cols + 1)))
+        time.sleep(0.01)
+    return p.read_until_quiet(0.5, first=1.0)
+
+
+def served_app(tmp_path, data: str):
+    import sys
+
+    from benchmarks.ptyrun import PtyProcess
+
+    env = dict(os.environ, RNN_TUI_SERVED="1")
+    env.pop("RNN_TUI_RAW_OUTPUT", None)
+    p = PtyProcess([sys.executable, "-m", "rnn_tui", "--lang", "en", "--data", data,
+                    "--hidden", "4"], env=env, cwd=str(tmp_path))
+    p.read_until(b"rnn-tui", timeout=30)
+    p.read_until_quiet(0.3, first=10.0)
+    return p
+
+
+def alive(p) -> bool:
+    pid, _ = os.waitpid(p.pid, os.WNOHANG)
+    return pid == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a pty")
+def test_served_clicks_on_action_titles_do_nothing(tmp_path) -> None:
+    """The issue's attack: a title written as ``[@click=app.screenshot(...)]``, clicked
+    with mouse reports typed into a served session. No file; still running."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    shot = f"[@click=app.screenshot('x.svg','{shots}')]CLICK[/]"
+    data = write_data(tmp_path / "m.tsv", [(1, shot), (0, f"{QUIT} a"), (1, "b [/]")])
+    p = served_app(tmp_path, data)
+    try:
+        for key in (b"1", b"2"):  # each title in turn, then click all over the screen
+            p.send(key)
+            p.read_until_quiet(0.3)
+            assert click_everywhere(p, range(1, 25)) == b""  # nothing even redrawn
+            assert alive(p)
+        assert list(shots.iterdir()) == []
+    finally:
+        code = p.close()
+    assert code == 0  # q still quits: the clicks left the app as it was
+    assert list(shots.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a pty")
+def test_served_sessions_ignore_mouse_reports(tmp_path) -> None:
+    """The backward screen's footer is clickable (esc closes): in a served session,
+    where mouse support is off, mouse reports typed as bytes click nothing."""
+    p = served_app(tmp_path, write_data(tmp_path / "m.tsv"))
+    try:
+        p.send(b"g")
+        p.read_until(b"dL/dz", timeout=10)
+        p.read_until_quiet(0.3)
+        assert click_everywhere(p, range(20, 25)) == b""  # the footer and above: no effect
+        p.send(b"L")  # still the backward screen, and it answers keys
+        assert b"dL/dh" in p.read_until_quiet(0.3, first=5.0)
+        assert alive(p)
+        p.send(b"\x1b")  # back to the stepper, where q quits
+        p.read_until_quiet(0.3)
+    finally:
+        code = p.close()
+    assert code == 0
+
+
+def test_the_driver_drops_mouse_events_without_mouse_support() -> None:
+    from textual import events
+
+    from rnn_tui import wire
+
+    class FakeDriver:
+        def __init__(self, *args, **kwargs) -> None:
+            self.got: list = []
+
+        def process_message(self, message) -> None:
+            self.got.append(message)
+
+    def down():
+        return events.MouseDown(None, 1, 1, 0, 0, 1, False, False, False, screen_x=1,
+                                screen_y=1)
+
+    gate = wire.InputGate()
+    without = wire.guarded(FakeDriver, gate)(mouse=False)  # type: ignore[arg-type]
+    without.process_message(down())
+    without.process_message(events.Key("l", "l"))
+    assert [type(m) for m in without.got] == [events.Key]
+    with_mouse = wire.guarded(FakeDriver, gate)(mouse=True)  # type: ignore[arg-type]
+    with_mouse.process_message(down())
+    assert [type(m) for m in with_mouse.got] == [events.MouseDown]
