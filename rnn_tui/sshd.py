@@ -224,8 +224,9 @@ class _Address:
 class _RateLimited:
     """Log one line at most every ``every`` seconds, counting what was left out."""
 
-    def __init__(self, every: float = 10.0) -> None:
+    def __init__(self, every: float = 10.0, level: int = logging.WARNING) -> None:
         self.every = every
+        self.level = level
         self.last = -1e9
         self.skipped = 0
 
@@ -237,7 +238,7 @@ class _RateLimited:
         more = f" (and {self.skipped} more like it)" if self.skipped else ""
         self.skipped = 0
         self.last = now
-        log.warning(message + more, *args)
+        log.log(self.level, message + more, *args)
 
 
 class ClassServer:
@@ -257,6 +258,8 @@ class ClassServer:
         self._log_accept_error = _RateLimited()
         #: Refusals a flood could repeat many times a second: a line every few seconds.
         self.log_refusal = _RateLimited(5.0)
+        #: Connections that never log in: a flood of them is a few lines a second.
+        self.log_anonymous = _RateLimited(0.5, logging.INFO)
         self._old_handler = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -451,7 +454,7 @@ class _Connection(asyncssh.SSHServer):
             self.abort()
             return
         srv.connections.add(self)
-        log.info("connect %s", self.peer)
+        srv.log_anonymous("connect %s", self.peer)
 
     def connection_lost(self, exc: Exception | None) -> None:
         srv = self.server
@@ -461,9 +464,12 @@ class _Connection(asyncssh.SSHServer):
             self._no_session_timer = None
         if self in srv.connections:
             srv.connections.discard(self)
-            who = self.username if self.authenticated else "(not logged in)"
-            reason = f" ({exc})" if exc and not isinstance(exc, asyncssh.ConnectionLost) else ""
-            log.info("disconnect %s %s%s", self.peer, who, reason)
+            reason = (f" ({printable(str(exc), 120)})"
+                      if exc and not isinstance(exc, asyncssh.ConnectionLost) else "")
+            if self.authenticated:
+                log.info("disconnect %s %s%s", self.peer, self.username, reason)
+            else:
+                srv.log_anonymous("disconnect %s (not logged in)%s", self.peer, reason)
         if self.session is not None:
             self.session.client_gone()
         self.conn = None
@@ -561,7 +567,8 @@ class _Connection(asyncssh.SSHServer):
 
     def connection_requested(self, dest_host: str, dest_port: int,
                              orig_host: str, orig_port: int) -> bool:
-        log.info("refused %s: port forwarding to %s:%s", self.peer, dest_host, dest_port)
+        log.info("refused %s: port forwarding to %s:%s", self.peer, printable(dest_host),
+                 dest_port)
         return False
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
