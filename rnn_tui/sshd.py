@@ -222,22 +222,23 @@ class _Address:
 
 
 class _RateLimited:
-    """Log one line at most every ``every`` seconds, counting what was left out."""
+    """Log each kind of line (its format) at most every ``every`` seconds,
+    counting what was left out. The formats are this module's, so few."""
 
     def __init__(self, every: float = 10.0, level: int = logging.WARNING) -> None:
         self.every = every
         self.level = level
-        self.last = -1e9
-        self.skipped = 0
+        self.last: dict[str, float] = {}
+        self.skipped: dict[str, int] = {}
 
     def __call__(self, message: str, *args) -> None:
         now = time.monotonic()
-        if now - self.last < self.every:
-            self.skipped += 1
+        if now - self.last.get(message, -1e9) < self.every:
+            self.skipped[message] = self.skipped.get(message, 0) + 1
             return
-        more = f" (and {self.skipped} more like it)" if self.skipped else ""
-        self.skipped = 0
-        self.last = now
+        skipped = self.skipped.pop(message, 0)
+        more = f" (and {skipped} more like it)" if skipped else ""
+        self.last[message] = now
         log.log(self.level, message + more, *args)
 
 
