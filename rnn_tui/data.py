@@ -484,14 +484,14 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 SAVE_LINE = "# saved with {weights}, save {id}"
 
 
-def save_id(text: str) -> str | None:
-    """The save id in a data file's leading comments (see ``SAVE_LINE``), or None."""
+def save_id(text: str) -> tuple[str, str] | None:
+    """(weights file name, save id) from a data file's ``SAVE_LINE`` comment, or None."""
     for line in text.splitlines()[:5]:
         if not line.startswith("#"):
             break
         head, sep, tail = line.rpartition(", save ")
         if sep and head.startswith("# saved with ") and tail.strip().isalnum():
-            return tail.strip()
+            return head[len("# saved with "):], tail.strip()
     return None
 
 

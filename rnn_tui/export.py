@@ -762,7 +762,7 @@ def _md_step(trace: Trace, b: int, t: int, p: int) -> list[str]:
 
 def prob(value: float, precision: int = 3) -> str:
     """A value that is never negative (y, a loss) with fixed decimals, no sign, as textmode."""
-    return f"{float(value):.{precision}f}"
+    return fmt.prob(value, precision)
 
 
 def _loss_text(target: int, y: float, loss: float, p: int) -> str:

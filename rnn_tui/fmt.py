@@ -30,6 +30,13 @@ def num(value: float, precision: int = 3) -> str:
     return text
 
 
+def prob(value: float, precision: int = 3) -> str:
+    """A value that is never negative (y, a loss): fixed decimals, no sign;
+    ``overflow`` when it is infinite or NaN, as :func:`num`."""
+    text = f"{float(value):.{precision}f}"
+    return OVERFLOW if text[-1] in "nf" else text  # "nan", "inf": a digit otherwise
+
+
 def vec(values: np.ndarray, precision: int = 3) -> str:
     """A row vector as ``[+0.100 -0.200]``."""
     flat = np.asarray(values, dtype=np.float64).reshape(-1)

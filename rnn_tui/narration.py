@@ -64,9 +64,9 @@ def _narrate_output(stepper: Stepper, b: int, p: int) -> str:
     assert out is not None
     T = int(stepper.lengths[b])
     text = tr("narr.output", h=f"h{sub(T)}", z=fmt.num(out.z[b, 0], p),
-              y=f"{out.y[b, 0]:.{p}f}", pred=int(out.prediction[b, 0]))
+              y=fmt.prob(out.y[b, 0], p), pred=int(out.prediction[b, 0]))
     if out.target is not None and out.loss is not None:
         target = int(out.target[b, 0])
         key = "narr.right" if int(out.prediction[b, 0]) == target else "narr.wrong"
-        text += " " + tr(key, target=target, loss=f"{out.loss[b]:.{p}f}")
+        text += " " + tr(key, target=target, loss=fmt.prob(out.loss[b], p))
     return text

@@ -722,8 +722,8 @@ def check_saved_pair(weights_path: str | Path, data_path: str | Path) -> None:
     random id: the weights JSON's ``"save"`` and the data file's ``# saved with
     NAME, save ID`` line. A save killed between the two leaves a new data file
     beside the old weights; their ids differ. Files without ids (written by
-    hand or another tool) are not checked, nor is a data file edited by hand
-    that kept its line.
+    hand or another tool), a data file saved with another weights file, and a
+    data file edited by hand that kept its line, are not refused.
     """
     from rnn_tui.data import read_text, save_id
     from rnn_tui.engine import read_json
@@ -734,7 +734,7 @@ def check_saved_pair(weights_path: str | Path, data_path: str | Path) -> None:
     if not isinstance(said, str):
         return
     found = save_id(read_text(data_path, TrainingError, "data file"))
-    if found is not None and found != said:
+    if found is not None and found[0] == printable(weights_path.name, 100) and found[1] != said:
         raise TrainingError(
             f"{printable(str(data_path), 200)} and {printable(str(weights_path), 200)} "
             "come from different saves (one was interrupted): save them again with s "

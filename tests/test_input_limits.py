@@ -399,3 +399,116 @@ def test_temporaries_are_named_recognisably(tmp_path, monkeypatch) -> None:
 def test_an_empty_file_name_is_an_error(capsys, argv) -> None:
     line = one_line_error(*run(capsys, *argv))
     assert "file name is empty" in line
+
+
+def test_a_pair_saved_with_another_weights_file_is_not_refused(tmp_path, capsys) -> None:
+    from rnn_tui.edit import save_session
+
+    lesson = data.lesson_dataset()
+    save_session(tmp_path / "a.json", Weights.init(lesson.vocab, seed=1), lesson)
+    save_session(tmp_path / "b.json", Weights.init(lesson.vocab, seed=2), lesson)
+    assert main(["--weights", str(tmp_path / "a.json"), "--data", str(tmp_path / "b.tsv"),
+                 "--text"]) == 0
+
+
+SAVER = """
+import itertools, sys
+from rnn_tui.data import Dataset
+from rnn_tui.edit import save_session
+from rnn_tui.engine import Weights
+print("ready", flush=True)
+for i in itertools.count():
+    d = Dataset.from_sentences([f"as w{i} soon", "soon as", f"w{i}"], [0, 1, 0])
+    save_session(sys.argv[1], Weights.init(d.vocab, seed=i), d)
+"""
+
+
+def test_kill_9_while_saving_leaves_a_pair_that_loads_or_says_why(tmp_path, capsys) -> None:
+    """Key s's save, killed at random moments: the pair loads, or the error says the
+    files come from different saves; the next save removes the temporaries left."""
+    import random
+    import signal
+    import time
+
+    rng = random.Random(13)
+    path = tmp_path / "w.json"
+    outcomes = []
+    for _ in range(8):
+        saver = subprocess.Popen([sys.executable, "-c", SAVER, str(path)], cwd=ROOT,
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            assert saver.stdout.readline() == "ready\n"
+            time.sleep(rng.uniform(0.02, 0.15))
+        finally:
+            saver.send_signal(signal.SIGKILL)
+            saver.wait(timeout=10)
+            saver.stdout.close()
+        if not path.exists():
+            continue
+        code, out, err = run(capsys, "--weights", str(path), "--data",
+                             str(tmp_path / "w.tsv"), "--text")
+        assert code == 0 or "different saves" in err, err
+        outcomes.append(code)
+    assert outcomes  # at least one pair was written
+    Weights.init(["a"]).save(path)  # a save from a live process cleans up
+    data.atomic_write_text(tmp_path / "w.tsv", LESSON_TSV)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.tsv"]
+
+
+# --- the app's save (s) and export (x) ------------------------------------------------
+
+
+@pytest.fixture
+def in_tmp(monkeypatch, tmp_path):
+    from rnn_tui.widgets.files import SERVED_ENV
+
+    monkeypatch.delenv(SERVED_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def lesson_app():
+    from rnn_tui.app import RNNApp
+
+    d = data.lesson_dataset()
+    return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang="en")
+
+
+async def test_the_apps_save_refuses_a_symlink_and_export_a_fifo(in_tmp) -> None:
+    from conftest import press
+
+    from rnn_tui.widgets.files import ExportScreen, SaveScreen
+
+    real = in_tmp / "real.json"
+    real.write_text("keep me\n")
+    (in_tmp / "rnn-weights.json").symlink_to(real)
+    os.mkfifo(in_tmp / "rnn-trace.md")
+    app = lesson_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        text = await press(pilot, "s", "enter")
+        assert "symbolic link" in text and isinstance(app.screen, SaveScreen)
+        await press(pilot, "escape", "x", "enter")
+        assert isinstance(app.screen, ExportScreen)
+        from conftest import screen_text
+
+        assert "pipe (FIFO)" in screen_text(app)
+    assert real.read_text() == "keep me\n" and (in_tmp / "rnn-weights.json").is_symlink()
+    assert stat.S_ISFIFO(os.lstat(in_tmp / "rnn-trace.md").st_mode)
+    assert not (in_tmp / "rnn-weights.tsv").exists()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's overflow warnings
+async def test_the_app_shows_overflow_not_nan(in_tmp) -> None:
+    from conftest import press, screen_text
+
+    from rnn_tui.app import RNNApp
+
+    d = data.lesson_dataset()
+    w = Weights.from_dict(weights_dict(Wxh=[[1e308, -1e308, 1e308], [1e308, 1e308, -1e308]],
+                                       Whh=[[1e308, -1e308, 1e308]] * 3))
+    app = RNNApp(d, w, lang="en", activation="relu")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "end")
+        text = screen_text(app)
+    assert "overflow" in text
+    assert "nan" not in text and "inf" not in text  # not as if they were results

@@ -402,14 +402,14 @@ class OutputPanel(Panel):
         text.append("\n  = ")
         text.append_text(_mark(n.num(out.z[b, 0], p), True))
         text.append("\ny = sigmoid(z) = 1 / (1 + e^(−z)) = ")
-        text.append(f"{out.y[b, 0]:.{p}f}", style="bold")
+        text.append(fmt.prob(out.y[b, 0], p), style="bold")
         text.append("\n" + tr("output.prediction", pred=int(out.prediction[b, 0])))
         if out.target is not None and out.loss is not None:
             target = int(out.target[b, 0])
             ok = int(out.prediction[b, 0]) == target
             text.append("   " + tr("output.target", target=target) + "  ")
             text.append(tr("output.right") if ok else tr("output.wrong"), style="bold")
-            text.append("\n" + tr("output.loss", loss=f"{out.loss[b]:.{p}f}"))
+            text.append("\n" + tr("output.loss", loss=fmt.prob(out.loss[b], p)))
         text.append("\n")
         text.append_text(self._batch(view, out))
         return text
@@ -423,13 +423,13 @@ class OutputPanel(Panel):
         text.append(f" z {fmt.shape(out.z)} = ")
         text.append_text(n.vec(out.z, p))
         text.append("ᵀ")
-        text.append(f"\ny {fmt.shape(out.y)} = [{' '.join(f'{v:.{p}f}' for v in out.y[:, 0])}]ᵀ")
+        text.append(f"\ny {fmt.shape(out.y)} = [{' '.join(fmt.prob(v, p) for v in out.y[:, 0])}]ᵀ")
         text.append("   " + tr("output.predictions",
                                pred=" ".join(str(int(v)) for v in out.prediction[:, 0])))
         if out.target is not None:
             text.append("   " + tr("output.targets",
                                    target=" ".join(str(int(v)) for v in out.target[:, 0])))
-            text.append("\n" + tr("output.mean_loss", B=B, loss=f"{out.mean_loss:.{p}f}"))
+            text.append("\n" + tr("output.mean_loss", B=B, loss=fmt.prob(out.mean_loss, p)))
         return text
 
 
