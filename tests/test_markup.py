@@ -12,6 +12,7 @@ import os
 
 import pytest
 from conftest import press, run_cli, screen_text
+from textual.notifications import Notify
 
 from rnn_tui.app import RNNApp
 from rnn_tui.data import load_data
@@ -47,8 +48,22 @@ def markup_app(path) -> RNNApp:
     return RNNApp(d, Weights.init(d.vocab, hidden=4, seed=0), lang="en")
 
 
-def notices(app: RNNApp) -> str:
-    return " | ".join(n.message for n in app._notifications)
+class Toasts:
+    """Notifications the app raised (run_test's message hook): text, and whether as markup."""
+
+    def __init__(self) -> None:
+        self.seen: list = []
+
+    def __call__(self, message) -> None:
+        if isinstance(message, Notify):
+            self.seen.append(message.notification)
+
+    def __str__(self) -> str:
+        return " | ".join(n.message for n in self.seen)
+
+    @property
+    def all_text(self) -> bool:
+        return all(not n.markup for n in self.seen)
 
 
 def flat(text: str) -> str:
@@ -111,7 +126,8 @@ async def test_backward_screen_titles_show_tokens_literally(tmp_path, size) -> N
 @pytest.mark.parametrize("size", SIZES)
 async def test_sentence_editor_and_new_token_notice(tmp_path, size) -> None:
     app = markup_app(write_data(tmp_path / "m.tsv"))
-    async with app.run_test(size=size) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=size, message_hook=toasts) as pilot:
         text = flat(await press(pilot, "e"))
         assert isinstance(app.screen, SentencesScreen)
         for b, (label, sentence) in enumerate(SENTENCES):
@@ -123,7 +139,8 @@ async def test_sentence_editor_and_new_token_notice(tmp_path, size) -> None:
         text = flat(await press(pilot, "enter"))
         assert app.is_running and app.stepper.batch == 7
         for token in ("[x]", "[/]x", "[@click=app.quit]y[/]"):
-            assert repr(token) in notices(app)  # the notification, as typed
+            assert repr(token) in str(toasts)  # the notification, as typed...
+            assert toasts.all_text  # ... and shown as text
             assert repr(token) in text  # the editor's message line and the toast
         assert f"7 1 {new}" in text  # the table
         await press(pilot, "escape")
@@ -172,11 +189,12 @@ async def test_clicking_a_markup_title_does_nothing(tmp_path) -> None:
     shot = f"[@click=app.screenshot('x.svg','{shots}')]CLICK[/]"
     app = markup_app(write_data(tmp_path / "m.tsv", [(1, shot), (0, f"{QUIT} a"), (1, "b")]))
     async with app.run_test(size=(120, 30)) as pilot:
-        for b in (1, 2):
+        for b, every in ((1, 3), (2, 1)):  # CLICK is 5 columns wide, x one
             await press(pilot, str(b))
             step = app.query_one("#step")
             x, y = step.region.x, step.region.y  # the title is on the box's top border
-            for dx in range(step.region.width):
+            title = len(f"x → h · sentence {b}: {app.dataset.texts[b - 1]}")
+            for dx in range(0, min(step.region.width, title + 5), every):
                 await pilot.click(offset=(x + dx, y))
             await pilot.pause()
             assert app.is_running
@@ -187,12 +205,13 @@ async def test_clicking_a_markup_title_does_nothing(tmp_path) -> None:
 async def test_textual_file_actions_refuse_in_a_served_session(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(SERVED_ENV, "1")
     app = markup_app(write_data(tmp_path / "m.tsv"))
-    async with app.run_test(size=(80, 24)) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
         app.action_screenshot("x.svg", str(tmp_path))
         await app.run_action(f"screenshot('y.svg', '{tmp_path}')")
         text = await press(pilot)
         assert "no screenshots over SSH" in text
-        assert "off in a served session" in notices(app)
+        assert "off in a served session" in str(toasts)
         app.action_suspend_process()
         await pilot.pause()
         assert app.is_running
@@ -339,3 +358,17 @@ def test_the_driver_drops_mouse_events_without_mouse_support() -> None:
     with_mouse = wire.guarded(FakeDriver, gate)(mouse=True)  # type: ignore[arg-type]
     with_mouse.process_message(down())
     assert [type(m) for m in with_mouse.got] == [events.MouseDown]
+
+
+async def test_a_file_name_with_brackets_is_shown_as_typed(tmp_path) -> None:
+    """Saving locally to ``[bold]w[UNK].json``: the notification names it as typed."""
+    app = markup_app(write_data(tmp_path / "m.tsv"))
+    toasts = Toasts()
+    async with app.run_test(size=(120, 30), message_hook=toasts) as pilot:
+        await press(pilot, "s")
+        await press(pilot, *["backspace"] * 40, *"[bold]w[UNK].json")
+        await press(pilot, "enter")
+        assert app.is_running
+        assert (tmp_path / "[bold]w[UNK].json").exists()
+        assert "saved [bold]w[UNK].json" in str(toasts)
+        assert toasts.all_text

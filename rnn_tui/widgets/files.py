@@ -162,7 +162,7 @@ class FileScreen(ModalScreen[None]):
             self.say(tr("file.cannot_write", reason=reason), error=True)
             self.query_one("#file-name", Input).focus()
             return
-        self.app.notify(done, title=tr(self.TITLE_KEY), timeout=6)
+        self.app.notify(done, title=tr(self.TITLE_KEY), timeout=6, markup=False)  # a path: text
         self.dismiss(None)
 
     def action_cancel(self) -> None:
