@@ -40,9 +40,12 @@ class DataError(ValueError):
 # are far above that, and keep the arrays small: every array the engine, the
 # trainer and the export make is at most some B·T·(V + 8H) float64 numbers.
 
-#: Bytes in a data, weights or trace file (the JSON trace of the largest export,
-#: ``MAX_EXPORT_NUMBERS`` numbers, is at most some 12 MB).
+#: Bytes in a trace file (the JSON trace of the largest export, ``MAX_EXPORT_NUMBERS``
+#: numbers, is at most some 12 MB).
 MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Bytes in a data or weights file (the largest weights, 1000 × 64, take under 2 MB;
+#: 1000 sentences of 100 tokens well under 4 MB).
+MAX_INPUT_BYTES = 4 * 1024 * 1024
 #: Sentences in a batch.
 MAX_SENTENCES = 1000
 #: Tokens in one sentence (time steps).
@@ -498,7 +501,7 @@ def save_id(text: str) -> tuple[str, str] | None:
 def load_data(path: str | Path, vocab: Sequence[str] | None = None) -> Dataset:
     """Read a data file: UTF-8, one ``label<TAB>sentence`` per line."""
     path = Path(path)
-    text = read_text(path, DataError, "data file")
+    text = read_text(path, DataError, "data file", MAX_INPUT_BYTES)
     name = printable(str(path), 200)
     sentences, labels = parse_data(text, name)
     try:

@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from rnn_tui.data import (
+    MAX_FILE_BYTES,
     MAX_HIDDEN,
+    MAX_INPUT_BYTES,
     MAX_VOCAB,
     DataError,
     atomic_write_text,  # noqa: F401  (re-exported; the one writer)
@@ -295,21 +297,22 @@ class Weights:
     @classmethod
     def load(cls, path: str | Path) -> Weights:
         path = Path(path)
-        data = read_json(path, WeightsError, "weights file")
+        data = read_json(path, WeightsError, "weights file", MAX_INPUT_BYTES)
         try:
             return cls.from_dict(data)
         except WeightsError as exc:
             raise WeightsError(f"{printable(str(path), 200)}: {exc}") from None
 
 
-def read_json(path: Path, error: type[ValueError], what: str) -> object:
+def read_json(path: Path, error: type[ValueError], what: str,
+              limit: int = MAX_FILE_BYTES) -> object:
     """The JSON in ``path``, or ``error`` with a one-line message naming the file.
 
     UTF-8, a byte order mark tolerated; ``what`` names the kind of file.
     """
     import json
 
-    text = read_text(path, error, what)
+    text = read_text(path, error, what, limit)
     name = printable(str(path), 200)
     try:
         return json.loads(text, parse_int=_json_int)
@@ -336,7 +339,10 @@ def _matrix(key: str, value: object) -> np.ndarray:
         raise WeightsError(f"{key}: must be a non-empty list of rows (a matrix)")
     widths = {len(r) for r in value}
     if len(widths) != 1:
-        raise WeightsError(f"{key}: rows have different lengths {sorted(widths)}")
+        raise WeightsError(f"{key}: rows have different lengths {brief(sorted(widths))}")
+    if len(value) * len(value[0]) > MAX_VOCAB * MAX_HIDDEN:  # before looking at each entry
+        raise WeightsError(f"{key}: {len(value):,} × {len(value[0]):,} entries, more than "
+                           f"the largest weights ({MAX_VOCAB:,} × {MAX_HIDDEN})")
     for row in value:
         for v in row:
             if isinstance(v, bool) or not isinstance(v, (int, float)):

@@ -725,15 +725,15 @@ def check_saved_pair(weights_path: str | Path, data_path: str | Path) -> None:
     hand or another tool), a data file saved with another weights file, and a
     data file edited by hand that kept its line, are not refused.
     """
-    from rnn_tui.data import read_text, save_id
+    from rnn_tui.data import MAX_INPUT_BYTES, read_text, save_id
     from rnn_tui.engine import read_json
 
     weights_path, data_path = Path(weights_path), Path(data_path)
-    data = read_json(weights_path, TrainingError, "weights file")
+    data = read_json(weights_path, TrainingError, "weights file", MAX_INPUT_BYTES)
     said = data.get("save") if isinstance(data, dict) else None
     if not isinstance(said, str):
         return
-    found = save_id(read_text(data_path, TrainingError, "data file"))
+    found = save_id(read_text(data_path, TrainingError, "data file", MAX_INPUT_BYTES))
     if found is not None and found[0] == printable(weights_path.name, 100) and found[1] != said:
         raise TrainingError(
             f"{printable(str(data_path), 200)} and {printable(str(weights_path), 200)} "

@@ -237,16 +237,23 @@ def test_weights_limits(tmp_path) -> None:
     d = weights_dict(Whh=[[0.0] * 65] * 65)
     with pytest.raises(WeightsError, match="limit of 64"):
         Weights.from_dict(d)
+    d = weights_dict(Wxh=[[0] * 70_000])  # refused before each entry is looked at
+    with pytest.raises(WeightsError, match="1 × 70,000 entries, more than the largest"):
+        Weights.from_dict(d)
     with pytest.raises(DataError, match="limit"):
         Dataset.from_sentences([["a"]] * (MAX_SENTENCES + 1), [0] * (MAX_SENTENCES + 1))
 
 
-def test_a_file_over_the_limit_is_refused_without_reading_it_all(tmp_path, capsys) -> None:
-    path = tmp_path / "w.json"
+@pytest.mark.parametrize(("option", "limit"), [("--weights", data.MAX_INPUT_BYTES),
+                                               ("--data", data.MAX_INPUT_BYTES),
+                                               ("--trace", MAX_FILE_BYTES)])
+def test_a_file_over_the_limit_is_refused_without_reading_it_all(tmp_path, capsys, option,
+                                                                 limit) -> None:
+    path = tmp_path / "big.file"
     with open(path, "wb") as f:
-        f.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
-    line = one_line_error(*run(capsys, "--weights", str(path), "--text"))
-    assert "too big" in line
+        f.truncate(limit + 1)  # sparse: costs no disk
+    line = one_line_error(*run(capsys, option, str(path), "--text"))
+    assert "too big" in line and f"the limit is {limit:,}" in line
 
 
 def private_device(folder: Path, name: str, minor: int) -> Path:
