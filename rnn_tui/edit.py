@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnn_tui.data import DataError, Dataset, build_vocab, tokenize
+from rnn_tui.data import DataError, Dataset, build_vocab, size_error, tokenize
 from rnn_tui.engine import Output, Stepper, Weights, atomic_write_text
 from rnn_tui.i18n import tr
 
@@ -60,12 +60,16 @@ def rebatch(
 
     The vocabulary keeps the weights' order, new tokens follow in first-seen
     order; ``Weights.extend_vocab`` draws their rows. Raises DataError for an
-    empty batch, an empty sentence or a label other than 0 or 1.
+    empty batch, an empty sentence, a label other than 0 or 1, or a batch over
+    the limits of ``rnn_tui.data`` (sentences, tokens, vocabulary, size).
     """
     known = set(weights.vocab)
     new = tuple(t for t in build_vocab(sentences) if t not in known)
     grown = weights.extend_vocab(new, seed) if new else weights.copy()
     dataset = Dataset.from_sentences([list(s) for s in sentences], list(labels), grown.vocab)
+    too_big = size_error(*dataset.X.shape, grown.hidden)  # what a Stepper would refuse
+    if too_big:
+        raise DataError(too_big)
     return Rebatched(dataset, grown, new)
 
 

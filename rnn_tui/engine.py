@@ -210,11 +210,13 @@ class Weights:
             token = str(token)
             if not token or token.split() != [token]:
                 raise WeightsError(f"vocab: {brief(token)} is not a token (empty or has spaces)")
+            if control_character(token) is not None:  # the data's fault, as below
+                raise DataError(f"the token {brief(token)} has a control character")
             if token not in vocab:
                 vocab.append(token)
-        if len(vocab) > MAX_VOCAB:
-            raise WeightsError(f"vocab: {len(vocab):,} tokens, more than the limit of "
-                               f"{MAX_VOCAB:,}")
+        if len(vocab) > MAX_VOCAB:  # the data's fault: a DataError, as the editor expects
+            raise DataError(f"{len(vocab):,} distinct tokens, more than the limit of "
+                            f"{MAX_VOCAB:,}")
         k = 1.0 / math.sqrt(self.hidden)
         rows = [
             np.random.default_rng([int(seed), i]).uniform(-k, k, size=self.hidden)

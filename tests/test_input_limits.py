@@ -519,3 +519,20 @@ async def test_the_app_shows_overflow_not_nan(in_tmp) -> None:
         text = screen_text(app)
     assert "overflow" in text
     assert "nan" not in text and "inf" not in text  # not as if they were results
+
+
+def test_the_sentence_editors_rebatch_gives_data_errors_at_the_limits() -> None:
+    """The editor (e, a) catches DataError: every limit must be one, never a crash."""
+    from rnn_tui.edit import rebatch
+
+    w = Weights.init(["as", "soon"], hidden=MAX_HIDDEN, seed=0)
+    many = [tuple(f"t{i}-{k}" for k in range(MAX_TOKENS)) for i in range(11)]
+    with pytest.raises(DataError, match="distinct tokens, more than the limit"):
+        rebatch(many, [0] * len(many), w)
+    long = [("as",) * MAX_TOKENS] * 40  # 40 × 100 × (2 + 8 × 64) numbers
+    with pytest.raises(DataError, match="too big"):
+        rebatch(long, [0] * len(long), w)
+    with pytest.raises(DataError, match="control character"):
+        rebatch([("as", "x\x1b[2J")], [1], w)
+    with pytest.raises(DataError, match="limit of 100"):
+        rebatch([("as",) * (MAX_TOKENS + 1)], [1], w)
