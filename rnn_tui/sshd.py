@@ -73,6 +73,40 @@ MSG_SHUTDOWN = "rnn-tui: the class server is shutting down. Goodbye!\r\n"
 MSG_START_FAILED = "rnn-tui: could not start the stepper; please tell your teacher.\r\n"
 
 
+#: Bracketed-paste markers. Textual buffers a paste until its end marker, without a
+#: limit, so a student could start one and never end it: the server takes the markers
+#: out of what a client types, and a paste arrives as ordinary keys (which the app
+#: bounds).
+PASTE_MARKERS = ("\x1b[200~", "\x1b[201~")
+#: How long a possible start of a marker at the end of a packet waits for the rest.
+PASTE_HOLD = 0.03
+
+
+class PasteFilter:
+    """Takes bracketed-paste markers out of a stream of text, even split across packets."""
+
+    def __init__(self) -> None:
+        self.held = ""
+
+    def feed(self, text: str) -> str:
+        """What may go on now; a tail that could begin a marker is held back."""
+        text = self.held + text
+        self.held = ""
+        for marker in PASTE_MARKERS:
+            text = text.replace(marker, "")
+        for n in range(min(len(text), len(PASTE_MARKERS[0]) - 1), 0, -1):
+            tail = text[-n:]
+            if any(m.startswith(tail) for m in PASTE_MARKERS):
+                self.held, text = tail, text[:-n]
+                break
+        return text
+
+    def flush(self) -> str:
+        """The held tail, when nothing followed it in time (a lone Esc, say)."""
+        held, self.held = self.held, ""
+        return held
+
+
 def app_command(app_options: Sequence[str]) -> list[str]:
     """The session command: this Python, isolated from the environment (``-I``),
     running rnn_tui/session.py (which takes the working directory, then runs
@@ -651,6 +685,8 @@ class _Session(asyncssh.SSHServerSession):
         self._gone = False
         self._start_timer: asyncio.TimerHandle | None = None
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._paste = PasteFilter()
+        self._paste_timer: asyncio.TimerHandle | None = None
         self._env_refused = 0
         self._tokens = float(self.server.config.input_burst)
         self._tokens_at = time.monotonic()
@@ -794,10 +830,19 @@ class _Session(asyncssh.SSHServerSession):
         self.last_input = time.monotonic()
         # Only valid UTF-8 reaches the app: a stray byte (an EUC-KR terminal,
         # 0xFF) becomes U+FFFD; a character split across packets is kept whole.
-        text = self._decoder.decode(data)
+        text = self._paste.feed(self._decoder.decode(data))
         if text:
             self.proc.write(text.encode("utf-8"))
+        if self._paste.held and self._paste_timer is None:
+            self._paste_timer = asyncio.get_running_loop().call_later(
+                PASTE_HOLD, self._flush_held)
         self._limit_input(len(data))
+
+    def _flush_held(self) -> None:
+        self._paste_timer = None
+        held = self._paste.flush()
+        if held and self.proc is not None and self.proc.running:
+            self.proc.write(held.encode("utf-8"))
 
     def _limit_input(self, n: int) -> None:
         """Backpressure: stop reading the client while the app is behind, or while
@@ -862,10 +907,10 @@ class _Session(asyncssh.SSHServerSession):
 
     def client_gone(self) -> None:
         self._gone = True
-        for timer in (self._start_timer, self._resume_timer):
+        for timer in (self._start_timer, self._resume_timer, self._paste_timer):
             if timer is not None:
                 timer.cancel()
-        self._start_timer = self._resume_timer = None
+        self._start_timer = self._resume_timer = self._paste_timer = None
         if self.proc is not None and self.proc.running:
             self.proc.terminate(self.server.config.kill_grace)
 

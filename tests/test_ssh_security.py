@@ -620,3 +620,42 @@ async def test_serve_from_a_clean_environment(tmp_path):
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+# -- an unfinished paste ------------------------------------------------------
+
+
+def test_paste_filter_takes_markers_out_even_when_split():
+    from rnn_tui.sshd import PasteFilter
+
+    f = PasteFilter()
+    assert f.feed("a\x1b[200~b\x1b[201~c") == "abc"
+    # a marker cut at every possible place still never gets through
+    stream = "x\x1b[200~" + "y" * 3 + "\x1b[201~z"
+    for cut in range(len(stream) + 1):
+        f = PasteFilter()
+        out = f.feed(stream[:cut]) + f.feed(stream[cut:]) + f.flush()
+        assert out == "xyyyz", cut
+    # a lone Esc (the key) and other sequences are held only until flushed
+    f = PasteFilter()
+    assert f.feed("\x1b") == "" and f.flush() == "\x1b"
+    assert f.feed("\x1b[A") == "\x1b[A"
+
+
+async def test_an_unfinished_paste_reaches_the_app_as_keys():
+    """Textual buffers a paste until its end marker, without a limit: the server
+    takes the markers out, so the text arrives as keys (which the app bounds)."""
+    server = await start()
+    try:
+        async with connect(server) as conn:
+            proc = await open_app(conn)
+            await expect(proc.stdout, b"READY")
+            proc.stdin.write(b"\x1b[20")  # the start marker, split across packets
+            await asyncio.sleep(0.01)
+            proc.stdin.write(b"0~ab")
+            await expect(proc.stdout, b"KEY=" + b"ab".hex().encode())
+            proc.stdin.write(b"\x1b")  # a lone Esc still arrives, a moment later
+            await expect(proc.stdout, b"KEY=1b\r")
+            assert server.sessions
+    finally:
+        await server.close()
