@@ -206,8 +206,11 @@ class ServeConfig:
     #: Connections still logging in or not yet in a session, at once (default:
     #: max(20, max_sessions)); when full, the oldest is dropped (unauthenticated first).
     max_pending: int = 0
-    #: The same, from one address (its oldest is dropped when full).
+    #: Connections from one address that have been silent (no login begun) for
+    #: ``silent_grace`` seconds: over this, its oldest silent one is dropped. Only
+    #: silent ones count, so a class behind one NAT address can log in at once.
     max_pending_per_addr: int = 10
+    silent_grace: float = 5.0
     #: Seconds between SIGHUP/SIGTERM and SIGKILL when ending a session process.
     kill_grace: float = 2.0
     #: Pause after each failed login.
@@ -394,30 +397,34 @@ class ClassServer:
     # -- connections still logging in ----------------------------------------
 
     def add_pending(self, conn: _Connection) -> bool:
-        """Count ``conn`` as pending, dropping the oldest pending one (of its address
-        first, then of all) when full. False if none could be dropped."""
+        """Count ``conn`` as pending. An address may keep ``max_pending_per_addr``
+        silent connections (idle sockets: no login begun for ``silent_grace`` s);
+        past that its oldest silent one goes. When all are full, the oldest silent
+        one goes, else the oldest still logging in, else the oldest logged in
+        without a session yet. False if none could go."""
         entry = self.address(conn.ip)
-        if len(entry.pending) >= self.config.max_pending_per_addr:
-            if not self._drop_oldest(entry.pending, f"from {conn.ip}"):
-                return False
+        now = time.monotonic()
+        grace = self.config.silent_grace
+        stale = [c for c in entry.pending if not c.spoke and now - c.since >= grace]
+        if len(stale) >= self.config.max_pending_per_addr:
+            self._drop(stale[0], f"from {conn.ip}")
         if len(self.pending_conns) >= self.max_pending:
-            if not self._drop_oldest(list(self.pending_conns), "in all"):
+            everyone = list(self.pending_conns)
+            victim = (next((c for c in everyone if not c.spoke), None)
+                      or next((c for c in everyone if not c.authenticated), None)
+                      or (everyone[0] if everyone else None))
+            if victim is None:
                 return False
+            self._drop(victim, "in all")
         entry.pending.append(conn)
         self.pending_conns[conn] = None
         return True
 
-    def _drop_oldest(self, candidates: list[_Connection], where: str) -> bool:
-        victim = next((c for c in candidates if not c.authenticated), None)
-        if victim is None:
-            victim = candidates[0] if candidates else None
-        if victim is None:
-            return False
+    def _drop(self, victim: _Connection, where: str) -> None:
         self.stats.dropped_pending += 1
         self.log_refusal("dropping %s: too many connections logging in %s", victim.peer, where)
         self.remove_pending(victim)
         victim.abort()
-        return True
 
     def remove_pending(self, conn: _Connection) -> None:
         self.pending_conns.pop(conn, None)
@@ -463,6 +470,8 @@ class _Connection(asyncssh.SSHServer):
         self.peer = "?"
         self.username = ""
         self.authenticated = False
+        self.spoke = False  # begun logging in (not an idle socket)
+        self.since = time.monotonic()
         self.failures = 0
         self.session: _Session | None = None
         self._no_session_timer: asyncio.TimerHandle | None = None
@@ -525,6 +534,7 @@ class _Connection(asyncssh.SSHServer):
     # -- authentication ------------------------------------------------------
 
     def begin_auth(self, username: str) -> bool:
+        self.spoke = True  # a client, not an idle socket
         self.username = printable(username)
         return self.server.config.auth != "none"
 

@@ -155,8 +155,9 @@ async def idle_sockets(server: ClassServer, address: str, n: int) -> list:
 async def test_idle_sockets_do_not_lock_students_out(caplog):
     """50 idle sockets (from 127.0.0.1 and four other addresses) with the default
     limits: a student still logs in at once, from their own address or the same
-    one; the flood is a few lines in the log, not one per socket."""
-    server = await start(auth="password", password=b"pw")
+    one; the flood is a few lines in the log, not one per socket. (Silent at once:
+    the sockets count against their address as soon as they are opened.)"""
+    server = await start(auth="password", password=b"pw", silent_grace=0.0)
     held = []
     try:
         with caplog.at_level("INFO", logger="rnn_tui.serve"):
@@ -178,6 +179,26 @@ async def test_idle_sockets_do_not_lock_students_out(caplog):
     finally:
         for _, writer in held:
             writer.close()
+        await server.close()
+
+
+async def test_a_class_behind_one_address_logs_in_at_once():
+    """30 students behind one NAT address (all 127.0.0.1), logging in with the
+    class password in the same moment, with the default limits: all get in."""
+    server = await start(auth="password", password=b"pw")
+
+    async def student() -> bool:
+        async with connect(server, password="pw") as conn:
+            proc = await open_app(conn)
+            await expect(proc.stdout, b"READY", timeout=30)
+            return True
+
+    try:
+        results = await asyncio.wait_for(
+            asyncio.gather(*(student() for _ in range(30)), return_exceptions=True), 60)
+        assert results == [True] * 30, [r for r in results if r is not True][:3]
+        assert server.stats.dropped_pending == 0
+    finally:
         await server.close()
 
 
