@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, RenderableType
 from rich.segment import Segment
@@ -15,6 +16,9 @@ from textual.widgets import Static
 
 from rnn_tui.widgets import numbers
 from rnn_tui.widgets.view import View
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class Lines(list):
@@ -90,13 +94,12 @@ class Panel(Static):
             return self._lines[y]
         return Strip.blank(size.width, self.visual_style.rich_style)
 
-    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
-                recompose: bool = False) -> Panel:
+    def refresh(self, *regions: Region, repaint: bool = True, **kwargs: Any) -> Self:
         # Textual asks for a repaint (styles, theme, selection, new content): the
         # kept lines may be out of date, as Textual's own render would be
         if repaint:
             self._lines = None
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        return super().refresh(*regions, repaint=repaint, **kwargs)
 
     def _make_lines(self, width: int, height: int) -> list[Strip]:
         """The content's lines at this size: ``text_strips`` if it can, else Textual's."""
