@@ -22,8 +22,8 @@ from benchmarks.baseline_app import BaselineApp
 
 def make_rnn_app(app_args: tuple[str, ...] = ()) -> App:
     """The app as ``rnn-tui ARGS`` would build it."""
-    from rnn_tui.app import make_app
-    from rnn_tui.cli import build_model, run_parser
+    from rnn_tui.cli.main import build_model, run_parser
+    from rnn_tui.tui.app import make_app
 
     args = run_parser().parse_args(list(app_args))
     return make_app(build_model(args), precision=args.precision)
@@ -62,7 +62,7 @@ async def _run(app: App, keys: list[str], size: tuple[int, int], warmup: int,
 
 
 def _repaints(app: App) -> int:
-    from rnn_tui.widgets.base import Panel
+    from rnn_tui.tui.panels.base import Panel
 
     try:
         return sum(p.repaints for p in app.query(Panel))

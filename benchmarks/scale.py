@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn_tui.engine import Stepper, Weights, forward
+from rnn_tui.core.engine import Stepper, Weights, forward
 
 
 def make_problem(hidden: int, vocab: int, batch: int, steps: int,

@@ -86,8 +86,8 @@ def writer_cost(raw: Wire, size: tuple[int, int] = (80, 24),
 
     Replays what Textual wrote (``raw``, recorded with RNN_TUI_RAW_OUTPUT=1) one
     key at a time. Row 2 does not include it: under Pilot nothing is written."""
-    from rnn_tui.damage import Terminal
-    from rnn_tui.wire import compact
+    from rnn_tui.term.damage import Terminal
+    from rnn_tui.term.wire import compact
 
     decoder = codecs.getincrementaldecoder("utf-8")()
     writes = [decoder.decode(chunk) for chunk in raw.chunks]

@@ -2,6 +2,6 @@
 
 import sys
 
-from rnn_tui.cli import main
+from rnn_tui.cli.main import main
 
 sys.exit(main())

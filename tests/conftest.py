@@ -15,8 +15,8 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.notifications import Notify
 
-from rnn_tui.data import Dataset, lesson_dataset
-from rnn_tui.engine import Weights
+from rnn_tui.core.data import Dataset, lesson_dataset
+from rnn_tui.core.engine import Weights
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +67,7 @@ def english_afterwards(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     yield
-    from rnn_tui import i18n
+    from rnn_tui.teach import i18n
 
     i18n.set_lang("en")
 

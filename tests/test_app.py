@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from conftest import press, screen_text
 
-from rnn_tui import fmt, i18n
-from rnn_tui.app import RNNApp
-from rnn_tui.data import Dataset, lesson_dataset
-from rnn_tui.engine import Stepper, Weights, forward
-from rnn_tui.widgets.base import Panel
+from rnn_tui.core.data import Dataset, lesson_dataset
+from rnn_tui.core.engine import Stepper, Weights, forward
+from rnn_tui.teach import fmt, i18n
+from rnn_tui.tui.app import RNNApp
+from rnn_tui.tui.panels.base import Panel
 
 
 def lesson_app(**kwargs) -> RNNApp:
@@ -300,7 +300,7 @@ def test_changed_span_covers_only_the_differing_cells() -> None:
     from rich.segment import Segment
     from textual.strip import Strip
 
-    from rnn_tui.widgets.base import _changed_span
+    from rnn_tui.tui.panels.base import _changed_span
 
     old = Strip([Segment("ab"), Segment("cd"), Segment("ef")])
     new = Strip([Segment("ab"), Segment("XY"), Segment("ef")])
@@ -343,7 +343,7 @@ async def test_resizing_under_another_screen_reaches_the_stepper() -> None:
 def test_grid_lays_cells_out_in_aligned_columns() -> None:
     from rich.text import Text
 
-    from rnn_tui.widgets.panels import grid
+    from rnn_tui.tui.panels.stepper import grid
 
     out = grid([
         [Text("x (3,2)\n▸1 as"), Text("· Wxh\n[+0.158]\n[-0.558]"), Text("=\nh₁")],

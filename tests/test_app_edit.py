@@ -16,15 +16,15 @@ import numpy as np
 import pytest
 from conftest import Notices, press, run_cli, screen_text
 
-from rnn_tui import fmt
-from rnn_tui.app import RNNApp, make_app
-from rnn_tui.cli import run_parser, trace_model
-from rnn_tui.data import lesson_dataset, load_data
-from rnn_tui.engine import Stepper, Weights
-from rnn_tui.export import build_trace, load_trace, render
-from rnn_tui.widgets.files import SERVED_ENV, ExportScreen, SaveScreen
-from rnn_tui.widgets.sentences import SentencesScreen
-from rnn_tui.widgets.weights_editor import WeightsScreen
+from rnn_tui.cli.main import run_parser, trace_model
+from rnn_tui.core.data import lesson_dataset, load_data
+from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.export.trace import build_trace, load_trace, render
+from rnn_tui.teach import fmt
+from rnn_tui.tui.app import RNNApp, make_app
+from rnn_tui.tui.screens.files import SERVED_ENV, ExportScreen, SaveScreen
+from rnn_tui.tui.screens.sentences import SentencesScreen
+from rnn_tui.tui.screens.weights_editor import WeightsScreen
 
 
 def lesson_app(**kwargs) -> RNNApp:
@@ -373,7 +373,7 @@ async def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch) ->
 
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, "s", "enter")
-        monkeypatch.setattr("rnn_tui.data.os.replace", fail)
+        monkeypatch.setattr("rnn_tui.core.data.os.replace", fail)
         text = await press(pilot, "y")
         assert "cannot write: No space left on device" in text
         assert isinstance(app.screen, SaveScreen)  # still open, to try another name
@@ -437,7 +437,7 @@ def test_trace_on_the_command_line(tmp_path) -> None:
 
 
 async def test_an_edited_cell_stays_marked_on_the_main_screen() -> None:
-    from rnn_tui.widgets.panels import InputTerm
+    from rnn_tui.tui.panels.stepper import InputTerm
 
     d = lesson_dataset()
     app = RNNApp(d, Weights.init(d.vocab, seed=0), lang="en")

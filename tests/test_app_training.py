@@ -1,7 +1,7 @@
 """Training (t, i) and the backward pass (g) in the app, driven with Pilot.
 
 Assertions are on the text the screen shows, compared with the engine
-(``rnn_tui.training``) run independently on the same weights.
+(``rnn_tui.core.training``) run independently on the same weights.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import pytest
 from conftest import press, screen_text
 from textual import events
 
-from rnn_tui import fmt
-from rnn_tui.app import RNNApp
-from rnn_tui.data import Dataset, lesson_dataset
-from rnn_tui.engine import Stepper, Weights
-from rnn_tui.training import Trainer, TrainingError, backward_trace, gradients
-from rnn_tui.widgets.backward import BackwardScreen, factor_name, norm_text
-from rnn_tui.widgets.training import EPOCHS, TrainingScreen
+from rnn_tui.core.data import Dataset, lesson_dataset
+from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.core.training import Trainer, TrainingError, backward_trace, gradients
+from rnn_tui.teach import fmt
+from rnn_tui.tui.app import RNNApp
+from rnn_tui.tui.screens.backward import BackwardScreen, factor_name, norm_text
+from rnn_tui.tui.screens.training import EPOCHS, TrainingScreen
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid"]
 

@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
-from rnn_tui import __version__, cli
-from rnn_tui.data import Dataset, lesson_dataset
-from rnn_tui.engine import Stepper, Weights
+from rnn_tui import __version__
+from rnn_tui.cli import main as cli
+from rnn_tui.core.data import Dataset, lesson_dataset
+from rnn_tui.core.engine import Stepper, Weights
 
 SCRIPT = Path(sys.executable).parent / "rnn-tui"
 
@@ -252,7 +253,7 @@ def test_text_mode_uses_the_chosen_activation() -> None:
     import contextlib
     import io
 
-    from rnn_tui.cli import main as cli_main
+    from rnn_tui.cli.main import main as cli_main
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

@@ -1,4 +1,4 @@
-"""rnn_tui.data: tokens, vocabulary, one-hot, the padded batch, data files."""
+"""rnn_tui.core.data: tokens, vocabulary, one-hot, the padded batch, data files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import LESSON_X
 
-from rnn_tui.data import (
+from rnn_tui.core.data import (
     DataError,
     Dataset,
     build_vocab,

@@ -10,8 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from rnn_tui.data import DataError, Dataset, lesson_dataset, load_data
-from rnn_tui.edit import (
+from rnn_tui.core.data import DataError, Dataset, lesson_dataset, load_data
+from rnn_tui.core.engine import Stepper, Weights, WeightsError, forward
+from rnn_tui.teach.edit import (
     check_entry,
     data_path,
     format_data,
@@ -20,7 +21,6 @@ from rnn_tui.edit import (
     rebatch,
     save_session,
 )
-from rnn_tui.engine import Stepper, Weights, WeightsError, forward
 
 
 def test_extend_vocab_adds_seeded_rows_and_keeps_the_rest(lesson_weights: Weights) -> None:
@@ -132,7 +132,7 @@ def test_edited_weights_change_nothing_before_the_token(lesson_weights: Weights)
 def test_edit_imports_no_textual_or_rich() -> None:
     code = (
         "import sys\n"
-        "import rnn_tui.edit\n"
+        "import rnn_tui.teach.edit\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -1,22 +1,19 @@
-"""rnn_tui.engine: weights, the batch forward pass and the stepper."""
+"""rnn_tui.core.engine: weights, the batch forward pass and the stepper."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import LESSON_X, ROOT
+from conftest import LESSON_X
 
-from rnn_tui import engine
-from rnn_tui.data import Dataset, lesson_dataset
-from rnn_tui.engine import Stepper, Weights, WeightsError, bce, forward, sigmoid
+from rnn_tui.core.data import Dataset, lesson_dataset
+from rnn_tui.core.engine import Stepper, Weights, WeightsError, bce, forward, sigmoid
 
 # --- the lesson's shapes -------------------------------------------------------
 
@@ -651,28 +648,6 @@ def test_constructor_validates() -> None:
         Weights(["as"], [[np.nan]], [[0.0]], [[0.0]], [[0.0]], [[0.0]])
     with pytest.raises(WeightsError, match=r"Wy: shape \(1, 2\)"):
         Weights(["as"], [[0.0, 0.0]], np.zeros((2, 2)), [[0.0]], [[0.0, 0.0]], [[0.0]])
-
-
-# --- no Textual in the engine --------------------------------------------------
-
-
-def test_engine_imports_no_textual_or_rich() -> None:
-    code = (
-        "import sys\n"
-        "import rnn_tui.engine, rnn_tui.data, rnn_tui.fmt, rnn_tui.textmode\n"
-        # the plain-Python pieces the app builds on: no Textual there either
-        "import rnn_tui.cursor, rnn_tui.i18n, rnn_tui.narration, rnn_tui.quiz\n"
-        "import rnn_tui.weight_sets\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
-        "print('LOADED', bad)\n"
-        "print('OK' if 'rnn_tui.engine' in sys.modules else 'MISSING')\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert "LOADED []" in result.stdout
-    assert "OK" in result.stdout
 
 
 def test_save_keeps_permissions_and_reports_missing_folder(tmp_path: Path) -> None:

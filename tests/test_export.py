@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_tui import fmt
-from rnn_tui.cli import main
-from rnn_tui.data import Dataset, lesson_dataset
-from rnn_tui.engine import Stepper, Weights
-from rnn_tui.export import (
+from rnn_tui.cli.main import main
+from rnn_tui.core.data import Dataset, lesson_dataset
+from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.export.trace import (
     CSV_COLUMNS,
     FORMAT,
     VERSION,
@@ -35,6 +34,7 @@ from rnn_tui.export import (
     trace_from_stepper,
     trace_to_dict,
 )
+from rnn_tui.teach import fmt
 
 # --- fixtures ------------------------------------------------------------------
 
@@ -145,7 +145,7 @@ def test_json_numbers_match_the_stepper_exactly(case):
     assert data["shape"] == {"batch": s.batch, "steps": s.steps,
                              "features": len(w.vocab), "hidden": w.hidden}
     # the gradients of the mean loss, as the training module computes them
-    from rnn_tui.training import gradients
+    from rnn_tui.core.training import gradients
 
     loss, grads = gradients(w, d.X, d.lengths, d.labels)
     assert data["gradients"]["loss"] == loss
@@ -483,7 +483,7 @@ def test_precision_only_changes_the_human_formats():
 
 def test_export_module_does_not_import_the_tui():
     code = (
-        "import sys, rnn_tui.export, rnn_tui.export_cli; "
+        "import sys, rnn_tui.export.trace, rnn_tui.cli.export; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rnn_tui.data import DataError, lesson_dataset, load_data
-from rnn_tui.engine import Weights, WeightsError
-from rnn_tui.export import TraceError, build_trace, load_trace, render_json
+from rnn_tui.core.data import DataError, lesson_dataset, load_data
+from rnn_tui.core.engine import Weights, WeightsError
+from rnn_tui.export.trace import TraceError, build_trace, load_trace, render_json
 
 LESSON = lesson_dataset()
 WEIGHTS = Weights.init(LESSON.vocab, hidden=2, seed=0)

@@ -7,12 +7,12 @@ import string
 import pytest
 from conftest import screen_text
 
-from rnn_tui import fmt, i18n
-from rnn_tui.app import RNNApp
-from rnn_tui.cursor import Cursor
-from rnn_tui.data import Dataset, lesson_dataset
-from rnn_tui.engine import Stepper, Weights
-from rnn_tui.narration import narrate
+from rnn_tui.core.cursor import Cursor
+from rnn_tui.core.data import Dataset, lesson_dataset
+from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.teach import fmt, i18n
+from rnn_tui.teach.narration import narrate
+from rnn_tui.tui.app import RNNApp
 
 
 @pytest.fixture(autouse=True)
@@ -173,7 +173,7 @@ async def test_switching_language_keeps_the_position() -> None:
 
 
 async def test_theme_switches_at_runtime_and_from_the_command_line() -> None:
-    from rnn_tui.widgets import numbers
+    from rnn_tui.tui.panels import numbers
 
     d = lesson_dataset()
     app = RNNApp(d, Weights.init(d.vocab, seed=0), lang="en")

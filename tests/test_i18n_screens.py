@@ -13,16 +13,16 @@ from conftest import Notices, press, screen_text
 from rich.cells import cell_len
 from test_app_training import tap, wait_for
 
-from rnn_tui import fmt, i18n
-from rnn_tui.app import RNNApp
-from rnn_tui.data import lesson_dataset
-from rnn_tui.engine import Weights
-from rnn_tui.training import backward_trace
-from rnn_tui.widgets.backward import BackwardScreen, norm_text
-from rnn_tui.widgets.files import SERVED_ENV, ExportScreen, SaveScreen
-from rnn_tui.widgets.sentences import SentencesScreen
-from rnn_tui.widgets.training import EPOCHS, TrainingScreen
-from rnn_tui.widgets.weights_editor import WeightsScreen
+from rnn_tui.core.data import lesson_dataset
+from rnn_tui.core.engine import Weights
+from rnn_tui.core.training import backward_trace
+from rnn_tui.teach import fmt, i18n
+from rnn_tui.tui.app import RNNApp
+from rnn_tui.tui.screens.backward import BackwardScreen, norm_text
+from rnn_tui.tui.screens.files import SERVED_ENV, ExportScreen, SaveScreen
+from rnn_tui.tui.screens.sentences import SentencesScreen
+from rnn_tui.tui.screens.training import EPOCHS, TrainingScreen
+from rnn_tui.tui.screens.weights_editor import WeightsScreen
 
 SCREENS = [TrainingScreen, BackwardScreen, SentencesScreen, WeightsScreen, ExportScreen,
            SaveScreen]
@@ -238,7 +238,7 @@ async def test_served_refusals_in_korean(monkeypatch, key, short, long) -> None:
      "--hidden can't be used with --weights (the file sets it)"),
 ])
 def test_cli_errors_follow_lang_or_the_locale(monkeypatch, capsys, argv, environ, message):
-    from rnn_tui.cli import main
+    from rnn_tui.cli.main import main
 
     for var, value in environ.items():
         monkeypatch.setenv(var, value)

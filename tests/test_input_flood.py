@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from rnn_tui import wire
+from rnn_tui.term import wire
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty and /proc")
 

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from rnn_tui import data, fmt
-from rnn_tui.cli import main
-from rnn_tui.data import (
+from rnn_tui.cli.main import main
+from rnn_tui.core import data
+from rnn_tui.core.data import (
     MAX_EXPORT_NUMBERS,
     MAX_FILE_BYTES,
     MAX_HIDDEN,
@@ -32,7 +32,8 @@ from rnn_tui.data import (
     atomic_write_text,
     load_data,
 )
-from rnn_tui.engine import Weights, WeightsError
+from rnn_tui.core.engine import Weights, WeightsError
+from rnn_tui.teach import fmt
 
 LESSON_TSV = "0\tas as soon\n0\tsoon as as\n1\tas soon as\n"
 
@@ -148,7 +149,7 @@ def test_fmt_shows_overflow_not_nan() -> None:
             np.array([value]))
     assert fmt.num(-0.0) == "+0.000" and fmt.num(0.25) == "+0.250" and fmt.num(-1.5, 1) == "-1.5"
     assert fmt.num(1.79e308) == "+1.790e+308"  # not 309 digits
-    from rnn_tui.widgets import numbers
+    from rnn_tui.tui.panels import numbers
 
     text = numbers.vec(np.array([np.nan, -0.5]), 3)
     assert text.plain == "[overflow -0.500]"
@@ -335,7 +336,7 @@ def test_out_to_a_regular_file_or_new_name_still_works(tmp_path, capsys) -> None
 
 
 def test_a_pair_from_two_saves_is_refused_with_a_clear_error(tmp_path, capsys) -> None:
-    from rnn_tui.edit import save_session
+    from rnn_tui.teach.edit import save_session
 
     lesson = data.lesson_dataset()
     path = tmp_path / "mine.json"
@@ -353,7 +354,7 @@ def test_a_pair_from_two_saves_is_refused_with_a_clear_error(tmp_path, capsys) -
 
 
 def test_a_pair_edited_by_hand_or_without_ids_still_loads(tmp_path, capsys) -> None:
-    from rnn_tui.edit import save_session
+    from rnn_tui.teach.edit import save_session
 
     lesson = data.lesson_dataset()
     path = tmp_path / "mine.json"
@@ -409,7 +410,7 @@ def test_an_empty_file_name_is_an_error(capsys, argv) -> None:
 
 
 def test_a_pair_saved_with_another_weights_file_is_not_refused(tmp_path, capsys) -> None:
-    from rnn_tui.edit import save_session
+    from rnn_tui.teach.edit import save_session
 
     lesson = data.lesson_dataset()
     save_session(tmp_path / "a.json", Weights.init(lesson.vocab, seed=1), lesson)
@@ -420,9 +421,9 @@ def test_a_pair_saved_with_another_weights_file_is_not_refused(tmp_path, capsys)
 
 SAVER = """
 import itertools, sys
-from rnn_tui.data import Dataset
-from rnn_tui.edit import save_session
-from rnn_tui.engine import Weights
+from rnn_tui.core.data import Dataset
+from rnn_tui.teach.edit import save_session
+from rnn_tui.core.engine import Weights
 print("ready", flush=True)
 for i in itertools.count():
     d = Dataset.from_sentences([f"as w{i} soon", "soon as", f"w{i}"], [0, 1, 0])
@@ -467,7 +468,7 @@ def test_kill_9_while_saving_leaves_a_pair_that_loads_or_says_why(tmp_path, caps
 
 @pytest.fixture
 def in_tmp(monkeypatch, tmp_path):
-    from rnn_tui.widgets.files import SERVED_ENV
+    from rnn_tui.tui.screens.files import SERVED_ENV
 
     monkeypatch.delenv(SERVED_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -475,7 +476,7 @@ def in_tmp(monkeypatch, tmp_path):
 
 
 def lesson_app():
-    from rnn_tui.app import RNNApp
+    from rnn_tui.tui.app import RNNApp
 
     d = data.lesson_dataset()
     return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang="en")
@@ -484,7 +485,7 @@ def lesson_app():
 async def test_the_apps_save_refuses_a_symlink_and_export_a_fifo(in_tmp) -> None:
     from conftest import press
 
-    from rnn_tui.widgets.files import ExportScreen, SaveScreen
+    from rnn_tui.tui.screens.files import ExportScreen, SaveScreen
 
     real = in_tmp / "real.json"
     real.write_text("keep me\n")
@@ -508,7 +509,7 @@ async def test_the_apps_save_refuses_a_symlink_and_export_a_fifo(in_tmp) -> None
 async def test_the_app_shows_overflow_not_nan(in_tmp) -> None:
     from conftest import press, screen_text
 
-    from rnn_tui.app import RNNApp
+    from rnn_tui.tui.app import RNNApp
 
     d = data.lesson_dataset()
     w = Weights.from_dict(weights_dict(Wxh=[[1e308, -1e308, 1e308], [1e308, 1e308, -1e308]],
@@ -523,7 +524,7 @@ async def test_the_app_shows_overflow_not_nan(in_tmp) -> None:
 
 def test_the_sentence_editors_rebatch_gives_data_errors_at_the_limits() -> None:
     """The editor (e, a) catches DataError: every limit must be one, never a crash."""
-    from rnn_tui.edit import rebatch
+    from rnn_tui.teach.edit import rebatch
 
     w = Weights.init(["as", "soon"], hidden=MAX_HIDDEN, seed=0)
     many = [tuple(f"t{i}-{k}" for k in range(MAX_TOKENS)) for i in range(11)]

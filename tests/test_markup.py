@@ -14,13 +14,13 @@ import pytest
 from conftest import press, run_cli, screen_text
 from textual.notifications import Notify
 
-from rnn_tui.app import RNNApp
-from rnn_tui.data import load_data
-from rnn_tui.engine import Weights
-from rnn_tui.widgets.backward import BackwardScreen
-from rnn_tui.widgets.files import SERVED_ENV
-from rnn_tui.widgets.sentences import SentencesScreen
-from rnn_tui.widgets.weights_editor import WeightsScreen
+from rnn_tui.core.data import load_data
+from rnn_tui.core.engine import Weights
+from rnn_tui.tui.app import RNNApp
+from rnn_tui.tui.screens.backward import BackwardScreen
+from rnn_tui.tui.screens.files import SERVED_ENV
+from rnn_tui.tui.screens.sentences import SentencesScreen
+from rnn_tui.tui.screens.weights_editor import WeightsScreen
 
 QUIT = "[@click=app.quit]x[/]"
 TOKENS = ("[/]", QUIT, "[UNK]", "[bold]", "a[b]c")
@@ -337,7 +337,7 @@ def test_served_sessions_ignore_mouse_reports(tmp_path) -> None:
 def test_the_driver_drops_mouse_events_without_mouse_support() -> None:
     from textual import events
 
-    from rnn_tui import wire
+    from rnn_tui.term import wire
 
     class FakeDriver:
         def __init__(self, *args, **kwargs) -> None:

@@ -18,10 +18,10 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.visual import Visual
 
-from rnn_tui import i18n
-from rnn_tui.widgets.backward import BackwardScreen
-from rnn_tui.widgets.base import Panel
-from rnn_tui.widgets.keys import TranslatedBindings
+from rnn_tui.teach import i18n
+from rnn_tui.tui.keys import TranslatedBindings
+from rnn_tui.tui.panels.base import Panel
+from rnn_tui.tui.screens.backward import BackwardScreen
 
 ROOT = Path(__file__).resolve().parent.parent
 

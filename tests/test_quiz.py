@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import screen_text
 
-from rnn_tui import fmt
-from rnn_tui.app import RNNApp
-from rnn_tui.cursor import Cursor
-from rnn_tui.data import lesson_dataset
-from rnn_tui.engine import Stepper, Weights
-from rnn_tui.quiz import Score, grade, parse_guess, question
+from rnn_tui.core.cursor import Cursor
+from rnn_tui.core.data import lesson_dataset
+from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.teach import fmt
+from rnn_tui.teach.quiz import Score, grade, parse_guess, question
+from rnn_tui.tui.app import RNNApp
 
 
 def lesson_stepper() -> Stepper:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from rnn_tui.app import RNNApp
-from rnn_tui.data import lesson_dataset
-from rnn_tui.engine import Weights
+from rnn_tui.core.data import lesson_dataset
+from rnn_tui.core.engine import Weights
+from rnn_tui.tui.app import RNNApp
 
 
 def lesson_app() -> RNNApp:

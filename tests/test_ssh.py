@@ -21,8 +21,9 @@ import asyncssh
 import pyte
 import pytest
 
-from rnn_tui import cli, serve
-from rnn_tui.sshd import MSG_FULL, ClassServer, ServeConfig, app_command, session_env
+from rnn_tui.cli import main as cli
+from rnn_tui.cli import serve
+from rnn_tui.serve.sshd import MSG_FULL, ClassServer, ServeConfig, app_command, session_env
 
 FAKE_APP = str(Path(__file__).with_name("ssh_fake_app.py"))
 HAVE_SSH = shutil.which("ssh") is not None
@@ -106,7 +107,7 @@ async def expect(stream, pattern: bytes, timeout: float = 10.0) -> bytes:
 async def expect_on_screen(stream, screen: pyte.Screen, text: str, timeout: float = 10.0) -> None:
     """Feed ``stream`` to ``screen`` until a line of it shows ``text``.
 
-    The app writes only the cells that change (rnn_tui/damage.py), so what a
+    The app writes only the cells that change (rnn_tui/term/damage.py), so what a
     line says is found on the screen, not in the bytes."""
     feed = pyte.ByteStream(screen).feed
 

@@ -23,7 +23,7 @@ import pyte
 import pytest
 from asyncssh.packet import String
 
-from rnn_tui.sshd import ClassServer, SessionLimits, app_command
+from rnn_tui.serve.sshd import ClassServer, SessionLimits, app_command
 from tests.test_ssh import (
     connect,
     expect,
@@ -160,7 +160,7 @@ async def test_idle_sockets_do_not_lock_students_out(caplog):
     server = await start(auth="password", password=b"pw", silent_grace=0.0)
     held = []
     try:
-        with caplog.at_level("INFO", logger="rnn_tui.serve"):
+        with caplog.at_level("INFO", logger="rnn_tui.cli.serve"):
             for address in ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"):
                 held += await idle_sockets(server, address, 10)
             held += await idle_sockets(server, "127.0.0.1", 10)  # over the per-address limit
@@ -374,7 +374,7 @@ async def test_password_guessing_limited_per_address():
 def test_default_limits_check_at_most_30_a_minute(monkeypatch):
     """The default bucket, on a simulated clock: one address trying every 0.1 s
     for 10 minutes gets at most 30 attempts checked in any minute."""
-    import rnn_tui.sshd as sshd
+    import rnn_tui.serve.sshd as sshd
 
     clock = [1000.0]
     monkeypatch.setattr(sshd.time, "monotonic", lambda: clock[0])
@@ -395,7 +395,7 @@ async def test_many_public_keys_on_one_connection(caplog):
     server = await start(auth="keys", authorized_keys=keys, auth_fail_delay=0.0)
     try:
         t0 = time.monotonic()
-        with caplog.at_level("INFO", logger="rnn_tui.serve"):
+        with caplog.at_level("INFO", logger="rnn_tui.cli.serve"):
             with pytest.raises((asyncssh.Error, OSError)):
                 async with connect(server, client_keys=[*wrong, good]):
                     pass
@@ -647,7 +647,7 @@ async def test_serve_from_a_clean_environment(tmp_path):
 
 
 def test_paste_filter_takes_markers_out_even_when_split():
-    from rnn_tui.sshd import PasteFilter
+    from rnn_tui.serve.sshd import PasteFilter
 
     f = PasteFilter()
     assert f.feed("a\x1b[200~b\x1b[201~c") == "abc"

@@ -13,9 +13,9 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from rnn_tui.cli import main
-from rnn_tui.data import lesson_dataset
-from rnn_tui.engine import Weights, forward
+from rnn_tui.cli.main import main
+from rnn_tui.core.data import lesson_dataset
+from rnn_tui.core.engine import Weights, forward
 
 RECIPE = ["--epochs", "2000", "--seed", "0", "--decimals", "6"]
 
@@ -45,7 +45,7 @@ def test_the_recipe_reproduces_the_shipped_preset_byte_for_byte(tmp_path, capsys
     out_file = tmp_path / "trained.json"
     code, _, err = run(capsys, "train", *RECIPE, "--out", str(out_file))
     assert code == 0, err
-    shipped = (resources.files("rnn_tui") / "presets" / "trained.json").read_bytes()
+    shipped = (resources.files("rnn_tui.core") / "presets" / "trained.json").read_bytes()
     assert out_file.read_bytes() == shipped
 
 

@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 
-from rnn_tui.data import Dataset, lesson_dataset
-from rnn_tui.engine import Weights, bce, forward
-from rnn_tui.training import (
+from rnn_tui.core.data import Dataset, lesson_dataset
+from rnn_tui.core.engine import Weights, bce, forward
+from rnn_tui.core.training import (
     DEFAULT_LR,
     Adam,
     Grads,
@@ -304,7 +304,7 @@ def test_divergence_is_an_error_not_nan_weights():
 def test_trained_preset_is_what_the_recipe_makes():
     from importlib import resources
 
-    shipped = (resources.files("rnn_tui") / "presets" / "trained.json").read_text("utf-8")
+    shipped = (resources.files("rnn_tui.core") / "presets" / "trained.json").read_text("utf-8")
     made = make_trained_preset()
     import json
 
@@ -330,7 +330,7 @@ def test_default_lr_is_known_for_every_optimizer():
 
 def test_engine_data_and_training_do_not_import_the_ui():
     code = (
-        "import sys, rnn_tui.engine, rnn_tui.data, rnn_tui.training;"
+        "import sys, rnn_tui.core.engine, rnn_tui.core.data, rnn_tui.core.training;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
@@ -339,7 +339,7 @@ def test_engine_data_and_training_do_not_import_the_ui():
 
 
 def test_trainer_one_epoch_at_a_time_is_train():
-    from rnn_tui.training import Trainer
+    from rnn_tui.core.training import Trainer
 
     d = lesson_dataset()
     w = Weights.init(d.vocab, hidden=3, seed=0)

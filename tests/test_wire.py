@@ -17,8 +17,8 @@ import time
 import pyte
 import pytest
 
-from rnn_tui import wire
-from rnn_tui.wire import compact, parse
+from rnn_tui.term import wire
+from rnn_tui.term.wire import compact, parse
 from tests.conftest import ROOT
 
 E = "\x1b["

@@ -1,0 +1,1 @@
+"""The commands: rnn-tui, and its subcommands train, export and serve."""

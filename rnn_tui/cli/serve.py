@@ -1,0 +1,285 @@
+"""``rnn-tui serve``: host the stepper for a class over SSH.
+
+Every student who connects (``ssh -p 2222 student@host``) gets their own
+stepper process on their own terminal. Exactly one way to log in must be
+chosen: an authorized_keys file, a password file, or ``--no-auth``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from rnn_tui.cli.main import PROG, CliError, Parser, add_model_options, bounded_int, build_model
+
+DEFAULT_PORT = 2222
+
+
+def default_host_key_path(env: dict[str, str] | None = None) -> Path:
+    """``$XDG_CONFIG_HOME/rnn-tui/host_key`` (or under ``~/.config``)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or ""
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".config"
+    return root / "rnn-tui" / "host_key"
+
+
+def load_or_create_host_key(path: Path):
+    """The server's ed25519 host key: read it, or generate it (mode 0600, atomically).
+
+    Returns ``(key, created)``.
+    """
+    import asyncssh
+
+    if path.exists():
+        try:
+            if path.stat().st_mode & 0o077:
+                print(f"{PROG} serve: warning: host key {path} can be read by other users "
+                      f"(chmod 600 it)", file=sys.stderr)
+            return asyncssh.read_private_key(str(path)), False
+        except (OSError, ValueError, asyncssh.KeyImportError) as exc:
+            raise CliError(f"can't read host key {path}: {exc}") from None
+    key = asyncssh.generate_private_key("ssh-ed25519", comment=f"rnn-tui@{socket.gethostname()}")
+    data = key.export_private_key("openssh")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".host_key.", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o600)
+            # Never replace a key another server wrote meanwhile: link, don't rename.
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return asyncssh.read_private_key(str(path)), False
+        finally:
+            os.unlink(tmp)
+    except OSError as exc:
+        raise CliError(f"can't write host key {path}: {exc.strerror or exc}") from None
+    return key, True
+
+
+def read_password_file(path: str) -> bytes:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"can't read password file {path}: {exc.strerror or exc}") from None
+    lines = data.splitlines()
+    password = lines[0] if lines else b""
+    if not password:
+        raise CliError(f"password file {path} is empty (the password is its first line)")
+    return password
+
+
+def read_authorized_keys(path: str):
+    import asyncssh
+
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"can't read authorized keys {path}: {exc}") from None
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        raise CliError(f"authorized keys file {path} has no keys")
+    try:
+        return asyncssh.import_authorized_keys(text)
+    except (ValueError, asyncssh.KeyImportError) as exc:
+        raise CliError(f"bad authorized keys file {path}: {exc}") from None
+
+
+def port_int(text: str) -> int:
+    return bounded_int(0, 65535)(text)
+
+
+def parser() -> Parser:
+    p = Parser(
+        prog=f"{PROG} serve",
+        description="Host the stepper for a class over SSH: every student who connects "
+        "gets their own stepper.",
+        epilog="Students connect with: ssh -p PORT student@HOST (any user name).",
+    )
+    net = p.add_argument_group("server")
+    net.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1; 0.0.0.0 for a class)")
+    net.add_argument("--port", type=port_int, default=DEFAULT_PORT,
+                     help=f"port to listen on (default {DEFAULT_PORT})")
+    net.add_argument("--host-key", metavar="PATH",
+                     help="ed25519 host key, created if missing "
+                     f"(default {default_host_key_path()})")
+    auth = p.add_argument_group("log in (choose exactly one)")
+    ex = auth.add_mutually_exclusive_group()
+    ex.add_argument("--authorized-keys", metavar="FILE",
+                    help="accept the public keys in this authorized_keys file")
+    ex.add_argument("--password-file", metavar="FILE",
+                    help="accept the password on the first line of FILE")
+    ex.add_argument("--no-auth", action="store_true",
+                    help="let anyone who can reach the port in (only on a trusted network)")
+    lim = p.add_argument_group("limits")
+    lim.add_argument("--max-sessions", type=bounded_int(1, 1000), default=50, metavar="N",
+                     help="students at once (default 50)")
+    lim.add_argument("--idle-timeout", type=bounded_int(0, 7 * 24 * 3600), default=1800,
+                     metavar="SECONDS",
+                     help="close a session after this long without a key press "
+                     "(default 1800; 0 = never)")
+    add_model_options(p)
+    p.add_argument_group("display").add_argument(
+        "--precision", type=bounded_int(0, 8), default=None, metavar="N",
+        help="decimals shown (default 3)")
+    return p
+
+
+def app_options(args) -> list[str]:
+    """The app options to pass on to every session's ``python -m rnn_tui``."""
+    out: list[str] = []
+    for name in ("data", "weights"):
+        value = getattr(args, name)
+        if value is not None:
+            out += [f"--{name}", os.path.abspath(value)]
+    for name in ("hidden", "seed", "bias", "precision"):
+        value = getattr(args, name)
+        if value is not None:
+            out += [f"--{name}", str(value)]
+    return out
+
+
+def build_config(args, command: list[str] | None = None):
+    """Check every option (a CliError if one is wrong) and build a ServeConfig."""
+    from rnn_tui.serve.sshd import ServeConfig, app_command
+
+    chosen = [bool(args.authorized_keys), bool(args.password_file), args.no_auth]
+    if sum(chosen) != 1:
+        raise CliError("choose how students log in: --authorized-keys FILE, "
+                       "--password-file FILE or --no-auth")
+    # Fail now, not in every student's session, if the model options are wrong.
+    build_model(args)
+    opts = app_options(args)
+    config = ServeConfig(
+        host_keys=[],
+        command=command or app_command(opts),
+        host=args.host,
+        port=args.port,
+        max_sessions=args.max_sessions,
+        idle_timeout=float(args.idle_timeout),
+    )
+    if args.authorized_keys:
+        config.auth = "keys"
+        config.authorized_keys = read_authorized_keys(args.authorized_keys)
+    elif args.password_file:
+        config.auth = "password"
+        config.password = read_password_file(args.password_file)
+    else:
+        config.auth = "none"
+    return config
+
+
+def fingerprint(key) -> str:
+    return key.get_fingerprint("sha256")
+
+
+async def serve(config, *, ready=None) -> int:
+    """Run the server until SIGINT/SIGTERM; end every session; return 0."""
+    from rnn_tui.serve.sshd import ClassServer
+
+    server = ClassServer(config)
+    try:
+        await server.start()
+    except OSError as exc:
+        raise CliError(f"can't listen on {config.host}:{config.port}: "
+                       f"{exc.strerror or exc}") from None
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log = logging.getLogger("rnn_tui.cli.serve")
+    log.info("listening on %s:%d", config.host, server.port)
+    if ready is not None:
+        ready(server)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    log.info("shutting down: ending %d session(s)", len(server.sessions))
+    await server.close()
+    log.info("stopped")
+    return 0
+
+
+def raise_open_files_limit(config, limits=None) -> str | None:
+    """Let the server hold every connection and session it allows: raise its soft
+    limit on open files (each session needs about 3: socket, pty, pidfd) up to the
+    hard limit. A warning if even that is too low."""
+    import resource
+
+    needed = 4 * config.max_sessions + 2 * max(config.max_pending, 20,
+                                                config.max_sessions) + 64
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE) if limits is None else limits
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        new = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+        if new > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+            soft = new
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        return (f"{PROG} serve: warning: only {soft} open files allowed (ulimit -n), "
+                f"{needed} wanted for {config.max_sessions} students; "
+                "some connections may be refused")
+    return None
+
+
+def setup_logging() -> None:
+    import asyncssh
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log = logging.getLogger("rnn_tui.cli.serve")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    asyncssh.set_log_level(logging.WARNING)
+    logging.getLogger("asyncssh").addHandler(handler)
+    logging.getLogger("asyncssh").propagate = False
+
+
+def banner(config, key_path: Path, key, created: bool, port: int) -> str:
+    how = {"keys": "public keys from the authorized keys file",
+           "password": "the class password",
+           "none": "no authentication"}[config.auth]
+    host = config.host
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    lines = [
+        f"{PROG} serve: listening on {host}:{port}, up to {config.max_sessions} students, "
+        f"log in with {how}.",
+        f"Host key {key_path}{' (new)' if created else ''}",
+        f"  fingerprint {fingerprint(key)}",
+        f"Students connect with:  ssh -p {port} student@{shown}",
+        "Stop with Ctrl-C.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parser().parse_args(argv)
+    config = build_config(args)
+    key_path = Path(args.host_key).expanduser() if args.host_key else default_host_key_path()
+    key, created = load_or_create_host_key(key_path)
+    config.host_keys = [key]
+    setup_logging()
+    warning = raise_open_files_limit(config)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    if config.auth == "none":
+        print(f"{PROG} serve: warning: --no-auth lets anyone who can reach "
+              f"{config.host}:{config.port} use this server", file=sys.stderr, flush=True)
+
+    def ready(server) -> None:
+        print(banner(config, key_path, key, created, server.port), flush=True)
+
+    return asyncio.run(serve(config, ready=ready))

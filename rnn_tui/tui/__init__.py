@@ -1,0 +1,1 @@
+"""The Textual app: a controller, its panels and screens, themes and styles."""

@@ -1,0 +1,1 @@
+"""The stepper's panels: one widget per concept, each repainting only what changed."""

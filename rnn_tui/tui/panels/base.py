@@ -1,0 +1,239 @@
+"""The base of every panel: repaint only when, and only where, what it shows has changed."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console, RenderableType
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from rich.text import Text
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.visual import Visual, visualize
+from textual.widgets import Static
+
+from rnn_tui.tui.panels import numbers
+from rnn_tui.tui.view import View
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+
+class Lines(list):
+    """Content given as its lines, Rich Texts without a line break: ``text_strips``
+    takes them as they are, rather than joining and splitting again."""
+
+    def joined(self) -> Text:
+        return Text("\n").join(self)
+
+
+class Panel(Static):
+    """A Static that knows which parts of the View it depends on.
+
+    ``key(view)`` names those parts; ``show(view)`` repaints only when the key
+    changed, so a step repaints just the panels whose content changed (bytes
+    per step matter over SSH). And when the new content has the same height,
+    only its changed lines are refreshed: Textual would otherwise send the
+    whole panel down the wire (a row of coloured numbers is ~300 bytes).
+
+    Drawing is Textual's Line API: the panel keeps its lines (``_lines``, made
+    for one size) and ``render_line(y)`` hands them out; ``show`` compares the
+    new lines with the kept ones and refreshes the Region of each changed span.
+    Any other refresh (a style, a theme, a selection: Textual's own) drops the
+    kept lines, and so does a new size, as Textual drops its own render.
+
+    Content that is one Rich Text whose lines fit is turned into lines here
+    (``text_strips``), a few times faster than Textual's general path, which
+    wraps, aligns and tags every run for mouse selection. Text that wraps
+    (``WRAPS``) is wrapped here too when the panel's height is fixed (the
+    narration's); anything else takes Textual's path (``Visual.to_strips``).
+    """
+
+    _NEVER = object()
+    WRAPS = False  # whether the content is paragraphs that wrap to the width
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._key: Hashable = self._NEVER
+        self._content: RenderableType | None = None  # what show() last built
+        self._visual: Visual | None = None  # _content for Textual, made when it asks
+        self._lines: list[Strip] | None = None  # what render_line draws, made for _lines_size
+        self._lines_size: Size | None = None
+        self._line_cache: tuple = (None, {})  # ((width, base style), text_strips' cache)
+        self.repaints = 0  # how often content was replaced (tests and benchmarks read it)
+        self.lines_repainted = 0  # how many lines the partial repaints refreshed (benchmarks)
+
+    def key(self, view: View) -> Hashable:
+        raise NotImplementedError
+
+    def build(self, view: View) -> RenderableType:
+        raise NotImplementedError
+
+    def render(self) -> Visual:
+        if self._content is None:
+            return super().render()
+        if self._visual is None:
+            content = self._content
+            if isinstance(content, Lines):
+                content = content.joined()
+            self._visual = visualize(self, content, markup=False)
+        return self._visual
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the content (the Line API): the kept lines, made again
+        only after a refresh that was not ``show``'s own or a new size."""
+        if self._content is None:
+            return super().render_line(y)
+        size = self.size
+        if self._lines is None or self._lines_size != size:
+            self._lines = self._make_lines(*size)
+            self._lines_size = size
+        if y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(size.width, self.visual_style.rich_style)
+
+    def refresh(self, *regions: Region, repaint: bool = True, **kwargs: Any) -> Self:
+        # Textual asks for a repaint (styles, theme, selection, new content): the
+        # kept lines may be out of date, as Textual's own render would be
+        if repaint:
+            self._lines = None
+        return super().refresh(*regions, repaint=repaint, **kwargs)
+
+    def _make_lines(self, width: int, height: int) -> list[Strip]:
+        """The content's lines at this size: ``text_strips`` if it can, else Textual's."""
+        lines = self._quick_lines(width, height)
+        if lines is None:
+            lines = Visual.to_strips(self, self.render(), width, height, self.visual_style)
+        return lines
+
+    def _quick_lines(self, width: int, height: int) -> list[Strip] | None:
+        """The content as lines by ``text_strips``, if it can be (None: Textual's way)."""
+        content = self._content
+        if not isinstance(content, (Text, Lines)) or not width:
+            return None
+        if self.WRAPS and not self._fixed_height():
+            return None  # Textual measures the height: its own wrapping must draw it
+        style = self.visual_style
+        if style.reverse or self.styles.content_align != ("left", "top"):
+            return None
+        if self.is_mounted and self.text_selection is not None:
+            return None  # Textual draws a mouse selection
+        base = style.rich_style
+        if self._line_cache[0] != (width, base):
+            self._line_cache = ((width, base), {})
+        lines = text_strips(content, width, base, self.app.console, self._line_cache[1],
+                            wrap=self.WRAPS)
+        return lines if lines is not None and len(lines) <= height else None
+
+    def show(self, view: View) -> None:
+        # the language and the theme change every panel's words or colours
+        key = (getattr(view, "lang", None), getattr(view, "theme", None), numbers.limit(),
+               self.key(view))
+        if key == self._key:
+            return
+        self._key = key
+        self.repaints += 1
+        old = self._lines if self._lines_size == self.size else None
+        self._content = self.build(view)
+        self._visual = None
+        changed = self._changed_lines(old)
+        if changed is None:  # size may change, or nothing to compare with: as Static.update
+            self.refresh(layout=True)
+            return
+        self.lines_repainted += len(changed)
+        for y, x0, x1 in changed:
+            # the lines are already the new ones: Panel.refresh would drop them
+            super().refresh(Region(x0, y, x1 - x0, 1))
+
+    def _changed_lines(self, old_lines: list[Strip] | None) -> list[tuple[int, int, int]] | None:
+        """(y, x0, x1) of each line that differs from ``old_lines`` (what is on
+        screen, at this size), and the cells x0..x1 (exclusive) that may differ,
+        if the height stays the same. The new lines are kept for render_line."""
+        if old_lines is None or not self.is_mounted or not self.display:
+            return None
+        width, height = self.size
+        if not width or not height:
+            return None
+        fixed = self._fixed_height()
+        if not fixed and len(old_lines) != height:
+            return None
+        lines = self._quick_lines(width, height)
+        if lines is None:
+            visual = self.render()
+            if not fixed and visual.get_height(self.styles, width) != height:
+                return None  # the panel will grow or shrink: a layout
+            lines = Visual.to_strips(self, visual, width, height, self.visual_style)
+        if not fixed and len(lines) != height:
+            return None
+        self._lines, self._lines_size = lines, self.size
+        # below the content render_line draws blank lines: with a fixed height
+        # (the narration's), fewer lines are padding, not a layout
+        blank = Strip.blank(width, self.visual_style.rich_style)
+        old = old_lines + [blank] * (height - len(old_lines))
+        new = lines + [blank] * (height - len(lines))
+        return [
+            (y, *_changed_span(a, b, width))
+            for y, (a, b) in enumerate(zip(old[:height], new[:height], strict=True))
+            if a != b
+        ]
+
+    def _fixed_height(self) -> bool:
+        """A height in cells (the narration's): shorter content is padded, not a layout."""
+        height = self.styles.height
+        return height is not None and height.is_cells
+
+
+def text_strips(text: Text | Lines, width: int, base: RichStyle, console: Console,
+                cache: dict | None = None, wrap: bool = False) -> list[Strip] | None:
+    """``text``'s lines (or ``Lines``) as Strips ``width`` cells wide on the panel's
+    ``base`` style, wrapped at spaces if ``wrap``, else None if a line is wider.
+
+    ``cache`` maps a line (its text and spans) to its Strip: pass the one the
+    last call filled (same width and base) and unchanged lines are reused.
+    It is refilled with this call's lines only.
+    """
+    previous = dict(cache) if cache else {}
+    if cache is not None:
+        cache.clear()
+    strips = []
+    lines: list[Text]
+    if wrap:
+        paragraphs = text.joined() if isinstance(text, Lines) else text
+        lines = paragraphs.wrap(console, width, justify="default", overflow="fold")
+    else:
+        lines = text if isinstance(text, Lines) else text.split("\n", allow_blank=True)
+    for line in lines:
+        key = (line.plain, tuple(line.spans), line.style)
+        strip = previous.get(key)
+        if strip is None:
+            length = line.cell_len
+            if length > width:
+                return None
+            segments = [Segment(segment.text, base + segment.style if segment.style else base)
+                        for segment in line.render(console) if segment.text]
+            if length < width:
+                segments.append(Segment(" " * (width - length), base))
+            strip = Strip(segments, width)
+        if cache is not None:
+            cache[key] = strip
+        strips.append(strip)
+    return strips
+
+
+def _changed_span(old: Strip, new: Strip, width: int) -> tuple[int, int]:
+    """Cells x0..x1 outside which the two lines are the same (equal segments at both ends)."""
+    a, b = list(old), list(new)
+    start = 0
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        start += a[i].cell_length
+        i += 1
+    end = 0
+    j = 0
+    while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
+        end += a[-1 - j].cell_length
+        j += 1
+    x0, x1 = min(start, width), max(width - end, 0)
+    return (x0, x1) if x0 < x1 else (0, width)

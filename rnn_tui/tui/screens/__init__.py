@@ -1,0 +1,1 @@
+"""Screens pushed over the stepper: help, training, backward pass, editors, files."""

@@ -1,0 +1,74 @@
+"""The snapshot of app state that widgets render from (no Textual here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_tui.core.cursor import Cursor
+from rnn_tui.core.engine import Output, Stepper, StepRecord
+
+
+@dataclass(frozen=True)
+class View:
+    """What the screen should show now. Widgets read it; they never compute numbers."""
+
+    stepper: Stepper  # already moved to ``cursor.t``
+    cursor: Cursor
+    selected: int
+    precision: int
+    texts: tuple[str, ...]  # the sentences as text
+    version: int = 0  # bumped whenever the stepper is replaced (new weights or data)
+    batch: bool = False  # the batch view: whole-batch matrices instead of one sentence
+    playing: bool = False  # autoplay on
+    speed: float = 2.0  # autoplay sub-steps per second
+    lang: str = "en"  # the message catalogue in use (panels repaint when it changes)
+    theme: str = "default"  # rnn_tui.tui.themes.THEMES (panels repaint when it changes)
+    mode: str = ""  # extra words for the status bar (e.g. which weights are in use)
+    feedback: str = ""  # quiz: how close the last guess was
+    edited: frozenset = frozenset()  # (weight name, row, col) changed by hand
+
+    def marked(self, name: str, row: int) -> frozenset[int]:
+        """Columns of ``name``'s row ``row`` that were edited by hand."""
+        return frozenset(c for n_, r, c in self.edited if n_ == name and r == row)
+
+    @property
+    def act(self) -> str:
+        """The hidden activation's name: tanh in the lesson, relu or sigmoid to compare."""
+        return self.stepper.activation
+
+    @property
+    def t(self) -> int:
+        return self.cursor.t
+
+    @property
+    def phase(self) -> int:
+        return self.cursor.phase
+
+    @property
+    def record(self) -> StepRecord | None:
+        """The time step being revealed, or None at the start."""
+        return self.stepper.history[-1] if self.stepper.history else None
+
+    @property
+    def revealed_h(self) -> int:
+        """How many of h_1..h_t are on screen (h_t appears at the tanh sub-step)."""
+        return self.t if self.phase >= 4 else max(self.t - 1, 0)
+
+    @property
+    def output(self) -> Output | None:
+        return self.stepper.output if self.cursor.at_output else None
+
+    @property
+    def active(self) -> bool:
+        """Whether the selected sentence reads a token at t (False past its end)."""
+        rec = self.record
+        return bool(rec is not None and rec.active[self.selected])
+
+    def token_index(self) -> int | None:
+        """Which row of Wxh the selected sentence's one-hot picks at t, if any."""
+        rec = self.record
+        if rec is None or not rec.active[self.selected]:
+            return None
+        return int(np.argmax(rec.x[self.selected]))

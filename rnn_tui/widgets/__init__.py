@@ -1,1 +1,0 @@
-"""One widget per concept of the lesson. Widgets format numbers the engine computed."""
