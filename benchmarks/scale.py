@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn_tui.core.engine import Stepper, Weights, forward
+from rnn_tui.core.model import Weights, forward
+from rnn_tui.core.stepper import Stepper
 
 
 def make_problem(hidden: int, vocab: int, batch: int, steps: int,

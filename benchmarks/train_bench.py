@@ -1,4 +1,4 @@
-"""Training speed: rnn_tui.core.training.train against the same model in PyTorch.
+"""Training speed: rnn_tui.core.train.train against the same model in PyTorch.
 
 The lesson's task (3 sentences, 3 steps, 2 features, 3 hidden nodes, scalar Bh),
 full-batch Adam (lr 0.05), 2000 epochs, float64, from the same starting weights
@@ -8,7 +8,7 @@ runs, wall-clock time of the training loop only (set-up excluded).
 PyTorch rows are skipped when ``torch`` is not importable; it is not a
 dependency of rnn-tui (``pip install torch`` to measure). Rows:
 
-- ``rnn_tui`` : ``rnn_tui.core.training.train`` (NumPy forward + BPTT by hand + Adam)
+- ``rnn_tui`` : ``rnn_tui.core.train.train`` (NumPy forward + BPTT by hand + Adam)
 - ``torch, same loop`` : the lesson's equations written with torch tensors,
   autograd for the backward pass, ``torch.optim.Adam``. Same model, same maths:
   its final weights are compared with ours (they should agree to ~1e-10).
@@ -29,8 +29,8 @@ import time
 import numpy as np
 
 from rnn_tui.core.data import lesson_dataset
-from rnn_tui.core.engine import Weights
-from rnn_tui.core.training import train
+from rnn_tui.core.model import Weights
+from rnn_tui.core.train import train
 
 LR = 0.05
 

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.notifications import Notify
 
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.engine import Weights
+from rnn_tui.core.model import Weights
 
 ROOT = Path(__file__).resolve().parent.parent
 

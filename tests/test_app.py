@@ -9,7 +9,8 @@ import pytest
 from conftest import press, screen_text
 
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.engine import Stepper, Weights, forward
+from rnn_tui.core.model import Weights, forward
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach import fmt, i18n
 from rnn_tui.tui.app import RNNApp
 from rnn_tui.tui.panels.base import Panel

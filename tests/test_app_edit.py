@@ -18,7 +18,8 @@ from conftest import Notices, press, run_cli, screen_text
 
 from rnn_tui.cli.main import run_parser, trace_model
 from rnn_tui.core.data import lesson_dataset, load_data
-from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.export.trace import build_trace, load_trace, render
 from rnn_tui.teach import fmt
 from rnn_tui.tui.app import RNNApp, make_app

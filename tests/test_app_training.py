@@ -1,7 +1,7 @@
 """Training (t, i) and the backward pass (g) in the app, driven with Pilot.
 
 Assertions are on the text the screen shows, compared with the engine
-(``rnn_tui.core.training``) run independently on the same weights.
+(``rnn_tui.core.backprop`` and ``rnn_tui.core.train``) run independently on the same weights.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import pytest
 from conftest import press, screen_text
 from textual import events
 
+from rnn_tui.core.backprop import TrainingError, backward_trace, gradients
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.engine import Stepper, Weights
-from rnn_tui.core.training import Trainer, TrainingError, backward_trace, gradients
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper
+from rnn_tui.core.train import Trainer
 from rnn_tui.teach import fmt
 from rnn_tui.tui.app import RNNApp
 from rnn_tui.tui.screens.backward import BackwardScreen, factor_name, norm_text

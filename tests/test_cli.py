@@ -18,7 +18,8 @@ from conftest import run_cli
 from rnn_tui import __version__
 from rnn_tui.cli import main as cli
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper
 
 SCRIPT = Path(sys.executable).parent / "rnn-tui"
 

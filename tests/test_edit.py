@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from rnn_tui.core.data import DataError, Dataset, lesson_dataset, load_data
-from rnn_tui.core.engine import Stepper, Weights, WeightsError, forward
+from rnn_tui.core.model import Weights, WeightsError, forward
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach.edit import (
     check_entry,
     data_path,

@@ -1,4 +1,4 @@
-"""rnn_tui.core.engine: weights, the batch forward pass and the stepper."""
+"""rnn_tui.core.model and rnn_tui.core.stepper: weights, the batch forward pass and the stepper."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from conftest import LESSON_X
 
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.engine import Stepper, Weights, WeightsError, bce, forward, sigmoid
+from rnn_tui.core.model import Weights, WeightsError, bce, forward, sigmoid
+from rnn_tui.core.stepper import Stepper
 
 # --- the lesson's shapes -------------------------------------------------------
 

@@ -15,7 +15,8 @@ import pytest
 
 from rnn_tui.cli.main import main
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.export.trace import (
     CSV_COLUMNS,
     FORMAT,
@@ -145,7 +146,7 @@ def test_json_numbers_match_the_stepper_exactly(case):
     assert data["shape"] == {"batch": s.batch, "steps": s.steps,
                              "features": len(w.vocab), "hidden": w.hidden}
     # the gradients of the mean loss, as the training module computes them
-    from rnn_tui.core.training import gradients
+    from rnn_tui.core.backprop import gradients
 
     loss, grads = gradients(w, d.X, d.lengths, d.labels)
     assert data["gradients"]["loss"] == loss

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnn_tui.core.data import DataError, lesson_dataset, load_data
-from rnn_tui.core.engine import Weights, WeightsError
+from rnn_tui.core.model import Weights, WeightsError
 from rnn_tui.export.trace import TraceError, build_trace, load_trace, render_json
 
 LESSON = lesson_dataset()

@@ -9,7 +9,8 @@ from conftest import screen_text
 
 from rnn_tui.core.cursor import Cursor
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach import fmt, i18n
 from rnn_tui.teach.narration import narrate
 from rnn_tui.tui.app import RNNApp

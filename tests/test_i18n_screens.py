@@ -13,9 +13,9 @@ from conftest import Notices, press, screen_text
 from rich.cells import cell_len
 from test_app_training import tap, wait_for
 
+from rnn_tui.core.backprop import backward_trace
 from rnn_tui.core.data import lesson_dataset
-from rnn_tui.core.engine import Weights
-from rnn_tui.core.training import backward_trace
+from rnn_tui.core.model import Weights
 from rnn_tui.teach import fmt, i18n
 from rnn_tui.tui.app import RNNApp
 from rnn_tui.tui.screens.backward import BackwardScreen, norm_text

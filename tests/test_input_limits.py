@@ -32,7 +32,7 @@ from rnn_tui.core.data import (
     atomic_write_text,
     load_data,
 )
-from rnn_tui.core.engine import Weights, WeightsError
+from rnn_tui.core.model import Weights, WeightsError
 from rnn_tui.teach import fmt
 
 LESSON_TSV = "0\tas as soon\n0\tsoon as as\n1\tas soon as\n"
@@ -423,7 +423,7 @@ SAVER = """
 import itertools, sys
 from rnn_tui.core.data import Dataset
 from rnn_tui.teach.edit import save_session
-from rnn_tui.core.engine import Weights
+from rnn_tui.core.model import Weights
 print("ready", flush=True)
 for i in itertools.count():
     d = Dataset.from_sentences([f"as w{i} soon", "soon as", f"w{i}"], [0, 1, 0])

@@ -15,7 +15,7 @@ from conftest import press, run_cli, screen_text
 from textual.notifications import Notify
 
 from rnn_tui.core.data import load_data
-from rnn_tui.core.engine import Weights
+from rnn_tui.core.model import Weights
 from rnn_tui.tui.app import RNNApp
 from rnn_tui.tui.screens.backward import BackwardScreen
 from rnn_tui.tui.screens.files import SERVED_ENV

@@ -7,7 +7,8 @@ from conftest import screen_text
 
 from rnn_tui.core.cursor import Cursor
 from rnn_tui.core.data import lesson_dataset
-from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach import fmt
 from rnn_tui.teach.quiz import Score, grade, parse_guess, question
 from rnn_tui.tui.app import RNNApp

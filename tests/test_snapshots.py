@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from rnn_tui.core.data import lesson_dataset
-from rnn_tui.core.engine import Weights
+from rnn_tui.core.model import Weights
 from rnn_tui.tui.app import RNNApp
 
 

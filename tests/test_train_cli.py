@@ -15,7 +15,7 @@ import pytest
 
 from rnn_tui.cli.main import main
 from rnn_tui.core.data import lesson_dataset
-from rnn_tui.core.engine import Weights, forward
+from rnn_tui.core.model import Weights, forward
 
 RECIPE = ["--epochs", "2000", "--seed", "0", "--decimals", "6"]
 

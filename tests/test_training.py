@@ -9,20 +9,11 @@ import time
 import numpy as np
 import pytest
 
+from rnn_tui.core.backprop import Grads, TrainingError, backward_trace, gradients
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.engine import Weights, bce, forward
-from rnn_tui.core.training import (
-    DEFAULT_LR,
-    Adam,
-    Grads,
-    TrainingError,
-    backward_trace,
-    clip_by_global_norm,
-    gradients,
-    load_preset,
-    make_trained_preset,
-    train,
-)
+from rnn_tui.core.model import Weights, bce, forward
+from rnn_tui.core.optim import DEFAULT_LR, Adam, clip_by_global_norm
+from rnn_tui.core.train import load_preset, make_trained_preset, train
 
 ACTS = ("tanh", "relu", "sigmoid")
 WEIGHT_NAMES = ("Wxh", "Whh", "bh", "Wy", "by")
@@ -330,7 +321,8 @@ def test_default_lr_is_known_for_every_optimizer():
 
 def test_engine_data_and_training_do_not_import_the_ui():
     code = (
-        "import sys, rnn_tui.core.engine, rnn_tui.core.data, rnn_tui.core.training;"
+        "import sys, rnn_tui.core.model, rnn_tui.core.stepper, rnn_tui.core.data,"
+        " rnn_tui.core.backprop, rnn_tui.core.optim, rnn_tui.core.train;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
@@ -339,7 +331,7 @@ def test_engine_data_and_training_do_not_import_the_ui():
 
 
 def test_trainer_one_epoch_at_a_time_is_train():
-    from rnn_tui.core.training import Trainer
+    from rnn_tui.core.train import Trainer
 
     d = lesson_dataset()
     w = Weights.init(d.vocab, hidden=3, seed=0)

@@ -71,7 +71,7 @@ def check_out(out: str | None) -> None:
 
 def write(text: str, out: str | None) -> None:
     """To stdout, or atomically to ``out``; an unwritable path is a CliError."""
-    from rnn_tui.core.engine import atomic_write_text
+    from rnn_tui.core.data import atomic_write_text
 
     if out is None:
         sys.stdout.write(text)
@@ -90,7 +90,7 @@ def main(argv: Sequence[str]) -> int:
     check_out(args.out)
     model = build_model(args)
 
-    from rnn_tui.core.engine import OverflowedError
+    from rnn_tui.core.model import OverflowedError
     from rnn_tui.export.trace import TraceError, build_trace, render
 
     try:  # too big, or numbers that overflowed: a one-line error, nothing written

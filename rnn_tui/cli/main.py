@@ -96,7 +96,7 @@ class Model:
     """What the model options resolve to."""
 
     dataset: object  # rnn_tui.core.data.Dataset
-    weights: object  # rnn_tui.core.engine.Weights
+    weights: object  # rnn_tui.core.model.Weights
     seed: int
     hidden: int
     bias: str
@@ -114,7 +114,7 @@ def check_names(args: argparse.Namespace, *names: str) -> None:
 def build_model(args: argparse.Namespace) -> Model:
     """Dataset and weights from the model options, or a CliError."""
     from rnn_tui.core.data import DataError, lesson_dataset, load_data, size_error
-    from rnn_tui.core.engine import Weights, WeightsError
+    from rnn_tui.core.model import Weights, WeightsError
 
     check_names(args, "data", "weights", "out")
     seed = 0 if args.seed is None else args.seed
@@ -123,11 +123,8 @@ def build_model(args: argparse.Namespace) -> Model:
             for name in ("hidden", "bias", "seed"):
                 if getattr(args, name) is not None:
                     raise CliError(tr("cli.not_with_weights", name=name))
-            from rnn_tui.core.training import (  # only here: training is big
-                TrainingError,
-                check_saved_pair,
-                load_weights,
-            )
+            from rnn_tui.core.backprop import TrainingError  # only here: training is big
+            from rnn_tui.core.train import check_saved_pair, load_weights
 
             try:
                 weights = load_weights(args.weights)  # a file, or a preset name
@@ -204,7 +201,7 @@ def run(argv: Sequence[str]) -> int:
     args = run_parser().parse_args(argv)
     model = trace_model(args) if args.trace is not None else build_model(args)
     if args.text:
-        from rnn_tui.core.engine import OverflowedError
+        from rnn_tui.core.model import OverflowedError
         from rnn_tui.teach.textmode import render
 
         try:

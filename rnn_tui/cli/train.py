@@ -6,7 +6,7 @@
     rnn-tui --weights weights.json --text       # then look at the trained forward pass
 
 The lesson's built-in ``trained`` weights are exactly what this makes with
-``--epochs 2000 --seed 0 --decimals 6`` (see ``rnn_tui.core.training.PRESET_RECIPE``).
+``--epochs 2000 --seed 0 --decimals 6`` (see ``rnn_tui.core.train.PRESET_RECIPE``).
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ def decimals_int(text: str) -> int:
 
 
 def parser() -> Parser:
-    from rnn_tui.core.training import DEFAULT_LR, PRESET_RECIPE
+    from rnn_tui.core.optim import DEFAULT_LR
+    from rnn_tui.core.train import PRESET_RECIPE
 
     p = Parser(
         prog=f"{PROG} train",
@@ -101,9 +102,10 @@ def check_writable(out: Path) -> None:
 
 
 def main(argv: Sequence[str]) -> int:
+    from rnn_tui.core.backprop import TrainingError, evaluate
     from rnn_tui.core.data import DataError
-    from rnn_tui.core.engine import WeightsError
-    from rnn_tui.core.training import TrainingError, evaluate, rounded, train
+    from rnn_tui.core.model import WeightsError
+    from rnn_tui.core.train import rounded, train
 
     args = parser().parse_args(argv)
     check_names(args, "out")

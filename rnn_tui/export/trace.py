@@ -1,6 +1,6 @@
 """Export the forward pass as a trace: every number, for every sentence and time step.
 
-A :class:`Trace` holds what a :class:`~rnn_tui.core.engine.Stepper` computes, laid out
+A :class:`Trace` holds what a :class:`~rnn_tui.core.stepper.Stepper` computes, laid out
 per sentence ``b`` (batch row, 0-based) and time step ``t`` (1-based)::
 
     x_t · Wxh   h_{t-1} · Whh   Bh (broadcast)   pre = their sum   h_t = tanh(pre)
@@ -39,15 +39,8 @@ from rnn_tui.core.data import (
     encode,
     printable,
 )
-from rnn_tui.core.engine import (
-    ACTIVATIONS,
-    OverflowedError,
-    Stepper,
-    Weights,
-    WeightsError,
-    overflow,
-    read_json,
-)
+from rnn_tui.core.model import ACTIVATIONS, OverflowedError, Weights, WeightsError, read_json
+from rnn_tui.core.stepper import Stepper, overflow
 from rnn_tui.teach import fmt
 
 #: The value of the JSON ``"format"`` key, and the version this module writes and reads.
@@ -281,7 +274,7 @@ def batch_gradients(stepper: Stepper) -> dict | None:
     """
     if stepper.labels is None:
         return None
-    from rnn_tui.core.training import gradients  # the training module, only when exporting
+    from rnn_tui.core.backprop import gradients  # the training module, only when exporting
 
     loss, grads = gradients(stepper.weights, stepper.X, stepper.lengths, stepper.labels,
                             stepper.activation)

@@ -13,8 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnn_tui.core.data import DataError, Dataset, build_vocab, size_error, tokenize
-from rnn_tui.core.engine import Output, Stepper, Weights, atomic_write_text
+from rnn_tui.core.data import (
+    DataError,
+    Dataset,
+    atomic_write_text,
+    build_vocab,
+    size_error,
+    tokenize,
+)
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Output, Stepper
 from rnn_tui.teach.i18n import tr
 
 #: The weights an editor can change, in the order of the equations.

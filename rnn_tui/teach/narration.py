@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_tui.core.cursor import Cursor
-from rnn_tui.core.engine import Stepper
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach import fmt
 from rnn_tui.teach.i18n import tr
 

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from rnn_tui.core.cursor import Cursor
-from rnn_tui.core.engine import Stepper
+from rnn_tui.core.stepper import Stepper
 
 #: What a sub-step reveals that a student can be asked to predict.
 ASKED = {3: "pre", 4: "h", 5: "y"}

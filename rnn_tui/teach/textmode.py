@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from rnn_tui.core.data import Dataset
-from rnn_tui.core.engine import Stepper, Weights, check_overflow
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper, check_overflow
 from rnn_tui.teach import fmt
 
 

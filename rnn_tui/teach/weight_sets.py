@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rnn_tui.core.engine import Weights
+from rnn_tui.core.model import Weights
 from rnn_tui.teach.i18n import tr
 
 

@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 
 from rnn_tui.core.data import lesson_dataset
-from rnn_tui.core.engine import Weights
+from rnn_tui.core.model import Weights
 from rnn_tui.tui.app import RNNApp
 
 MID = ["L", "right", "right", "right", "3"]  # t = 2, the sum revealed, sentence 3

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_tui.core.cursor import Cursor
-from rnn_tui.core.engine import Output, Stepper, StepRecord
+from rnn_tui.core.stepper import Output, Stepper, StepRecord
 
 
 @dataclass(frozen=True)

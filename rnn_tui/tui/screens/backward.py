@@ -26,8 +26,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from rnn_tui.core.engine import Stepper
-from rnn_tui.core.training import BackwardStep, BackwardTrace, backward_trace
+from rnn_tui.core.backprop import BackwardStep, BackwardTrace, backward_trace
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach import fmt, i18n
 from rnn_tui.teach.i18n import tr
 from rnn_tui.tui.keys import (

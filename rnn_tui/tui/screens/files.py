@@ -21,8 +21,9 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
-from rnn_tui.core.data import Dataset, check_target, printable
-from rnn_tui.core.engine import Stepper, Weights, atomic_write_text
+from rnn_tui.core.data import Dataset, atomic_write_text, check_target, printable
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach.edit import data_path, save_session
 from rnn_tui.teach.i18n import tr
 from rnn_tui.tui.keys import (

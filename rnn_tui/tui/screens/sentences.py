@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from rnn_tui.core.data import DataError, Dataset
-from rnn_tui.core.engine import Weights
+from rnn_tui.core.model import Weights
 from rnn_tui.teach.edit import Rebatched, check_entry, rebatch
 from rnn_tui.teach.i18n import tr
 from rnn_tui.tui.keys import (

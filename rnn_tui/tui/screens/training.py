@@ -1,7 +1,7 @@
 """Training in the app (key ``t``): the trainer runs in a worker thread.
 
 ``TrainingScreen`` trains a copy of the weights the stepper uses with
-``rnn_tui.core.training.Trainer``, one epoch at a time, in a thread worker. The
+``rnn_tui.core.train.Trainer``, one epoch at a time, in a thread worker. The
 worker posts ``Progress`` messages (the new losses since the last message) and
 one ``Finished``; the screen only displays them: a progress bar, the loss
 curve (``LossCurve``) and the accuracy. ``s`` or ``esc`` stops; afterwards
@@ -30,9 +30,11 @@ from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 from textual.worker import get_current_worker
 
+from rnn_tui.core.backprop import TrainingError
 from rnn_tui.core.data import Dataset
-from rnn_tui.core.engine import Weights
-from rnn_tui.core.training import DEFAULT_LR, PRESET_RECIPE, Trainer, TrainingError
+from rnn_tui.core.model import Weights
+from rnn_tui.core.optim import DEFAULT_LR
+from rnn_tui.core.train import PRESET_RECIPE, Trainer
 from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.weight_sets import TrainingOutcome, WeightSets  # noqa: F401 (re-exported)
 from rnn_tui.tui.keys import (

@@ -1,6 +1,6 @@
 """Backpropagation through time and training for the lesson's RNN (plain NumPy, float64).
 
-The forward pass (see ``rnn_tui.core.engine``), for a batch of B sentences::
+The forward pass (see ``rnn_tui.core.model``), for a batch of B sentences::
 
     pre_t = x_t · Wxh + h_{t-1} · Whh + Bh          h_t = act(pre_t)      t = 1..T
     z     = h_T · Wy + By                           y   = sigmoid(z)
@@ -22,23 +22,20 @@ there dL/dh_{t-1} = dL/dh_t and the padded step adds nothing to any gradient.
 
 ``gradients`` is the batch gradient; ``backward_trace`` is the same computation
 for one sentence, every intermediate kept, for a view that steps backwards;
-``train`` runs SGD or Adam. Nothing here imports Textual or Rich.
+``rnn_tui.core.train`` runs SGD or Adam
+(``rnn_tui.core.optim``) on it. Nothing here imports Textual or Rich.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_tui.core.data import Dataset, printable
-from rnn_tui.core.engine import ACTIVATIONS, Weights, _check_X, _lengths, forward, sigmoid
+from rnn_tui.core.data import Dataset
+from rnn_tui.core.model import ACTIVATIONS, Weights, check_lengths, check_X, forward, sigmoid
 
 
 class TrainingError(ValueError):
@@ -71,7 +68,7 @@ DERIVATIVES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
-def _check_activation(activation: str) -> None:
+def check_activation(activation: str) -> None:
     if activation not in ACTIVATIONS:
         raise TrainingError(
             f"activation: must be one of {', '.join(ACTIVATIONS)}, not {activation!r}"
@@ -112,7 +109,7 @@ class Grads:
         return math.sqrt(sum(float(np.sum(a * a)) for a in self.arrays()))
 
 
-class _Params:
+class Params:
     """The five weights as views into one flat float64 vector (and the same for grads).
 
     One flat vector makes an optimizer step, clipping and the gradient norm a
@@ -141,7 +138,7 @@ class _Params:
         return Weights(self.vocab, *(w.copy() for w in self.W))
 
 
-class _Batch:
+class Batch:
     """A batch prepared once for many forward/backward passes."""
 
     def __init__(self, X: np.ndarray, lengths: np.ndarray, target: np.ndarray) -> None:
@@ -156,8 +153,8 @@ class _Batch:
         self.X_flat_T = np.ascontiguousarray(X.reshape(B * T, V).T)  # (V, B·T)
 
 
-def _loss_and_grads(
-    p: _Params, batch: _Batch, act: Callable, dact: Callable
+def loss_and_grads(
+    p: Params, batch: Batch, act: Callable, dact: Callable
 ) -> tuple[float, float]:
     """Forward and backward over ``batch``; writes p.dW in place, returns (loss, accuracy)."""
     Wxh, Whh, bh, Wy, by = p.W
@@ -214,12 +211,12 @@ def _prepare(
     lengths: Sequence[int] | np.ndarray | None,
     labels: Sequence[int] | np.ndarray,
     activation: str,
-) -> tuple[_Batch, Callable, Callable]:
-    _check_activation(activation)
-    X = _check_X(weights, X)
-    lengths = _lengths(X, lengths)
+) -> tuple[Batch, Callable, Callable]:
+    check_activation(activation)
+    X = check_X(weights, X)
+    lengths = check_lengths(X, lengths)
     target = _check_labels(labels, X.shape[0])
-    return _Batch(X, lengths, target), ACTIVATIONS[activation], DERIVATIVES[activation]
+    return Batch(X, lengths, target), ACTIVATIONS[activation], DERIVATIVES[activation]
 
 
 def gradients(
@@ -235,14 +232,14 @@ def gradients(
     all T), ``labels`` 0/1 per sentence. ``weights`` is not changed.
     """
     batch, act, dact = _prepare(weights, X, lengths, labels, activation)
-    p = _Params(weights)
-    loss, _ = _loss_and_grads(p, batch, act, dact)
+    p = Params(weights)
+    loss, _ = loss_and_grads(p, batch, act, dact)
     return loss, Grads(*(g.copy() for g in p.dW))
 
 
 def evaluate(weights: Weights, dataset: Dataset, activation: str = "tanh") -> tuple[float, float]:
     """(mean loss, accuracy) of ``weights`` on ``dataset``: accuracy counts y >= 0.5 as 1."""
-    _check_activation(activation)
+    check_activation(activation)
     if tuple(dataset.vocab) != tuple(weights.vocab):
         dataset = dataset.with_vocab(weights.vocab)
     H, y = forward(weights, dataset.X, dataset.lengths, activation)
@@ -340,9 +337,9 @@ def backward_trace(
     Takes the same arguments as a ``Stepper`` (its ``weights``, ``X``,
     ``lengths``, ``labels``, ``activation``) plus the sentence index.
     """
-    _check_activation(activation)
-    X = _check_X(weights, X)
-    lengths = _lengths(X, lengths)
+    check_activation(activation)
+    X = check_X(weights, X)
+    lengths = check_lengths(X, lengths)
     target_all = _check_labels(labels, X.shape[0])
     if not 0 <= b < X.shape[0]:
         raise TrainingError(f"b: must be in 0..{X.shape[0] - 1}, not {b}")
@@ -422,330 +419,3 @@ def backward_trace(
         dWhh=dWhh_total,
         dbh=dbh_total,
     )
-
-
-# --- optimizers -------------------------------------------------------------------------
-
-
-class SGD:
-    """Plain gradient descent: θ ← θ - lr·g."""
-
-    name = "sgd"
-
-    def __init__(self, lr: float) -> None:
-        self.lr = float(lr)
-
-    def step(self, theta: np.ndarray, g: np.ndarray) -> None:
-        """Update the flat parameter vector ``theta`` in place."""
-        theta -= self.lr * g
-
-
-class Adam:
-    """Adam (Kingma & Ba), written as PyTorch's ``torch.optim.Adam`` computes it::
-
-        m ← β1·m + (1-β1)·g          v ← β2·v + (1-β2)·g²
-        θ ← θ - lr/(1-β1ᵗ) · m / (√v / √(1-β2ᵗ) + ε)
-    """
-
-    name = "adam"
-
-    def __init__(
-        self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
-    ) -> None:
-        self.lr, self.beta1, self.beta2, self.eps = float(lr), beta1, beta2, eps
-        self.m: np.ndarray | None = None
-        self.v: np.ndarray | None = None
-        self.t = 0
-
-    def step(self, theta: np.ndarray, g: np.ndarray) -> None:
-        """Update the flat parameter vector ``theta`` in place."""
-        if self.m is None or self.v is None:
-            self.m = np.zeros_like(theta)
-            self.v = np.zeros_like(theta)
-        self.t += 1
-        m, v, b1, b2 = self.m, self.v, self.beta1, self.beta2
-        m *= b1
-        m += (1.0 - b1) * g
-        v *= b2
-        v += (1.0 - b2) * (g * g)
-        denom = np.sqrt(v)
-        denom /= math.sqrt(1.0 - b2**self.t)
-        denom += self.eps
-        theta -= (self.lr / (1.0 - b1**self.t)) * (m / denom)
-
-
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
-
-#: A learning rate that works for the lesson, per optimizer (``train``'s default).
-DEFAULT_LR = {"sgd": 0.5, "adam": 0.05}
-
-
-def clip_by_global_norm(g: np.ndarray, max_norm: float) -> float:
-    """Scale the flat gradient ``g`` in place so its norm is at most ``max_norm``.
-
-    As ``torch.nn.utils.clip_grad_norm_``: returns the norm before clipping.
-    """
-    norm = math.sqrt(float(g @ g))
-    if norm > max_norm:
-        g *= max_norm / (norm + 1e-6)
-    return norm
-
-
-# --- training ----------------------------------------------------------------------------
-
-
-@dataclass
-class History:
-    """Per epoch: the mean loss and the accuracy of the forward passes that epoch's
-    updates were computed from (so ``losses[0]`` is the loss of the starting weights)."""
-
-    losses: list[float] = field(default_factory=list)
-    accuracies: list[float] = field(default_factory=list)
-    stopped: bool = False  # True when the callback asked to stop before the last epoch
-
-    @property
-    def epochs(self) -> int:
-        """Epochs completed."""
-        return len(self.losses)
-
-
-class TrainResult(NamedTuple):
-    weights: Weights
-    history: History
-
-
-#: ``callback(epoch, loss, accuracy)``, epoch 1-based; return False to stop.
-Callback = Callable[[int, float, float], "bool | None"]
-
-
-class Trainer:
-    """Training one epoch at a time, for a UI that shows the weights as they learn.
-
-    >>> from rnn_tui.core.data import lesson_dataset
-    >>> d = lesson_dataset()
-    >>> trainer = Trainer(Weights.init(d.vocab), d)
-    >>> loss, accuracy = trainer.epoch()
-    >>> trainer.epochs, trainer.weights.Whh.shape
-    (1, (3, 3))
-
-    ``train`` is a loop over ``epoch``; the arguments are ``train``'s.
-    """
-
-    def __init__(
-        self,
-        weights: Weights,
-        dataset: Dataset,
-        lr: float | None = None,
-        seed: int = 0,
-        optimizer: str = "adam",
-        clip: float | None = None,
-        activation: str = "tanh",
-        batch_size: int | None = None,
-    ) -> None:
-        _check_activation(activation)
-        if optimizer not in OPTIMIZERS:
-            raise TrainingError(
-                f"optimizer: must be one of {', '.join(OPTIMIZERS)}, not {optimizer!r}"
-            )
-        lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
-        if not (math.isfinite(lr) and lr > 0):
-            raise TrainingError(f"lr: must be a positive number, not {lr!r}")
-        if clip is not None and not (math.isfinite(clip) and clip > 0):
-            raise TrainingError(f"clip: must be a positive number, not {clip!r}")
-        if batch_size is not None and batch_size < 1:
-            raise TrainingError(f"batch_size: must be at least 1, not {batch_size!r}")
-        if tuple(dataset.vocab) != tuple(weights.vocab):
-            dataset = dataset.with_vocab(weights.vocab)  # DataError if a token is unknown
-        self.dataset = dataset
-        self.activation, self.optimizer, self.lr, self.clip = activation, optimizer, lr, clip
-        self.batch_size = batch_size
-        self._act, self._dact = ACTIVATIONS[activation], DERIVATIVES[activation]
-        self._p = _Params(weights)
-        self._opt = OPTIMIZERS[optimizer](lr)
-        self._target = dataset.labels.astype(np.float64).reshape(-1, 1)
-        full = batch_size is None or batch_size >= len(dataset)
-        self._whole = _Batch(dataset.X, dataset.lengths, self._target) if full else None
-        self._rng = np.random.default_rng(seed)
-        self.history = History()
-
-    @property
-    def epochs(self) -> int:
-        """Epochs done so far."""
-        return self.history.epochs
-
-    @property
-    def weights(self) -> Weights:
-        """A copy of the current weights."""
-        return self._p.weights()
-
-    def epoch(self) -> tuple[float, float]:
-        """One pass over the data; returns (loss, accuracy) and records them in ``history``.
-
-        The loss and accuracy are those of the forward passes the updates were
-        computed from (before each update). Raises TrainingError when training
-        diverges (the loss or a weight stops being finite).
-        """
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
-            if self._whole is not None:
-                loss, accuracy = self._update(self._whole)
-            else:
-                loss, accuracy = self._minibatches()
-        p = self._p
-        if not math.isfinite(loss) and not self.history.losses:
-            raise TrainingError(  # the loss before any update: the starting weights
-                f"the numbers overflowed: the loss of the starting weights is {loss} "
-                "(the weights are too large)"
-            )
-        if not math.isfinite(loss) or not np.all(np.isfinite(p.theta)):
-            raise TrainingError(
-                f"training diverged at epoch {self.epochs + 1} (loss {loss}); "
-                "try a smaller learning rate or gradient clipping"
-            )
-        self.history.losses.append(loss)
-        self.history.accuracies.append(accuracy)
-        return loss, accuracy
-
-    def _minibatches(self) -> tuple[float, float]:
-        d, n, size = self.dataset, len(self.dataset), self.batch_size
-        assert size is not None
-        loss = accuracy = 0.0
-        order = self._rng.permutation(n)
-        for first in range(0, n, size):
-            idx = order[first:first + size]
-            part = _Batch(d.X[idx], d.lengths[idx], self._target[idx])
-            part_loss, part_accuracy = self._update(part)
-            loss += part_loss * len(idx) / n
-            accuracy += part_accuracy * len(idx) / n
-        return loss, accuracy
-
-    def _update(self, batch: _Batch) -> tuple[float, float]:
-        p = self._p
-        loss, accuracy = _loss_and_grads(p, batch, self._act, self._dact)
-        if self.clip is not None:
-            clip_by_global_norm(p.grad, self.clip)
-        self._opt.step(p.theta, p.grad)
-        return loss, accuracy
-
-
-def train(
-    weights: Weights,
-    dataset: Dataset,
-    epochs: int,
-    lr: float | None = None,
-    seed: int = 0,
-    optimizer: str = "adam",
-    clip: float | None = None,
-    activation: str = "tanh",
-    callback: Callback | None = None,
-    batch_size: int | None = None,
-) -> TrainResult:
-    """Train and return ``(new_weights, history)``; ``weights`` is not changed.
-
-    Full-batch gradient descent unless ``batch_size`` is smaller than the
-    dataset; then each epoch visits the sentences in an order shuffled by
-    ``numpy.random.default_rng(seed)``. The same inputs and seed give the same
-    result. ``lr`` defaults to ``DEFAULT_LR[optimizer]``; ``clip`` clips the
-    gradient's global norm before each update. After every epoch
-    ``callback(epoch, loss, accuracy)`` is called; returning False stops
-    training there (e.g. from a UI's worker thread), with ``history.stopped``
-    set. Raises TrainingError for bad settings or when the loss stops being finite.
-    """
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise TrainingError(f"epochs: must be a whole number 0 or more, not {epochs!r}")
-    trainer = Trainer(weights, dataset, lr=lr, seed=seed, optimizer=optimizer, clip=clip,
-                      activation=activation, batch_size=batch_size)
-    for epoch in range(1, epochs + 1):
-        loss, accuracy = trainer.epoch()
-        if callback is not None and callback(epoch, loss, accuracy) is False:
-            trainer.history.stopped = epoch < epochs
-            break
-    return TrainResult(trainer.weights, trainer.history)
-
-
-# --- the built-in preset ---------------------------------------------------------------
-
-#: How ``presets/trained.json`` is made (``make_trained_preset``). The same file, byte
-#: for byte, from the command line (every other setting is ``rnn-tui train``'s default)::
-#:
-#:     rnn-tui train --epochs 2000 --seed 0 --decimals 6 --out rnn_tui/presets/trained.json
-PRESET_RECIPE = {
-    "hidden": 3,
-    "seed": 0,
-    "bias": "scalar",
-    "epochs": 2000,
-    "optimizer": "adam",
-    "lr": DEFAULT_LR["adam"],
-    "activation": "tanh",
-    "decimals": 6,
-}
-
-
-def rounded(weights: Weights, decimals: int) -> Weights:
-    """The weights rounded to ``decimals`` places: shorter files, same bytes on any machine."""
-    return Weights(
-        list(weights.vocab),
-        *(np.round(getattr(weights, n), decimals) + 0.0 for n in _Params.NAMES),
-    )
-
-
-def make_trained_preset() -> Weights:
-    """Train the lesson's network by ``PRESET_RECIPE`` (what ships as ``trained``)."""
-    from rnn_tui.core.data import lesson_dataset
-
-    r = PRESET_RECIPE
-    dataset = lesson_dataset()
-    start = Weights.init(dataset.vocab, hidden=r["hidden"], seed=r["seed"], bias=r["bias"])
-    result = train(start, dataset, r["epochs"], lr=r["lr"], seed=r["seed"],
-                   optimizer=r["optimizer"], activation=r["activation"])
-    return rounded(result.weights, r["decimals"])
-
-
-def preset_names() -> list[str]:
-    """The built-in weights, loadable with ``--weights NAME``."""
-    folder = resources.files("rnn_tui.core") / "presets"
-    if not folder.is_dir():
-        return []
-    return sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".json"))
-
-
-def load_weights(path_or_preset: str) -> Weights:
-    """Weights from a JSON file or, when no such file exists, the built-in preset of that name."""
-    if not Path(path_or_preset).exists() and path_or_preset in preset_names():
-        return load_preset(path_or_preset)
-    return Weights.load(path_or_preset)
-
-
-def check_saved_pair(weights_path: str | Path, data_path: str | Path) -> None:
-    """TrainingError when the two files were written by different saves (key ``s``).
-
-    A save writes the sentences first, then the weights, both marked with one
-    random id: the weights JSON's ``"save"`` and the data file's ``# saved with
-    NAME, save ID`` line. A save killed between the two leaves a new data file
-    beside the old weights; their ids differ. Files without ids (written by
-    hand or another tool), a data file saved with another weights file, and a
-    data file edited by hand that kept its line, are not refused.
-    """
-    from rnn_tui.core.data import MAX_INPUT_BYTES, read_text, save_id
-    from rnn_tui.core.engine import read_json
-
-    weights_path, data_path = Path(weights_path), Path(data_path)
-    data = read_json(weights_path, TrainingError, "weights file", MAX_INPUT_BYTES)
-    said = data.get("save") if isinstance(data, dict) else None
-    if not isinstance(said, str):
-        return
-    found = save_id(read_text(data_path, TrainingError, "data file", MAX_INPUT_BYTES))
-    if found is not None and found[0] == printable(weights_path.name, 100) and found[1] != said:
-        raise TrainingError(
-            f"{printable(str(data_path), 200)} and {printable(str(weights_path), 200)} "
-            "come from different saves (one was interrupted): save them again with s "
-            "(or delete the '# saved with' line of the data file to use them together)"
-        )
-
-
-def load_preset(name: str) -> Weights:
-    """Built-in weights by name (e.g. ``"trained"``)."""
-    if name not in preset_names():
-        known = ", ".join(preset_names()) or "none"
-        raise TrainingError(f"no built-in weights named {name!r} (built in: {known})")
-    text = (resources.files("rnn_tui.core") / "presets" / f"{name}.json").read_text("utf-8")
-    return Weights.from_dict(json.loads(text))
