@@ -27,7 +27,8 @@ from textual.widgets import Static
 
 from rnn_tui.core.cursor import Cursor
 from rnn_tui.core.data import Dataset
-from rnn_tui.core.engine import Stepper, Weights
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach import fmt, i18n, quiz
 from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.narration import sub
