@@ -142,7 +142,7 @@ def run(args: argparse.Namespace, log=print) -> tuple[list[Row], list[str]]:
             f"(RNN_TUI_RAW_OUTPUT=1): first frame {raw.first_frame:,}, sub-step "
             f"{median(raw.substeps):,.0f}, whole step {median(raw.steps):,.0f} bytes. "
             "Writing only the cells that changed (rnn_tui/term/damage.py) costs "
-            f"{damage_ms:.2f} ms of CPU per key (median; colour codes alone, wire.compact: "
+            f"{damage_ms:.2f} ms of CPU per key (median; colour codes alone, rnn_tui.term.compact: "
             f"{compact_ms:.2f} ms), replaying that recording; row 2 leaves it out, since "
             "under Pilot nothing is written.")
 

@@ -82,12 +82,11 @@ def measure(presses: int = 26, time_steps: int = 3, app_args: tuple[str, ...] = 
 def writer_cost(raw: Wire, size: tuple[int, int] = (80, 24),
                 repeats: int = 5) -> tuple[float, float]:
     """CPU per key, in ms (median over keys, best of ``repeats``), of what the app
-    does to Textual's writes: (damage.Terminal.rewrite, wire.compact alone).
+    does to Textual's writes: (rnn_tui.term.Terminal.rewrite, rnn_tui.term.compact alone).
 
     Replays what Textual wrote (``raw``, recorded with RNN_TUI_RAW_OUTPUT=1) one
     key at a time. Row 2 does not include it: under Pilot nothing is written."""
-    from rnn_tui.term.damage import Terminal
-    from rnn_tui.term.wire import compact
+    from rnn_tui.term import Terminal, compact
 
     decoder = codecs.getincrementaldecoder("utf-8")()
     writes = [decoder.decode(chunk) for chunk in raw.chunks]

@@ -18,8 +18,7 @@ import pytest
 from rich.cells import cell_len
 from wcwidth import wcwidth
 
-from rnn_tui.term.damage import Terminal, apply_sgr
-from rnn_tui.term.wire import compact
+from rnn_tui.term import Terminal, apply_sgr, compact
 from tests.conftest import ROOT
 from tests.test_wire import cells_of
 
@@ -185,7 +184,7 @@ def test_one_rewrite_at_a_time() -> None:
     """The driver's input thread writes too: the driver lets one rewrite run at a time."""
     import threading
 
-    from rnn_tui.term.wire import compacting
+    from rnn_tui.tui.driver import compacting
 
     class SlowTerminal(Terminal):
         inside = overlaps = 0

@@ -3,7 +3,7 @@
 Textual's input thread reads the terminal as fast as bytes come and posted an
 event per key into the app's unbounded queue: sending ``l`` as fast as possible
 grew a session from 53 MB to 2.9 GB in a minute. The driver now holds at most
-``wire.MAX_PENDING_INPUT`` events in the app's hands and otherwise waits, so
+``driver.MAX_PENDING_INPUT`` events in the app's hands and otherwise waits, so
 the terminal (and the server behind it) stop sending. Measured here on a real
 pty: the child's peak RSS (VmHWM) across a flood, and that it still answers.
 """
@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from rnn_tui.term import wire
+from rnn_tui.tui import driver
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty and /proc")
 
@@ -137,7 +137,7 @@ def test_a_long_flood_keeps_memory_bounded(tmp_path, chunk) -> None:
 
 
 def test_the_gate_admits_up_to_its_limit_then_waits_then_drops() -> None:
-    gate = wire.InputGate(limit=3, stall=0.2)
+    gate = driver.InputGate(limit=3, stall=0.2)
     assert [gate.admit() for _ in range(3)] == [True] * 3
     t = time.monotonic()
     assert gate.admit() is False  # the app took none for 0.2 s: dropped
@@ -155,7 +155,7 @@ def test_the_gate_admits_up_to_its_limit_then_waits_then_drops() -> None:
 def test_the_gate_waits_for_the_app_rather_than_dropping() -> None:
     import threading
 
-    gate = wire.InputGate(limit=2, stall=5)
+    gate = driver.InputGate(limit=2, stall=5)
     admitted = []
 
     def post() -> None:
@@ -174,7 +174,7 @@ def test_the_gate_waits_for_the_app_rather_than_dropping() -> None:
 
 
 def test_the_gate_lets_go_when_the_driver_stops() -> None:
-    gate = wire.InputGate(limit=1, stall=30)
+    gate = driver.InputGate(limit=1, stall=30)
     assert gate.admit()
     t = time.monotonic()
     assert gate.admit(stop=lambda: True) is False

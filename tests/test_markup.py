@@ -337,7 +337,7 @@ def test_served_sessions_ignore_mouse_reports(tmp_path) -> None:
 def test_the_driver_drops_mouse_events_without_mouse_support() -> None:
     from textual import events
 
-    from rnn_tui.term import wire
+    from rnn_tui.tui import driver as wire
 
     class FakeDriver:
         def __init__(self, *args, **kwargs) -> None:

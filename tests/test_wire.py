@@ -1,10 +1,10 @@
-"""wire.compact: fewer bytes, the same screen.
+"""rnn_tui.term.compact: fewer bytes, the same screen.
 
 Both streams are replayed in pyte, a terminal emulator, and compared cell by
 cell: character, colours and attributes. A space's foreground, boldness,
 italics and blinking are not compared when nothing makes them visible (no
 underline, reverse or strike), since that is the one liberty compact and
-damage.Terminal take.
+rnn_tui.term.Terminal take.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import time
 import pyte
 import pytest
 
-from rnn_tui.term import wire
-from rnn_tui.term.wire import compact, parse
+from rnn_tui.term import compact, parse
+from rnn_tui.tui import driver
 from tests.conftest import ROOT
 
 E = "\x1b["
@@ -177,4 +177,4 @@ def test_the_app_writes_through_the_compacting_driver(monkeypatch) -> None:
     assert lesson_app().get_driver_class().__name__.startswith("Compacting")
     monkeypatch.setenv("RNN_TUI_RAW_OUTPUT", "1")
     assert not lesson_app().get_driver_class().__name__.startswith("Compacting")
-    assert wire.enabled() is False
+    assert driver.enabled() is False

@@ -17,7 +17,7 @@ What it trusts, and what it does when the trust would be misplaced:
   synchronised output, mouse and focus reporting, bracketed paste, the pointer
   shape, the title) are passed on where they were. **Anything else** (clearing
   the screen, the alternate screen, a code it does not know) makes it give up:
-  the write goes out as Textual made it (only with :func:`wire.compact`), and
+  the write goes out as Textual made it (only with :func:`rnn_tui.term.sgr.compact`), and
   every cell is forgotten, so what comes next is written whole until it is known
   again.
 - The screen's size is given with every write; when it changes, every cell is
@@ -26,26 +26,39 @@ What it trusts, and what it does when the trust would be misplaced:
   message, say), :meth:`Terminal.forget` and a full repaint put it right,
   colours it left on included: the app binds that to Ctrl+L, as curses
   programs do.
-- Writes come whole and one at a time: the driver holds a lock around each
-  (its input thread writes too), and on Windows, where Textual cuts a write
-  into pieces that may split an escape code, the app does not use this.
+- Writes come whole and one at a time: the driver holds :attr:`Terminal.lock`
+  around each (its input thread writes too), and :meth:`Terminal.forget` takes
+  it as well (Ctrl+L comes from the app's thread). On Windows, where Textual
+  cuts a write into pieces that may split an escape code, the app does not use this.
+- Some characters are drawn one cell wide by one terminal and two by another:
+  an emoji with a presentation selector (VS16, U+FE0F), emoji sequences (ZWJ,
+  skin tones, flags), and, in a CJK locale (``cjk``), the East Asian
+  "ambiguous" ones such as ``◀ · → │``. Where Textual writes one, it does not
+  guess: from there to the next cursor move the write goes out as Textual made
+  it, and that line's cells are forgotten (so they are written whole next
+  time). A line that might run over the right edge that way gives up.
 
 Wide characters take two cells (the second holds ``""``); a run of cells to
 write never starts or ends inside one. A space's foreground is not compared
 when nothing paints it (no underline, reverse, conceal, strike or overline),
-as in :mod:`wire`.
+as in :mod:`rnn_tui.term.sgr`.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from itertools import groupby
 from operator import ne, or_
 
+# Rich counts cells as Textual lays them out (Rich >= 14.3 for split_graphemes)
 from rich.cells import split_graphemes
 
-from rnn_tui.term.wire import _PAINT_SPACES, _PLAIN, RESET, Style, _transition, apply_sgr, compact
+from rnn_tui.term.sgr import PAINT_SPACES, PLAIN, RESET, Style, apply_sgr, compact, transition
 
 _TOKENS = re.compile(
     r"(?P<sgr>\x1b\[([0-9;]*)m)"
@@ -77,26 +90,57 @@ class GiveUp(Exception):
 @lru_cache(maxsize=1024)
 def _space_style(style: Style) -> Style:
     """How a space in ``style`` looks: only its background, unless something paints it."""
-    if style[0] & _PAINT_SPACES:
+    if style[0] & PAINT_SPACES:
         return style
     return (_NO_ATTRIBUTES, None, style[2])
 
 
+#: in a grapheme, what terminals draw at different widths: the text and emoji
+#: presentation selectors, the joiner of emoji sequences, skin tones, flags' letters
+_DOUBTFUL = re.compile("[\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff\U0001f1e6-\U0001f1ff]")
+#: languages whose locales make terminals draw East Asian "ambiguous" characters wide
+CJK_LANGUAGES = ("ja", "ko", "zh")
+
+
+def cjk_locale(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the character-type locale (LC_ALL, LC_CTYPE, LANG: the first set)
+    is Chinese, Japanese or Korean, where a terminal may draw ambiguous characters wide."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = env.get(var, "")
+        if value:
+            return value.split("_")[0].split(".")[0].split("@")[0].lower() in CJK_LANGUAGES
+    return False
+
+
+def _doubtful(grapheme: str, cjk: bool) -> bool:
+    """Whether terminals may disagree on how many cells ``grapheme`` fills."""
+    if _DOUBTFUL.search(grapheme):
+        return True
+    return cjk and any(unicodedata.east_asian_width(c) == "A" for c in grapheme)
+
+
 @lru_cache(maxsize=4096)
-def _cells(text: str) -> tuple[str, ...] | None:
-    """``text`` as the cells it fills ("" for the second half of a wide one), or None."""
+def _cells(text: str, cjk: bool = False) -> tuple[tuple[str, ...] | None, int]:
+    """``text`` as the cells it fills ("" for the second half of a wide one), or
+    None; and 0, or if terminals may draw it wider or narrower than that, how many
+    cells wider it might be at most."""
     if text.isascii():
-        return tuple(text)
+        return tuple(text), 0
     spans, _ = split_graphemes(text)
     cells: list[str] = []
+    doubt = 0
     for start, end, width in spans:
+        grapheme = text[start:end]
+        if _doubtful(grapheme, cjk):
+            doubt += 2 * len(grapheme)  # at most two cells for each code point
         if width == 1:
-            cells.append(text[start:end])
+            cells.append(grapheme)
         elif width == 2:
-            cells += (text[start:end], "")
+            cells += (grapheme, "")
         else:  # a lone combining mark, or something wider still
-            return None
-    return tuple(cells)
+            return None, doubt
+    return tuple(cells), doubt
 
 
 def _cup(x: int, y: int) -> str:
@@ -106,7 +150,11 @@ def _cup(x: int, y: int) -> str:
 class Terminal:
     """The screen as the terminal shows it, and :meth:`rewrite` to write only what changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, cjk: bool = False) -> None:
+        #: the terminal may draw East Asian ambiguous characters wide (a CJK locale)
+        self.cjk = cjk
+        #: held around each rewrite and the write of its result, and by forget()
+        self.lock = threading.RLock()
         self.size: tuple[int, int] = (0, 0)
         self.chars: list[list[str | None]] = []  # None: not known
         self.styles: list[list[Style | None]] = []
@@ -116,6 +164,10 @@ class Terminal:
     def forget(self, size: tuple[int, int] | None = None) -> None:
         """Know nothing of what the terminal shows, where its cursor is or which
         colours are in force (something else may have written), and set its size."""
+        with self.lock:
+            self._forget(size)
+
+    def _forget(self, size: tuple[int, int] | None = None) -> None:
         if size is not None:
             self.size = size
         width, height = self.size
@@ -127,16 +179,17 @@ class Terminal:
 
     def rewrite(self, data: str, size: tuple[int, int]) -> str:
         """What to write instead of ``data`` for the same screen, ``size`` (columns, rows) big."""
-        if size != self.size:
-            self.forget(size)
-        try:
-            return self._rewrite(data)
-        except GiveUp:
-            # as Textual wrote it, and from a known state: Textual never
-            # carries a style from one write to the next
-            self.forget()
-            self.style = self.their_style = _PLAIN
-            return compact(data) + RESET
+        with self.lock:
+            if size != self.size:
+                self._forget(size)
+            try:
+                return self._rewrite(data)
+            except GiveUp:
+                # as Textual wrote it, and from a known state: Textual never
+                # carries a style from one write to the next
+                self._forget()
+                self.style = self.their_style = PLAIN
+                return compact(data) + RESET
 
     # reading what Textual writes -----------------------------------------------
     def _rewrite(self, data: str) -> str:
@@ -145,13 +198,21 @@ class Terminal:
         # what Textual's own stream would leave: its style and cursor
         style, cursor = self.their_style, self.their_cursor
         placed = False  # the cursor was put where it is by a move, not by text
+        self._reach: int | None = None  # on a line written as it is: how far it may reach
         width, height = self.size
         for match in _TOKENS.finditer(data):
             kind = match.lastgroup
             if kind == "text":
                 if style is None or cursor is None:
                     raise GiveUp
-                cursor = self._put(match.group(kind), cursor, style)
+                text = match.group(kind)
+                cells, doubt = _cells(text, self.cjk)
+                if cells is None:
+                    raise GiveUp
+                if doubt or self._reach is not None:
+                    cursor = self._put_as_is(text, cells, doubt, cursor, style)
+                else:
+                    cursor = self._put(cells, cursor, style)
                 placed = False
             elif kind == "sgr":
                 style = apply_sgr(style, match.group(2))
@@ -160,31 +221,62 @@ class Terminal:
             elif kind == "cup":
                 row, col = match.group(4), match.group(5)
                 cursor = (int(col or 1) - 1, int(row or 1) - 1)
-                placed = True
+                placed, self._reach = True, None
                 if not (0 <= cursor[0] < width and 0 <= cursor[1] < height):
                     raise GiveUp
             elif kind == "cr":
-                if cursor is None:
-                    raise GiveUp
-                cursor, placed = (0, cursor[1]), True
+                if cursor is None or (self._reach or 0) > width:
+                    raise GiveUp  # unknown, or on a line that may have run over
+                cursor, placed, self._reach = (0, cursor[1]), True, None
             elif kind == "lf":
-                if cursor is None or cursor[1] + 1 >= height:
+                if cursor is None or cursor[1] + 1 >= height or (self._reach or 0) > width:
                     raise GiveUp  # unknown, or it would scroll
                 # the tty turns it into CR LF (ONLCR: Textual leaves output processing on)
-                cursor, placed = (0, cursor[1] + 1), True
+                cursor, placed, self._reach = (0, cursor[1] + 1), True, None
             elif _HARMLESS.fullmatch(match.group(kind)):
-                self._flush(cursor, style, place=True)
+                # (on a line written as it is, the cursor is where Textual's left it)
+                self._flush(cursor, style, place=self._reach is None)
                 self._out.append(match.group(kind))
             else:
                 raise GiveUp
         self._flush(cursor, style, place=placed)
-        self.their_style, self.their_cursor = style, cursor
+        # after a line written as it is, where the cursor is is a guess
+        self.their_style = style
+        self.their_cursor = cursor if self._reach is None else None
         return "".join(self._out)
 
-    def _put(self, text: str, cursor: tuple[int, int], style: Style) -> tuple[int, int]:
-        """Textual writes ``text`` at ``cursor``: note the cells that change."""
-        cells = _cells(text)
-        if cells is None or cells[0] == "":
+    def _put_as_is(self, text: str, cells: tuple[str, ...], doubt: int,
+                   cursor: tuple[int, int], style: Style) -> tuple[int, int]:
+        """Textual writes ``text``, which terminals may draw wider or narrower than
+        ``cells``, at ``cursor``: write it as it is, and forget the line."""
+        x, y = cursor
+        width, height = self.size
+        if self._reach is None:  # the first on this line: the cursor is where Textual's is
+            self._flush(cursor, style, place=True)
+            self._reach = x
+        elif style != self.style:
+            self._set_style(style, spaces_only=False)
+        self._out.append(text)
+        self.cursor = None  # where the terminal's cursor is now: not known
+        self._reach += len(cells) + doubt
+        end = x + len(cells)
+        if end > width:
+            raise GiveUp
+        rows = [y]
+        if self._reach > width:  # it may run over onto the next line
+            if y + 1 >= height:
+                raise GiveUp  # and scroll the screen
+            rows.append(y + 1)
+        for row in rows:
+            self.chars[row] = [None] * width
+            self.styles[row] = [None] * width
+            self._dirty.pop(row, None)
+        return (end, y) if end < width else (width - 1, y)
+
+    def _put(self, cells: tuple[str, ...], cursor: tuple[int, int],
+             style: Style) -> tuple[int, int]:
+        """Textual writes ``cells`` at ``cursor``: note the cells that change."""
+        if not cells or cells[0] == "":
             raise GiveUp
         x, y = cursor
         end = x + len(cells)
@@ -283,7 +375,7 @@ class Terminal:
                 assert style is not None
                 spaces = not text.strip(" ")
                 if not (spaces and not style[0] and style[1] is None and now is not None
-                        and now[2] == style[2] and not now[0] & _PAINT_SPACES):
+                        and now[2] == style[2] and not now[0] & PAINT_SPACES):
                     # (not spaces that look the same in the style in force)
                     self._set_style(style, spaces_only=spaces)
             out.append(text)
@@ -292,9 +384,9 @@ class Terminal:
 
     def _set_style(self, style: Style, spaces_only: bool) -> None:
         if self.style is None:
-            sgr, self.style = _transition(_PLAIN, style, spaces_only)
+            sgr, self.style = transition(PLAIN, style, spaces_only)
             if not sgr.startswith(RESET):
                 sgr = RESET + sgr
         else:
-            sgr, self.style = _transition(self.style, style, spaces_only)
+            sgr, self.style = transition(self.style, style, spaces_only)
         self._out.append(sgr)

@@ -14,23 +14,15 @@ nothing: Textual writes a line end only between two lines of an update, never
 where it would scroll). Anything it does not understand (an unknown code, a
 style added to a style) is passed on unchanged, and a write always ends with
 every style reset, as Textual's do.
+
+Pure text in, text out: no Textual, no Rich, nothing else of rnn_tui. The
+driver that puts it between Textual and the terminal is rnn_tui/tui/driver.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-import time
-from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-from textual import events
-from textual.driver import Driver
-
-if TYPE_CHECKING:
-    from rnn_tui.term.damage import Terminal
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 #: what paints nothing, so a reset can wait across it: line ends and cursor moves
@@ -44,10 +36,10 @@ _ATTRIBUTES = frozenset({"1", "2", "3", "4", "5", "6", "7", "8", "9", "21", "51"
 _OFF = {"1": "22", "2": "22", "3": "23", "4": "24", "21": "24", "5": "25", "6": "25",
         "7": "27", "8": "28", "9": "29", "51": "54", "52": "54", "53": "55"}
 #: attributes that paint a space: with none of these, a space's foreground is not seen
-_PAINT_SPACES = frozenset({"4", "7", "8", "9", "21", "53"})
+PAINT_SPACES = frozenset({"4", "7", "8", "9", "21", "53"})
 
 Style = tuple[frozenset[str], str | None, str | None]  # attributes, foreground, background
-_PLAIN: Style = (frozenset(), None, None)
+PLAIN: Style = (frozenset(), None, None)
 
 
 def _colour(codes: list[str], i: int) -> tuple[str, int] | None:
@@ -105,17 +97,17 @@ def apply_sgr(style: Style | None, params: str) -> Style | None:
 
 def parse(params: str) -> Style | None:
     """The style an SGR sets from a reset state, or None if it has a code we don't know."""
-    return apply_sgr(_PLAIN, params)
+    return apply_sgr(PLAIN, params)
 
 
 @lru_cache(maxsize=4096)
-def _transition(now: Style, new: Style, spaces_only: bool) -> tuple[str, Style]:
+def transition(now: Style, new: Style, spaces_only: bool) -> tuple[str, Style]:
     """The SGR that turns style ``now`` into ``new``, and the style it leaves.
 
     A run of spaces (up to a reset) with nothing that paints a space keeps the
     foreground it finds: it cannot be seen."""
     attributes, fg, bg = new
-    unseen = spaces_only and not attributes & _PAINT_SPACES
+    unseen = spaces_only and not attributes & PAINT_SPACES
     # from a reset: the whole style
     fresh_fg = None if unseen else fg
     fresh = RESET + _sgr(sorted(attributes) + [c for c in (fresh_fg, bg) if c])
@@ -146,7 +138,7 @@ def compact(data: str) -> str:
     if RESET not in data:
         return data
     out: list[str] = []
-    now: Style | None = _PLAIN  # None: not known (a style we passed on as it was)
+    now: Style | None = PLAIN  # None: not known (a style we passed on as it was)
     reset_due = False  # a reset was read and not yet written
     position = 0
     for match in _SGR.finditer(data):
@@ -155,7 +147,7 @@ def compact(data: str) -> str:
         if text:
             if reset_due and not _MOVES.fullmatch(text):
                 out.append(RESET)
-                now, reset_due = _PLAIN, False
+                now, reset_due = PLAIN, False
             out.append(text)
         params = match.group(1)
         if params in ("", "0"):
@@ -163,9 +155,9 @@ def compact(data: str) -> str:
             continue
         if reset_due and now is None:  # from an unknown style: start clean
             out.append(RESET)
-            now, reset_due = _PLAIN, False
+            now, reset_due = PLAIN, False
         new = parse(params)
-        if new is None or (now != _PLAIN and not reset_due):
+        if new is None or (now != PLAIN and not reset_due):
             # a code we don't know, or added to the style in force: pass it on
             if reset_due:
                 out.append(RESET)
@@ -176,141 +168,15 @@ def compact(data: str) -> str:
         # spaces and then a reset: their foreground is never seen
         end = data.find(RESET, position)
         spaces = end > position and not data[position:end].strip(" ")
-        sgr, now = _transition(now, new, spaces)
+        sgr, now = transition(now, new, spaces)
         reset_due = False
         out.append(sgr)
     text = data[position:]
     if text:
         if reset_due:
             out.append(RESET)
-            now, reset_due = _PLAIN, False
+            now, reset_due = PLAIN, False
         out.append(text)
     if reset_due:
         out.append(RESET)
     return "".join(out)
-
-
-def enabled() -> bool:
-    """On unless ``RNN_TUI_RAW_OUTPUT`` is set (to compare, or to rule this out)."""
-    return not os.environ.get("RNN_TUI_RAW_OUTPUT")
-
-
-def compacting(driver_class: type[Driver], terminal: Terminal | None = None,
-               size: Callable[[], tuple[int, int]] | None = None) -> type[Driver]:
-    """A subclass of ``driver_class`` whose writes go through :func:`compact`.
-
-    Given a :class:`~rnn_tui.term.damage.Terminal` and the screen's ``size``, writes
-    go through ``terminal.rewrite`` instead: only the cells that change."""
-
-    lock = threading.Lock()
-
-    class CompactingDriver(driver_class):  # type: ignore[misc, valid-type]
-        def write(self, data: str) -> None:
-            if terminal is None or size is None or self.is_inline:
-                super().write(compact(data))
-                return
-            # the driver's input thread writes too (switching modes on): one
-            # rewrite at a time, and its output queued before the next one's
-            with lock:
-                super().write(terminal.rewrite(data, size()))
-
-    CompactingDriver.__name__ = CompactingDriver.__qualname__ = f"Compacting{driver_class.__name__}"
-    return CompactingDriver
-
-
-# --- input: bounded, and no mouse when mouse support is off -----------------------
-
-#: Input events the driver may have handed the app and the app not yet taken.
-MAX_PENDING_INPUT = 32
-#: How long the input thread waits for the app to catch up before dropping input.
-STALL_WAIT = 1.0
-
-
-class InputGate:
-    """Backpressure between Textual's input thread and the app.
-
-    Textual's driver thread reads the terminal as fast as bytes come and posts
-    an event per key into the app's queue, which has no limit: a flood of keys
-    grew a session by gigabytes. Through this gate the thread holds at most
-    ``limit`` input events in the app's hands: past that it waits (so the
-    terminal, and over SSH the server, stop sending), and when the app has not
-    taken one for ``stall`` seconds it drops them, until the app catches up.
-    The app calls :meth:`taken` as it takes each one, and :meth:`idle` when it
-    has nothing queued (which also mends any count of an event that never
-    reached it).
-    """
-
-    def __init__(self, limit: int = MAX_PENDING_INPUT, stall: float = STALL_WAIT) -> None:
-        self.limit = limit
-        self.stall = stall
-        self.pending = 0
-        self.dropped = 0  # how many events were dropped (tests read it)
-        self.stalled = False
-        self._ready = threading.Condition(threading.Lock())
-
-    def admit(self, stop: Callable[[], bool] = lambda: False) -> bool:
-        """In the input thread, before posting an event: True to post it, False to drop it."""
-        with self._ready:
-            if self.pending >= self.limit and not self.stalled:
-                deadline = time.monotonic() + self.stall
-                while self.pending >= self.limit and not stop():
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        self.stalled = True  # drop at once until the app takes one
-                        break
-                    self._ready.wait(min(left, 0.1))
-            if self.pending >= self.limit:
-                self.dropped += 1
-                return False
-            self.pending += 1
-            return True
-
-    def taken(self) -> None:
-        """In the app, as it takes an input event the driver posted."""
-        if self.pending:  # events from elsewhere (tests, simulated keys) were never counted
-            with self._ready:
-                if self.pending:
-                    self.pending -= 1
-                    self.stalled = False
-                    self._ready.notify()
-
-    def idle(self) -> None:
-        """In the app, when its queue is empty: nothing it was handed is waiting."""
-        if self.pending:
-            with self._ready:
-                self.pending = 0
-                self.stalled = False
-                self._ready.notify()
-
-
-#: Events the input thread posts one per key, press or paste: they go through the gate.
-GATED = (events.Key, events.Paste, events.MouseEvent)
-
-
-def guarded(driver_class: type[Driver], gate: InputGate) -> type[Driver]:
-    """A subclass of ``driver_class`` whose input goes through ``gate``, and which
-    drops mouse events when the app runs without mouse support (``mouse=False``).
-
-    Textual turns mouse reporting off then, but its parser still reads mouse
-    reports from the input: bytes a user typed (over SSH, anything) would
-    click on the screen. Without the mouse, nothing is clicked.
-    """
-
-    class GuardedDriver(driver_class):  # type: ignore[misc, valid-type]
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self.mouse_on = bool(kwargs.get("mouse", True))
-
-        def process_message(self, message) -> None:
-            # NOTE: runs in the driver's input thread
-            if isinstance(message, GATED):
-                if isinstance(message, events.MouseEvent) and not self.mouse_on:
-                    return
-                exit_event = getattr(self, "exit_event", None)
-                stop = exit_event.is_set if exit_event is not None else (lambda: False)
-                if not gate.admit(stop):
-                    return
-            super().process_message(message)
-
-    GuardedDriver.__name__ = GuardedDriver.__qualname__ = f"Guarded{driver_class.__name__}"
-    return GuardedDriver
