@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from conftest import LESSON_X
 
+from rnn_tui.core import model
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.model import Weights, WeightsError, bce, forward, sigmoid
+from rnn_tui.core.model import Weights, WeightsError, bce, cell, forward, output, sigmoid
 from rnn_tui.core.stepper import Stepper
 
 # --- the lesson's shapes -------------------------------------------------------
@@ -666,3 +667,73 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# --- the cell, the output, the loss and the weight names: each written once -----------
+
+
+def test_cell_is_the_recurrence_row_vectors(lesson: Dataset, lesson_weights: Weights) -> None:
+    w = lesson_weights
+    x = lesson.X[:, 0]  # (B, V)
+    h_prev = np.arange(9.0).reshape(3, 3) / 10  # (B, H)
+    xWxh, hWhh, pre, h = cell(x, h_prev, w, np.tanh)
+    assert xWxh.shape == hWhh.shape == pre.shape == h.shape == (3, 3)
+    np.testing.assert_array_equal(xWxh, x @ w.Wxh)
+    np.testing.assert_array_equal(hWhh, h_prev @ w.Whh)
+    np.testing.assert_array_equal(pre, x @ w.Wxh + h_prev @ w.Whh + w.bh)
+    np.testing.assert_array_equal(h, np.tanh(pre))
+    # x · Wxh computed beforehand for every step gives the same numbers
+    again = cell(None, h_prev, w, np.tanh, xWxh=(lesson.X @ w.Wxh)[:, 0])
+    for a, b in zip(again, (xWxh, hWhh, pre, h), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_output_is_sigmoid_of_the_last_state(lesson_weights: Weights) -> None:
+    w = lesson_weights
+    h_last = np.array([[0.1, -0.2, 0.3], [1.0, 0.0, -1.0]])
+    z, y = output(h_last, w)
+    assert z.shape == y.shape == (2, 1)
+    np.testing.assert_array_equal(z, h_last @ w.Wy + w.by)
+    np.testing.assert_array_equal(y, sigmoid(z))
+
+
+def _count_calls(monkeypatch, name: str, modules: list[str]) -> list[str]:
+    """Wrap ``name`` in each module (as the module sees it); returns the call log."""
+    import importlib
+
+    calls: list[str] = []
+    real = getattr(model, name)
+
+    def counted(*args, **kwargs):
+        calls.append(name)
+        return real(*args, **kwargs)
+
+    for module in modules:
+        monkeypatch.setattr(importlib.import_module(module), name, counted)
+    return calls
+
+
+def test_forward_and_stepper_go_through_the_one_cell_and_output(
+    monkeypatch, lesson: Dataset, lesson_weights: Weights
+) -> None:
+    cells = _count_calls(monkeypatch, "cell", ["rnn_tui.core.model", "rnn_tui.core.stepper"])
+    outputs = _count_calls(monkeypatch, "output", ["rnn_tui.core.model", "rnn_tui.core.stepper"])
+    losses = _count_calls(monkeypatch, "bce", ["rnn_tui.core.stepper"])
+    forward(lesson_weights, lesson.X, lesson.lengths)
+    assert (len(cells), len(outputs)) == (3, 1)  # T = 3 steps, one output
+    Stepper(lesson_weights, lesson.X, lesson.lengths, lesson.labels).run()
+    assert (len(cells), len(outputs), len(losses)) == (6, 2, 1)
+
+
+def test_weight_names_are_written_once_in_the_package() -> None:
+    """The tuple of weight names lives in core/model.py; everything else imports it."""
+    import re
+
+    root = Path(model.__file__).parent.parent
+    spelled = re.compile(r",\s*".join(rf"""["']{n}["']""" for n in "Wxh Whh bh Wy by".split()))
+    found = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                   if spelled.search(p.read_text("utf-8")))
+    # app.py and teach/lesson.py are being rewritten (issue 14, item 3): they import it next
+    assert set(found) - {"tui/app.py", "teach/lesson.py"} == {"core/model.py"}
+    assert model.WEIGHT_NAMES == ("Wxh", "Whh", "bh", "Wy", "by")
+    assert list(Weights.init(["a"]).to_dict()) == ["vocab", *model.WEIGHT_NAMES]

@@ -9,14 +9,13 @@ import time
 import numpy as np
 import pytest
 
-from rnn_tui.core.backprop import Grads, TrainingError, backward_trace, gradients
+from rnn_tui.core.backprop import Grads, TrainingError, backward_trace, evaluate, gradients
 from rnn_tui.core.data import Dataset, lesson_dataset
-from rnn_tui.core.model import Weights, bce, forward
+from rnn_tui.core.model import WEIGHT_NAMES, Weights, bce, forward
 from rnn_tui.core.optim import DEFAULT_LR, Adam, clip_by_global_norm
-from rnn_tui.core.train import load_preset, make_trained_preset, train
+from rnn_tui.core.train import Trainer, load_preset, make_trained_preset, train
 
 ACTS = ("tanh", "relu", "sigmoid")
-WEIGHT_NAMES = ("Wxh", "Whh", "bh", "Wy", "by")
 
 
 def mean_loss(weights, X, lengths, labels, activation):
@@ -342,3 +341,42 @@ def test_trainer_one_epoch_at_a_time_is_train():
     assert losses == result.history.losses == trainer.history.losses
     assert trainer.epochs == 20
     assert trainer.weights is not trainer.weights  # a copy each time: safe to hand to a UI
+
+
+def test_backprop_goes_through_the_one_cell_output_and_loss(monkeypatch):
+    """BPTT's forward pass, the evaluation and one sentence's trace use core.model's functions."""
+    from rnn_tui.core import backprop, model
+
+    calls: dict[str, int] = {"cell": 0, "output": 0, "bce": 0}
+
+    def counting(name):
+        real = getattr(model, name)
+
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return counted
+
+    for name in calls:
+        monkeypatch.setattr(backprop, name, counting(name))
+    d = lesson_dataset()
+    w = Weights.init(d.vocab, seed=1)
+    gradients(w, d.X, d.lengths, d.labels)
+    assert calls == {"cell": 3, "output": 1, "bce": 1}  # T = 3 steps
+    backward_trace(w, d.X, d.lengths, d.labels, 0)
+    assert calls == {"cell": 3 + int(d.lengths[0]), "output": 2, "bce": 2}
+    evaluate(w, d)
+    assert (calls["output"], calls["bce"]) == (3, 3)
+    Trainer(w, d).epoch()
+    assert calls["cell"] == 3 + int(d.lengths[0]) + 3  # evaluate's cells are forward's (model's)
+
+
+def test_the_cell_gives_backward_trace_the_same_numbers_as_the_batch():
+    d = lesson_dataset()
+    w = Weights.init(d.vocab, hidden=4, seed=3, bias="vector")
+    H, y = forward(w, d.X, d.lengths)
+    for b in range(len(d)):
+        tr = backward_trace(w, d.X, d.lengths, d.labels, b)
+        for t in range(1, int(d.lengths[b]) + 1):
+            np.testing.assert_allclose(tr.step(t).h, H[b, t - 1], rtol=0, atol=1e-15)
+        assert tr.y == pytest.approx(float(y[b, 0]), abs=1e-15)

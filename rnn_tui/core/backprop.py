@@ -35,7 +35,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_tui.core.data import Dataset
-from rnn_tui.core.model import ACTIVATIONS, Weights, check_lengths, check_X, forward, sigmoid
+from rnn_tui.core.model import (
+    ACTIVATIONS,
+    WEIGHT_NAMES,
+    WeightArrays,
+    Weights,
+    bce,
+    cell,
+    check_lengths,
+    check_X,
+    forward,
+    output,
+)
 
 
 class TrainingError(ValueError):
@@ -99,7 +110,7 @@ class Grads:
     dWy: np.ndarray  # (H, 1)
     dby: np.ndarray  # (1, 1)
 
-    NAMES = ("dWxh", "dWhh", "dbh", "dWy", "dby")
+    NAMES = tuple(f"d{name}" for name in WEIGHT_NAMES)  # dWxh, dWhh, dbh, dWy, dby
 
     def arrays(self) -> list[np.ndarray]:
         return [getattr(self, n) for n in self.NAMES]
@@ -116,16 +127,14 @@ class Params:
     handful of NumPy calls instead of five of each: that is most of the speed.
     """
 
-    NAMES = ("Wxh", "Whh", "bh", "Wy", "by")
-
     def __init__(self, weights: Weights) -> None:
         self.vocab = list(weights.vocab)
-        self.shapes = [getattr(weights, n).shape for n in self.NAMES]
+        self.shapes = [getattr(weights, n).shape for n in WEIGHT_NAMES]
         sizes = [int(np.prod(s)) for s in self.shapes]
-        self.theta = np.concatenate([getattr(weights, n).reshape(-1) for n in self.NAMES])
+        self.theta = np.concatenate([getattr(weights, n).reshape(-1) for n in WEIGHT_NAMES])
         self.grad = np.zeros_like(self.theta)
-        self.W = self._views(self.theta, sizes)
-        self.dW = self._views(self.grad, sizes)
+        self.W = WeightArrays(*self._views(self.theta, sizes))
+        self.dW = WeightArrays(*self._views(self.grad, sizes))
 
     def _views(self, flat: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
         views, start = [], 0
@@ -168,17 +177,15 @@ def loss_and_grads(
     Hs = np.zeros((B, T + 1, H))
     for t in range(T):
         h_prev = Hs[:, t]
-        pre = XWxh[:, t] + h_prev @ Whh + bh
+        _, _, pre, h = cell(None, h_prev, p.W, act, xWxh=XWxh[:, t])
         Pre[:, t] = pre
-        h = act(pre)
         if batch.padded:  # past a sentence's end, h is carried unchanged (as the engine does)
             h = np.where(batch.active[:, t], h, h_prev)
         Hs[:, t + 1] = h
     h_T = Hs[:, T]
-    z = h_T @ Wy + by
-    y = sigmoid(z)
+    z, y = output(h_T, p.W)
     target = batch.target
-    loss = float(np.mean(np.logaddexp(0.0, z) - target * z))
+    loss = float(np.mean(bce(y, z, target)))
     accuracy = float(np.mean((y[:, 0] >= 0.5) == (batch.labels == 1.0)))
 
     # backward
@@ -242,9 +249,9 @@ def evaluate(weights: Weights, dataset: Dataset, activation: str = "tanh") -> tu
     check_activation(activation)
     if tuple(dataset.vocab) != tuple(weights.vocab):
         dataset = dataset.with_vocab(weights.vocab)
-    H, y = forward(weights, dataset.X, dataset.lengths, activation)
-    z = H[:, -1] @ weights.Wy + weights.by
-    loss = float(np.mean(np.logaddexp(0.0, z[:, 0]) - dataset.labels * z[:, 0]))
+    H, _ = forward(weights, dataset.X, dataset.lengths, activation)
+    z, y = output(H[:, -1], weights)
+    loss = float(np.mean(bce(y, z, dataset.labels)))
     accuracy = float(np.mean((y[:, 0] >= 0.5) == (dataset.labels == 1)))
     return loss, accuracy
 
@@ -349,18 +356,18 @@ def backward_trace(
     x_seq = X[b, :L]  # (L, V)
     target = float(target_all[b, 0])
 
-    # forward, keeping everything
+    # forward, keeping everything (the cell takes a batch of one row: (1, V), (1, H))
     h_prev = np.zeros(W.hidden)
     hs, pres = [h_prev], []
     for t in range(L):
-        pre = x_seq[t] @ W.Wxh + h_prev @ W.Whh + W.bh[0]
-        h_prev = act(pre)
-        pres.append(pre)
-        hs.append(h_prev)
+        _, _, pre, h = cell(x_seq[t:t + 1], h_prev[None], W, act)
+        pres.append(pre[0])
+        hs.append(h[0])
+        h_prev = h[0]
     h_T = hs[-1]
-    z = float(h_T @ W.Wy[:, 0] + W.by[0, 0])
-    y = float(sigmoid(np.array(z)))
-    loss = float(np.logaddexp(0.0, z) - target * z)
+    z_row, y_row = output(h_T[None], W)  # (1, 1) each
+    z, y = float(z_row[0, 0]), float(y_row[0, 0])
+    loss = float(bce(y_row, z_row, target)[0])
 
     # backward
     dz = y - target

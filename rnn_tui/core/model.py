@@ -16,9 +16,10 @@ as well as from the app.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -67,6 +68,42 @@ def relu(z: np.ndarray) -> np.ndarray:
 ACTIVATIONS = {"tanh": np.tanh, "relu": relu, "sigmoid": sigmoid}
 
 
+# --- the cell, the output and the loss: written once, used everywhere -------------
+
+
+def cell(
+    x: np.ndarray | None,
+    h_prev: np.ndarray,
+    w: Weights | WeightArrays,
+    act: Callable[[np.ndarray], np.ndarray],
+    xWxh: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One time step of the recurrence, for a batch of row vectors::
+
+        h_t = act(x_t · Wxh + h_{t-1} · Whh + Bh)
+
+    x (B, V) one-hot inputs, h_prev (B, H) h_{t-1}; ``w`` has Wxh (V, H),
+    Whh (H, H) and bh (1, 1) or (1, H), broadcast over the batch. Pass ``xWxh``
+    (B, H) instead of x when every step's x · Wxh was computed at once.
+    Returns ``(xWxh, hWhh, pre, h)``, each (B, H): the three terms of the sum
+    as the lesson shows them, the sum before the activation, and h_t.
+    """
+    if xWxh is None:
+        xWxh = x @ w.Wxh  # (B, V) @ (V, H) -> (B, H)
+    hWhh = h_prev @ w.Whh  # (B, H) @ (H, H) -> (B, H)
+    pre = xWxh + hWhh + w.bh  # (B, H) + (B, H) + (1, 1) or (1, H)
+    return xWxh, hWhh, pre, act(pre)
+
+
+def output(h_last: np.ndarray, w: Weights | WeightArrays) -> tuple[np.ndarray, np.ndarray]:
+    """The many-to-one output ``z = h_T · Wy + By``, ``y = sigmoid(z)``.
+
+    h_last (B, H) @ Wy (H, 1) + by (1, 1) -> z (B, 1); returns ``(z, y)``.
+    """
+    z = h_last @ w.Wy + w.by
+    return z, sigmoid(z)
+
+
 def bce(y: np.ndarray, z: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Binary cross-entropy of y = sigmoid(z) against 0/1 targets, per row.
 
@@ -82,7 +119,19 @@ def bce(y: np.ndarray, z: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 # --- weights -------------------------------------------------------------------
 
-_KEYS = ("vocab", "Wxh", "Whh", "bh", "Wy", "by")
+#: The network's weights, in the order the lesson, the files and the optimizer use.
+WEIGHT_NAMES = ("Wxh", "Whh", "bh", "Wy", "by")
+_KEYS = ("vocab", *WEIGHT_NAMES)  # a weights file's keys
+
+
+class WeightArrays(NamedTuple):
+    """The five weight matrices without the vocabulary (e.g. views into one flat vector)."""
+
+    Wxh: np.ndarray  # (V, H)
+    Whh: np.ndarray  # (H, H)
+    bh: np.ndarray  # (1, 1) or (1, H)
+    Wy: np.ndarray  # (H, 1)
+    by: np.ndarray  # (1, 1)
 
 
 @dataclass
@@ -103,7 +152,7 @@ class Weights:
 
     def __post_init__(self) -> None:
         self.vocab = [str(v) for v in self.vocab]
-        for name in _KEYS[1:]:
+        for name in WEIGHT_NAMES:
             setattr(self, name, np.array(getattr(self, name), dtype=np.float64, ndmin=2))
         self.validate()
 
@@ -228,8 +277,8 @@ class Weights:
 
     def with_entry(self, name: str, row: int, col: int, value: float) -> Weights:
         """A copy with ``name[row, col] = value`` (name one of Wxh, Whh, bh, Wy, by)."""
-        if name not in _KEYS[1:]:
-            raise WeightsError(f"{name}: not a weight (one of {', '.join(_KEYS[1:])})")
+        if name not in WEIGHT_NAMES:
+            raise WeightsError(f"{name}: not a weight (one of {', '.join(WEIGHT_NAMES)})")
         value = float(value)
         if not math.isfinite(value):
             raise WeightsError(f"{name}: {value} is not a finite number")
@@ -254,13 +303,13 @@ class Weights:
         if not isinstance(other, Weights):
             return NotImplemented
         return self.vocab == other.vocab and all(
-            np.array_equal(getattr(self, k), getattr(other, k)) for k in _KEYS[1:]
+            np.array_equal(getattr(self, k), getattr(other, k)) for k in WEIGHT_NAMES
         )
 
     # JSON
     def to_dict(self) -> dict:
         out: dict = {"vocab": list(self.vocab)}
-        for name in _KEYS[1:]:
+        for name in WEIGHT_NAMES:
             out[name] = getattr(self, name).tolist()
         return out
 
@@ -282,7 +331,7 @@ class Weights:
             raise WeightsError(f"Whh: {len(Whh)} rows (hidden nodes), more than the limit "
                                f"of {MAX_HIDDEN}")
         arrays = {}
-        for key in _KEYS[1:]:
+        for key in WEIGHT_NAMES:
             arrays[key] = _matrix(key, data[key])
         return cls(vocab=vocab, **arrays)
 
@@ -406,7 +455,8 @@ def forward(
     H = np.zeros((B, T, weights.hidden))
     h = np.zeros((B, weights.hidden))
     for t in range(T):
-        h = np.where(active[:, t, None], act(XW[:, t] + h @ weights.Whh + weights.bh), h)
+        h_t = cell(None, h, weights, act, xWxh=XW[:, t])[3]
+        h = np.where(active[:, t, None], h_t, h)  # padding: h carried unchanged
         H[:, t] = h
-    y = sigmoid(h @ weights.Wy + weights.by)
+    _, y = output(h, weights)
     return H, y

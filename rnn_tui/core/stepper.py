@@ -19,9 +19,10 @@ from rnn_tui.core.model import (
     OverflowedError,
     Weights,
     bce,
+    cell,
     check_lengths,
     check_X,
-    sigmoid,
+    output,
 )
 
 
@@ -148,10 +149,8 @@ class Stepper:
         x = self.X[:, t - 1]
         h_prev = self.h
         active = self.lengths >= t
-        xWxh = x @ W.Wxh
-        hWhh = h_prev @ W.Whh
-        pre = xWxh + hWhh + W.bh
-        h = np.where(active[:, None], self._act(pre), h_prev)
+        xWxh, hWhh, pre, h_t = cell(x, h_prev, W, self._act)
+        h = np.where(active[:, None], h_t, h_prev)  # padding: h carried unchanged
         record = StepRecord(
             t=t,
             tokens=self.tokens_at(t),
@@ -200,8 +199,7 @@ class Stepper:
     def _compute_output(self) -> Output:
         W = self.weights
         h_last = self.h
-        z = h_last @ W.Wy + W.by
-        y = sigmoid(z)
+        z, y = output(h_last, W)
         prediction = (y >= 0.5).astype(np.int64)
         target = loss = mean_loss = None
         if self.labels is not None:

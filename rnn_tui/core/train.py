@@ -25,7 +25,7 @@ from rnn_tui.core.backprop import (
     loss_and_grads,
 )
 from rnn_tui.core.data import Dataset, printable
-from rnn_tui.core.model import ACTIVATIONS, Weights
+from rnn_tui.core.model import ACTIVATIONS, WEIGHT_NAMES, Weights
 from rnn_tui.core.optim import DEFAULT_LR, OPTIMIZERS, clip_by_global_norm
 
 
@@ -219,7 +219,7 @@ def rounded(weights: Weights, decimals: int) -> Weights:
     """The weights rounded to ``decimals`` places: shorter files, same bytes on any machine."""
     return Weights(
         list(weights.vocab),
-        *(np.round(getattr(weights, n), decimals) + 0.0 for n in Params.NAMES),
+        *(np.round(getattr(weights, n), decimals) + 0.0 for n in WEIGHT_NAMES),
     )
 
 

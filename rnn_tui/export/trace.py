@@ -39,7 +39,14 @@ from rnn_tui.core.data import (
     encode,
     printable,
 )
-from rnn_tui.core.model import ACTIVATIONS, OverflowedError, Weights, WeightsError, read_json
+from rnn_tui.core.model import (
+    ACTIVATIONS,
+    WEIGHT_NAMES,
+    OverflowedError,
+    Weights,
+    WeightsError,
+    read_json,
+)
 from rnn_tui.core.stepper import Stepper, overflow
 from rnn_tui.teach import fmt
 
@@ -53,7 +60,6 @@ STEP_QUANTITIES = ("x", "h_prev", "xWxh", "hWhh", "bias", "pre", "h")
 SUM_TERMS = ("xWxh", "hWhh", "bias", "pre")
 #: Per-sentence output quantities.
 OUTPUT_QUANTITIES = ("z", "y", "prediction", "target", "loss")
-WEIGHT_NAMES = ("Wxh", "Whh", "bh", "Wy", "by")
 
 #: Tolerances used by :meth:`Trace.verify` (recomputing on another machine may differ by ulps).
 RTOL = 1e-9
@@ -264,7 +270,7 @@ def trace_from_stepper(stepper: Stepper) -> Trace:
 
 
 #: The gradient section's keys, in order (each the shape of its weight).
-GRADIENT_NAMES = ("dWxh", "dWhh", "dbh", "dWy", "dby")
+GRADIENT_NAMES = tuple(f"d{name}" for name in WEIGHT_NAMES)  # dWxh, dWhh, dbh, dWy, dby
 
 
 def batch_gradients(stepper: Stepper) -> dict | None:

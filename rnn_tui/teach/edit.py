@@ -26,7 +26,6 @@ from rnn_tui.core.stepper import Output, Stepper
 from rnn_tui.teach.i18n import tr
 
 #: The weights an editor can change, in the order of the equations.
-WEIGHT_NAMES = ("Wxh", "Whh", "bh", "Wy", "by")
 #: How much + and - change a weight.
 NUDGE = 0.1
 

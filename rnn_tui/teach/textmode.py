@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from rnn_tui.core.data import Dataset
-from rnn_tui.core.model import Weights
+from rnn_tui.core.model import WEIGHT_NAMES, Weights
 from rnn_tui.core.stepper import Stepper, check_overflow
 from rnn_tui.teach import fmt
 
@@ -43,7 +43,7 @@ def lines(
         yield f"  {b}: {text:<30} target {int(dataset.labels[b])}   length {dataset.lengths[b]}"
     yield ""
     yield "weights"
-    for name in ("Wxh", "Whh", "bh", "Wy", "by"):
+    for name in WEIGHT_NAMES:
         arr = getattr(W, name)
         yield f"  {name} {fmt.shape(arr)}"
         for row in arr:

@@ -21,9 +21,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from rnn_tui.core.data import Dataset
-from rnn_tui.core.model import Weights, WeightsError
+from rnn_tui.core.model import WEIGHT_NAMES, Weights, WeightsError
 from rnn_tui.teach import fmt
-from rnn_tui.teach.edit import NUDGE, WEIGHT_NAMES, outputs, parse_value
+from rnn_tui.teach.edit import NUDGE, outputs, parse_value
 from rnn_tui.teach.i18n import tr
 from rnn_tui.tui.keys import (
     LANG_BINDING,
