@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from rnn_tui.core.data import lesson_dataset
-from rnn_tui.core.model import Weights
+from rnn_tui.core.model import WEIGHT_NAMES, Weights
 from rnn_tui.core.train import train
 
 LR = 0.05
@@ -48,7 +48,7 @@ def time_torch_same_loop(weights: Weights, epochs: int) -> tuple[float, np.ndarr
     d = lesson_dataset()
     X = torch.tensor(d.X, dtype=torch.float64)
     target = torch.tensor(d.labels, dtype=torch.float64).reshape(-1, 1)
-    names = ("Wxh", "Whh", "bh", "Wy", "by")
+    names = WEIGHT_NAMES
     params = [
         torch.tensor(getattr(weights, n), dtype=torch.float64, requires_grad=True)
         for n in names
@@ -132,7 +132,7 @@ def main() -> None:
         rnn_ms, _ = median_ms(time_torch_nn_rnn, w0, args.epochs, args.runs)
         rows.append((f"torch {torch.__version__}, nn.RNN + nn.Linear", rnn_ms))
         ours_flat = np.concatenate(
-            [getattr(ours_w, n).ravel() for n in ("Wxh", "Whh", "bh", "Wy", "by")]
+            [getattr(ours_w, n).ravel() for n in WEIGHT_NAMES]
         )
         diff = float(np.max(np.abs(ours_flat - torch_flat)))
         note = (f"Final weights, rnn_tui vs torch same loop: max |difference| = {diff:.1e}. "
