@@ -1,9 +1,12 @@
 """The Textual stepper: the forward pass, one key press at a time.
 
-The app holds a ``Stepper`` (the engine) and a position counted in sub-steps
-(``Cursor``). Keys change reactive attributes; watchers move the stepper and
-hand a ``View`` down to the panels, each of which repaints only if what it
-shows has changed.
+The app is a controller. The lesson's state (data, weights, position,
+selection, views, quiz score) lives in ``app.lesson``, a plain object
+(``rnn_tui.teach.lesson.Lesson``); the app keeps only presentation (language,
+theme, autoplay). A key changes the lesson, then ``refresh_view`` builds a
+``View`` from it and hands it to the panels, each of which repaints only if
+what it shows has changed. Helpers: ``visibility`` (app.tcss's rules),
+``quizflow`` (predict, then reveal), ``autoplay``, ``routes`` (the screens).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-import numpy as np
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -22,20 +24,21 @@ from textual.driver import Driver
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Static
 
 from rnn_tui.core.cursor import Cursor
 from rnn_tui.core.data import Dataset
 from rnn_tui.core.model import Weights
 from rnn_tui.core.stepper import Stepper
-from rnn_tui.teach import fmt, i18n, quiz
+from rnn_tui.teach import i18n
 from rnn_tui.teach.i18n import tr
-from rnn_tui.teach.narration import sub
+from rnn_tui.teach.lesson import Lesson
 from rnn_tui.teach.quiz import Question, Score
-from rnn_tui.teach.weight_sets import TrainingOutcome, WeightSets
+from rnn_tui.teach.weight_sets import WeightSets
 from rnn_tui.term import CJK_LANGUAGES, Terminal, cjk_locale
 from rnn_tui.tui import driver as drivers
+from rnn_tui.tui import routes
+from rnn_tui.tui.autoplay import Autoplay, next_speed
 from rnn_tui.tui.keys import translate_bindings
 from rnn_tui.tui.panels import numbers
 from rnn_tui.tui.panels.base import Panel
@@ -53,9 +56,10 @@ from rnn_tui.tui.panels.stepper import (
     StatusBar,
     SumTerm,
 )
-from rnn_tui.tui.screens.help import HelpScreen, key_label
+from rnn_tui.tui.quizflow import QuizFlow
 from rnn_tui.tui.themes import PROJECTOR, TEXTUAL_THEMES, THEMES
 from rnn_tui.tui.view import View
+from rnn_tui.tui.visibility import shown
 
 if TYPE_CHECKING:  # imported when the key is pressed, not at start-up
     from rnn_tui.tui.screens.sentences import SentencesScreen
@@ -63,7 +67,6 @@ if TYPE_CHECKING:  # imported when the key is pressed, not at start-up
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
-SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # autoplay sub-steps per second
 
 
 class RNNApp(App[int]):
@@ -106,44 +109,15 @@ class RNNApp(App[int]):
         Binding("ctrl+l", "redraw", "Redraw", show=False, id="redraw"),
     ]
 
-    #: Help-screen rows: the keys, and the catalogue key of what they do.
-    HELP = [
-        ("right, l, space", "help.next"),
-        ("shift+right, L", "help.step"),
-        ("left, h", "help.back"),
-        ("shift+left, H", "help.back_step"),
-        ("home, r", "help.reset"),
-        ("end", "help.end"),
-        ("up, down, 1-9", "help.select"),
-        ("b", "help.batch"),
-        ("p", "help.play"),
-        ("+, -", "help.speed"),
-        ("t", "help.train"),
-        ("i", "help.weights"),
-        ("g", "help.grad"),
-        ("e", "help.edit_sentences"),
-        ("w", "help.edit_weights"),
-        ("x", "help.export"),
-        ("s", "help.save"),
-        ("k", "help.quiz"),
-        ("f2", "help.lang"),
-        ("f3", "help.theme"),
-        ("?", "help.help"),
-        ("q", "help.quit"),
-        ("ctrl+l", "help.redraw"),
-    ]
+    HELP = routes.HELP  # the help screen's rows
 
-    # repaint=False: an App's reactive would otherwise repaint the whole screen on
-    # every change; the panels repaint themselves, and only when their content changed.
-    pos: reactive[int] = reactive(0, repaint=False)
-    selected: reactive[int] = reactive(0, repaint=False)
-    batch_view: reactive[bool] = reactive(False, repaint=False)
+    # presentation only (the lesson is in self.lesson). repaint=False: an App's
+    # reactive would otherwise repaint the whole screen on every change; the
+    # panels repaint themselves, and only when their content changed.
     playing: reactive[bool] = reactive(False, repaint=False)
     speed: reactive[float] = reactive(2.0, repaint=False)
     lang: reactive[str] = reactive("en", init=False, repaint=False)
     look: reactive[str] = reactive("default", init=False, repaint=False)  # themes.THEMES
-    quiz: reactive[bool] = reactive(False, init=False, repaint=False)  # predict, then reveal
-    use_trained: reactive[bool] = reactive(False, always_update=True, init=False, repaint=False)
 
     def __init__(
         self,
@@ -166,21 +140,10 @@ class RNNApp(App[int]):
         self.set_reactive(RNNApp.look, theme)
         i18n.set_lang(lang or i18n.detect())
         self.set_reactive(RNNApp.lang, i18n.lang())
-        self.dataset = dataset
-        self.weights = weights
-        # the initial set (what i and the weights editor's restore go back to) and,
-        # once trained, the trained set
-        self.weight_sets = WeightSets(weights)
-        self.seed = seed  # for the Wxh rows of new tokens
+        self.lesson = Lesson.start(dataset, weights, activation, seed)
         self.precision = precision
-        self.activation = activation
-        self.version = 0
-        self.stepper = self._new_stepper()
-        self._timer: Timer | None = None
-        self.score = Score()
-        self.question: Question | None = None  # waiting for a guess
-        self.feedback = ""  # how close the last guess was
-        self._edited_cache: tuple | None = None  # (weights, base, cells) of _edited()
+        self.quizflow = QuizFlow(self)
+        self.autoplay = Autoplay(self, self._tick)
         self._shown_step_title: str | None = None  # the step panel's title, as text
 
     def get_driver_class(self) -> type[Driver]:
@@ -225,11 +188,74 @@ class RNNApp(App[int]):
             return
         super().action_suspend_process()
 
-    def _new_stepper(self) -> Stepper:
-        d = self.dataset
-        return Stepper(
-            self.weights, d.X, d.lengths, d.labels, vocab=list(d.vocab), activation=self.activation
-        )
+    # --- the lesson, read-only (tests and screens read these) --------------------
+    @property
+    def pos(self) -> int:
+        return self.lesson.pos
+
+    @property
+    def selected(self) -> int:
+        return self.lesson.selected
+
+    @property
+    def batch_view(self) -> bool:
+        return self.lesson.batch_view
+
+    @property
+    def quiz(self) -> bool:
+        return self.lesson.quiz
+
+    @property
+    def use_trained(self) -> bool:
+        return self.lesson.trained
+
+    @property
+    def stepper(self) -> Stepper:
+        return self.lesson.stepper
+
+    @property
+    def cursor(self) -> Cursor:
+        return self.lesson.cursor
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.lesson.dataset
+
+    @property
+    def weights(self) -> Weights:
+        return self.lesson.weights
+
+    @property
+    def weight_sets(self) -> WeightSets:
+        return self.lesson.sets
+
+    @property
+    def initial_weights(self) -> Weights:
+        """The weights the app started with (grown with the vocabulary)."""
+        return self.lesson.sets.initial
+
+    @property
+    def activation(self) -> str:
+        return self.lesson.activation
+
+    @property
+    def version(self) -> int:
+        return self.lesson.revision
+
+    @property
+    def score(self) -> Score:
+        return self.lesson.score
+
+    @property
+    def question(self) -> Question | None:
+        return self.quizflow.question
+
+    @property
+    def weights_label(self) -> str:
+        return self.lesson.weights_label
+
+    def _edited(self) -> frozenset:
+        return self.lesson.edited()
 
     # --- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -259,15 +285,17 @@ class RNNApp(App[int]):
     def _apply_lang(self) -> None:
         """Titles, the too-small message and the footer, in the current language."""
         # Content: a title is text, never markup (Textual parses a str as markup)
-        self.query_one("#batch").border_title = Content(tr("title.batch"))
+        for panel_id, key in (("batch", "title.batch"), ("batch-matrices", "title.batch_view"),
+                              ("output", "title.output"), ("narration", "title.narration")):
+            self.query_one(f"#{panel_id}").border_title = Content(tr(key))
         self.query_one("#history").border_title = Content(tr("title.history", h0="h₀"))
-        self.query_one("#batch-matrices").border_title = Content(tr("title.batch_view"))
-        self.query_one("#output").border_title = Content(tr("title.output"))
-        self.query_one("#narration").border_title = Content(tr("title.narration"))
-        self.query_one("#too-small", Static).update(
-            tr("too_small", w=MIN_WIDTH, h=MIN_HEIGHT)
-        )
+        self.query_one("#too-small", Static).update(tr("too_small", w=MIN_WIDTH, h=MIN_HEIGHT))
         translate_bindings(self)
+
+    def _apply_look(self) -> None:
+        numbers.set_palette(self.look)
+        self.theme = TEXTUAL_THEMES[self.look]
+        self.stepper_screen.set_class(self.look == "projector", "projector")
 
     @property
     def stepper_screen(self) -> Screen:
@@ -288,44 +316,27 @@ class RNNApp(App[int]):
         self.stepper_screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")
         self.stepper_screen.set_class(width >= ROOMY_WIDTH and height >= ROOMY_HEIGHT, "roomy")
 
-    # --- state -> screen --------------------------------------------------------
-    @property
-    def cursor(self) -> Cursor:
-        return Cursor(self.pos, self.stepper.steps)
-
+    # --- lesson -> screen ---------------------------------------------------------
     def view(self) -> View:
+        lesson = self.lesson
+        status = lesson.status
         return View(
-            stepper=self.stepper,
-            cursor=self.cursor,
-            selected=self.selected,
+            stepper=lesson.stepper,
+            cursor=lesson.cursor,
+            selected=lesson.selected,
             precision=self.precision,
-            texts=tuple(self.dataset.texts),
-            version=self.version,
-            batch=self.batch_view,
+            texts=tuple(lesson.dataset.texts),
+            version=lesson.revision,
+            batch=lesson.batch_view,
             playing=self.playing,
             speed=self.speed,
             lang=self.lang,
             theme=self.look,
             mode=self.mode_text(),
-            feedback=self.feedback,
-            edited=self._edited(),
+            feedback=self.quizflow.feedback,
+            edited=lesson.edited(),
+            message=tr(status.key, **dict(status.values)) if status else "",
         )
-
-    def _edited(self) -> frozenset:
-        """Cells of the weights in use that differ from the set they came from (key w)."""
-        base = self.weight_sets.get(self.use_trained)
-        W = self.weights
-        cached = self._edited_cache
-        if cached is not None and cached[0] is W and cached[1] is base:
-            return cached[2]  # weights are replaced, never changed in place: compare once
-        cells = set()
-        if W is not base and W.vocab == base.vocab:
-            for name in ("Wxh", "Whh", "bh", "Wy", "by"):
-                a, b = getattr(W, name), getattr(base, name)
-                if a.shape == b.shape:
-                    cells.update((name, int(r), int(c)) for r, c in np.argwhere(a != b))
-        self._edited_cache = (W, base, frozenset(cells))
-        return self._edited_cache[2]
 
     def mode_text(self) -> str:
         """Extra words for the status bar; features add theirs here."""
@@ -339,22 +350,22 @@ class RNNApp(App[int]):
         return "  ".join(parts)
 
     def refresh_view(self) -> None:
-        """Move the engine to the cursor's time step, then let each panel repaint if needed."""
-        t = self.cursor.t
-        while self.stepper.t < t:
-            self.stepper.step()
-        while self.stepper.t > t:
-            self.stepper.back()
+        """Let each panel repaint what changed in the lesson."""
+        q = self.quizflow.question
+        if q is not None and (q.b != self.lesson.selected or not self.lesson.quiz):
+            self.quizflow.close()  # asked about another sentence, or the quiz is off
         view = self.view()
+        roomy = self.stepper_screen.has_class("roomy")
         for panel in self.query(Panel):
-            if self._shown(panel.id, view):
+            if shown(panel.id, view, roomy):
                 panel.show(view)  # a hidden panel catches up when it is shown again
-        title = self._step_title(view)
+        # no t here: a new title repaints the whole box (the status bar says t)
+        title = tr("title.step", n=view.selected + 1, text=view.texts[view.selected])
         if title != self._shown_step_title:  # setting it repaints the whole box, children too
             # the sentence is the user's text: Content, never parsed as markup
             self.query_one("#step").border_title = Content(title)
             self._shown_step_title = title
-        self.stepper_screen.set_class(self.batch_view, "batch-view")
+        self.stepper_screen.set_class(view.batch, "batch-view")
         self.stepper_screen.query_one("#middle").set_class(view.cursor.at_output, "at-output")
         self.stepper_screen.set_class(self.quiz, "quiz-on")
 
@@ -372,38 +383,7 @@ class RNNApp(App[int]):
         if self.is_mounted:
             self.query_one(KeyBar).show(self.view())
 
-    #: Panels that only one view shows (the others show in every view).
-    STEP_PANELS = frozenset({"input-term", "recurrent-term", "sum-term", "equation"})
-
-    def _shown(self, panel_id: str | None, view: View) -> bool:
-        """Whether the panel is on screen in this view (mirrors app.tcss)."""
-        at_output = view.cursor.at_output
-        if panel_id in self.STEP_PANELS:
-            return not at_output and not view.batch
-        if panel_id == "batch-matrices":
-            return not at_output and (view.batch or self.stepper_screen.has_class("roomy"))
-        if panel_id == "output":
-            return at_output
-        if panel_id in ("batch", "history"):
-            return not view.batch
-        return True
-
-    def _step_title(self, view: View) -> str:
-        b = view.selected
-        # no t here: a new title repaints the whole box (the status bar says t)
-        return tr("title.step", n=b + 1, text=view.texts[b])
-
-    def watch_pos(self) -> None:
-        self.refresh_view()
-
-    def watch_selected(self) -> None:
-        if self.question is not None:
-            self._close_question()
-        self.refresh_view()
-
-    def watch_batch_view(self) -> None:
-        self.refresh_view()
-
+    # --- presentation state ---------------------------------------------------------
     def watch_lang(self, lang: str) -> None:
         i18n.set_lang(lang)
         self._apply_lang()
@@ -413,177 +393,25 @@ class RNNApp(App[int]):
         self._apply_look()
         self.refresh_view()
 
-    def _apply_look(self) -> None:
-        numbers.set_palette(self.look)
-        self.theme = TEXTUAL_THEMES[self.look]
-        self.stepper_screen.set_class(self.look == "projector", "projector")
-
     def watch_speed(self) -> None:
         if self.playing:
-            self._start_timer()
+            self.autoplay.start(self.speed)
         self.refresh_view()
 
     def watch_playing(self, playing: bool) -> None:
         if playing:
-            self._start_timer()
-        elif self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+            self.autoplay.start(self.speed)
+        else:
+            self.autoplay.stop()
         self.refresh_view()
-
-    def _start_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_interval(1.0 / self.speed, self._tick)
 
     def _tick(self) -> None:
-        if self.cursor.at_output:
+        if self.lesson.tick():
+            self.refresh_view()
+        else:
             self.playing = False
-        else:
-            self.pos += 1
 
-    def _move(self, pos: int) -> None:
-        cursor = self.cursor
-        clamped = cursor.clamp(pos)
-        if clamped == self.pos:
-            self.stepper.message = tr("msg.at_end" if pos > self.pos else "msg.at_start")
-            self.refresh_view()
-            return
-        self.stepper.message = ""
-        self.pos = clamped
-
-    # --- actions ------------------------------------------------------------------
-    def action_next_substep(self) -> None:
-        if self.quiz and self.question is None and self._ask(self.pos + 1):
-            return
-        self._move(self.pos + 1)
-
-    # --- predict, then reveal -------------------------------------------------
-    def action_toggle_quiz(self) -> None:
-        self.quiz = not self.quiz
-
-    def watch_quiz(self, quiz: bool) -> None:
-        if not quiz:
-            self._close_question()
-        self.feedback = tr("quiz.on") if quiz else ""
-        self.refresh_view()
-
-    def _ask(self, pos: int) -> bool:
-        """Ask for a guess before revealing ``pos``; False if it reveals nothing to guess."""
-        if pos > self.cursor.last:
-            return False
-        q = quiz.question(self.stepper, Cursor(pos, self.stepper.steps), self.selected)
-        if q is None:
-            return False
-        self.question = q
-        if not self.query(QuizBar):  # mounted the first time a question is asked
-            self.query_one("#main").mount(QuizBar(id="quiz"))
-            self.call_after_refresh(self._show_question, q)
-        else:
-            self._show_question(q)
-        return True
-
-    def _show_question(self, q: Question) -> None:
-        name = {"pre": f"{tr('word.sum')}{sub(q.t)}", "h": f"h{sub(q.t)}", "y": "y"}[q.kind]
-        if q.entry is not None:
-            name += f"[{q.entry + 1}]"
-        self.stepper_screen.add_class("asking")
-        self.query_one(QuizBar).ask(tr(f"quiz.ask_{q.kind}", name=name, n=q.b + 1))
-
-    def _close_question(self) -> None:
-        self.question = None
-        self.stepper_screen.remove_class("asking")
-        self.set_focus(None)
-
-    def on_quiz_bar_guessed(self, event: QuizBar.Guessed) -> None:
-        q = self.question
-        if q is None:
-            return
-        guess = quiz.parse_guess(event.text)
-        if guess is None:
-            self.query_one(QuizBar).hint(tr("quiz.not_a_number", text=event.text.strip()))
-            return
-        g = quiz.grade(q, guess)
-        self.score.add(g)
-        p = self.precision
-        self.feedback = tr(g.verdict, guess=fmt.num(guess, p), truth=fmt.num(q.truth, p),
-                           error=f"{g.error:.{p}f}", points=g.points)
-        self._close_question()
-        self._move(q.pos)
-
-    def on_quiz_bar_skipped(self, event: QuizBar.Skipped) -> None:
-        q = self.question
-        if q is None:
-            return
-        self.feedback = tr("quiz.skipped", truth=fmt.num(q.truth, self.precision))
-        self._close_question()
-        self._move(q.pos)
-
-
-    def action_next_step(self) -> None:
-        self._move(self.cursor.next_step() if not self.cursor.at_output else self.pos + 1)
-
-    def action_back(self) -> None:
-        self._move(self.pos - 1)
-
-    def action_back_step(self) -> None:
-        self._move(self.cursor.previous_step() if self.pos else -1)
-
-    def action_reset(self) -> None:
-        self.playing = False
-        self._move(0 if self.pos else -1)
-
-    def action_to_end(self) -> None:
-        self._move(self.cursor.last if not self.cursor.at_output else self.pos + 1)
-
-    def action_select(self, delta: int) -> None:
-        self.selected = (self.selected + delta) % self.stepper.batch
-
-    def action_select_number(self, number: int) -> None:
-        if number <= self.stepper.batch:
-            self.selected = number - 1
-        else:
-            self.stepper.message = tr("msg.no_sentence", n=number)
-            self.refresh_view()
-
-    def action_toggle_batch(self) -> None:
-        self.batch_view = not self.batch_view
-
-    def action_toggle_play(self) -> None:
-        if not self.playing and self.cursor.at_output:
-            self.pos = 0
-        self.playing = not self.playing
-
-    def action_speed(self, direction: int) -> None:
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
-        self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))]
-
-    def action_next_lang(self) -> None:
-        self.lang = i18n.LANGS[(i18n.LANGS.index(self.lang) + 1) % len(i18n.LANGS)]
-
-    def action_redraw(self) -> None:
-        """Write the whole screen again, as if nothing were known of it (Ctrl+L,
-        as in curses programs): for when something else wrote over it."""
-        self.terminal.forget()
-        self.screen.refresh()
-
-    def action_next_theme(self) -> None:
-        self.look = THEMES[(THEMES.index(self.look) + 1) % len(THEMES)]
-
-    # --- training (t, i) and the backward pass (g): see widgets/training.py, backward.py
-    @property
-    def weights_label(self) -> str:
-        return self.weight_sets.label(self.use_trained)
-
-    def watch_use_trained(self, trained: bool) -> None:
-        """Swap the stepper's weights; keep the sentence and the position."""
-        self.weights = self.weight_sets.get(trained)
-        self.stepper = self._new_stepper()
-        self.version += 1
-        self.refresh_view()  # moves the new stepper to the cursor (that clears its message)
-        self.stepper.message = self.weight_sets.describe(trained)
-        self.refresh_view()
-
+    # --- actions: keys -> lesson changes ----------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         top = self.screen_stack[-1] if self.screen_stack else None
         if getattr(top, "OWNS_KEYS", False):
@@ -592,110 +420,128 @@ class RNNApp(App[int]):
             return len(self.screen_stack) <= 1  # not on top of another screen
         return True
 
-    def action_train(self) -> None:
+    def action_next_substep(self) -> None:
+        lesson = self.lesson
+        if not (lesson.quiz and self.quizflow.question is None and self.quizflow.ask()):
+            lesson.step()
+        self.refresh_view()
+
+    def action_next_step(self) -> None:
+        self.lesson.next_step()
+        self.refresh_view()
+
+    def action_back(self) -> None:
+        self.lesson.back()
+        self.refresh_view()
+
+    def action_back_step(self) -> None:
+        self.lesson.back_step()
+        self.refresh_view()
+
+    def action_reset(self) -> None:
         self.playing = False
-        start = "trained" if self.use_trained else "initial"
-        from rnn_tui.tui.screens.training import TrainingScreen
+        self.lesson.reset()
+        self.refresh_view()
 
-        screen = TrainingScreen(self.weights, self.dataset, self.activation, start)
-        self.push_screen(screen, lambda outcome: self._trained(outcome, start == "trained"))
+    def action_to_end(self) -> None:
+        self.lesson.to_end()
+        self.refresh_view()
 
-    def _trained(self, outcome: TrainingOutcome | None, from_trained: bool) -> None:
-        if outcome is not None:
-            self.weight_sets.add(outcome, from_trained)
-            self.use_trained = True
+    def action_select(self, delta: int) -> None:
+        if self.lesson.select(delta):
+            self.refresh_view()
+
+    def action_select_number(self, number: int) -> None:
+        self.lesson.select_number(number)
+        self.refresh_view()
+
+    def action_toggle_batch(self) -> None:
+        self.lesson.toggle_batch()
+        self.refresh_view()
+
+    def action_toggle_quiz(self) -> None:
+        self.lesson.toggle_quiz()
+        self.quizflow.toggled(self.lesson.quiz)
+        self.refresh_view()
+
+    def on_quiz_bar_guessed(self, event: QuizBar.Guessed) -> None:
+        if self.quizflow.guessed(event.text):
+            self.refresh_view()
+
+    def on_quiz_bar_skipped(self, event: QuizBar.Skipped) -> None:
+        if self.quizflow.skipped():
+            self.refresh_view()
+
+    def action_toggle_play(self) -> None:
+        if not self.playing and self.cursor.at_output:
+            self.lesson.pos = 0
+        self.playing = not self.playing
+
+    def action_speed(self, direction: int) -> None:
+        self.speed = next_speed(self.speed, direction)
+
+    def action_next_lang(self) -> None:
+        self.lang = i18n.LANGS[(i18n.LANGS.index(self.lang) + 1) % len(i18n.LANGS)]
+
+    def action_next_theme(self) -> None:
+        self.look = THEMES[(THEMES.index(self.look) + 1) % len(THEMES)]
+
+    def action_redraw(self) -> None:
+        """Write the whole screen again, as if nothing were known of it (Ctrl+L,
+        as in curses programs): for when something else wrote over it."""
+        self.terminal.forget()
+        self.screen.refresh()
 
     def action_toggle_weights(self) -> None:
-        if self.weight_sets.trained is None:
-            self.stepper.message = tr("msg.not_trained")
-            self.refresh_view()
-        else:
-            self.use_trained = not self.use_trained
+        self.lesson.toggle_trained()
+        self.refresh_view()
+
+    # --- the screens (see routes.py) ------------------------------------------------
+    def action_train(self) -> None:
+        self.playing = False
+        routes.train(self)
 
     def action_backward(self) -> None:
         self.playing = False
-        from rnn_tui.tui.screens.backward import BackwardScreen
+        routes.backward(self)
 
-        screen = BackwardScreen(self.stepper, self.selected, tuple(self.dataset.texts),
-                                self.precision + 1, self.weights_label)
-        self.push_screen(screen, self._backward_closed)
-
-    def _backward_closed(self, selected: int | None) -> None:
-        if selected is not None:  # the sentence last shown there stays selected here
-            self.selected = selected
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in self.HELP]))
-
-    # --- editing (issue 8): screens in widgets/, the engine recomputes -------------
     def action_edit_sentences(self) -> None:
         self.playing = False
-        from rnn_tui.tui.screens.sentences import SentencesScreen
-
-        self.push_screen(SentencesScreen(self.dataset, self.weights, self.seed))
+        routes.edit_sentences(self)
 
     def action_edit_weights(self) -> None:
         self.playing = False
-        from rnn_tui.tui.screens.weights_editor import WeightsScreen
-
-        self.push_screen(WeightsScreen(self.weights, self.initial_weights, self.dataset,
-                                       self.activation, self.precision))
+        routes.edit_weights(self)
 
     def action_export(self) -> None:
-        from rnn_tui.tui.screens.files import ExportScreen, served
-
-        if served():
-            self._refuse("export")
-            return
-        self.push_screen(ExportScreen(self.stepper, self.precision))
+        routes.export(self)
 
     def action_save(self) -> None:
-        from rnn_tui.tui.screens.files import SaveScreen, served
+        routes.save(self)
 
-        if served():
-            self._refuse("save")
-            return
-        self.push_screen(SaveScreen(self.weights, self.dataset))
+    def action_help(self) -> None:
+        routes.show_help(self)
 
     def _refuse(self, what: str) -> None:
-        """Served over SSH: say so in the status line and a notification, write nothing."""
-        from rnn_tui.tui.screens.files import served_message
-
-        self.stepper.message = served_message(what)
-        self.refresh_view()
-        self.notify(served_message(what, long=True), severity="warning", markup=False)
+        routes.refuse(self, what)
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:
         """A new batch: restart the stepper on it at t = 0."""
         result = message.result
-        if result.new_tokens:
-            # every weight set the app keeps grows the same seeded rows
-            sets = self.weight_sets
-            sets.initial = sets.initial.extend_vocab(result.new_tokens, self.seed)
-            if sets.trained is not None:
-                sets.trained = sets.trained.extend_vocab(result.new_tokens, self.seed)
-            # the tokens are the user's text: markup=False shows them as typed
+        if result.new_tokens:  # the tokens are the user's text: shown as typed
             self.notify(result.notice(), title=tr("edit.vocabulary"), timeout=8, markup=False)
-        self.dataset = result.dataset
-        self.install_weights(result.weights, restart=True)
+        self.playing = False
+        self.lesson.new_dataset(result)
+        self.refresh_view()
 
     def on_weights_screen_edited(self, message: WeightsScreen.Edited) -> None:
         self.install_weights(message.weights)
 
-    @property
-    def initial_weights(self) -> Weights:
-        """The weights the app started with (grown with the vocabulary)."""
-        return self.weight_sets.initial
-
     def install_weights(self, weights: Weights, restart: bool = False) -> None:
         """A new Stepper on these weights, moved to the same position (or to t = 0)."""
-        self.weights = weights
-        self.stepper = self._new_stepper()
-        self.version += 1
         if restart:
             self.playing = False
-            self.pos = 0
-        self.selected = min(self.selected, self.stepper.batch - 1)
+        self.lesson.install_weights(weights, restart)
         self.refresh_view()
 
 

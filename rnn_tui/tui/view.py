@@ -28,6 +28,7 @@ class View:
     mode: str = ""  # extra words for the status bar (e.g. which weights are in use)
     feedback: str = ""  # quiz: how close the last guess was
     edited: frozenset = frozenset()  # (weight name, row, col) changed by hand
+    message: str = ""  # the lesson's status message, in the current language
 
     def marked(self, name: str, row: int) -> frozenset[int]:
         """Columns of ``name``'s row ``row`` that were edited by hand."""

@@ -98,7 +98,7 @@ class StatusBar(Panel):
     """Top line: where we are, in time steps and sub-steps, and the app's modes."""
 
     def key(self, view: View) -> Hashable:
-        return (view.cursor, view.version, view.stepper.message, view.batch, view.playing,
+        return (view.cursor, view.version, view.message, view.batch, view.playing,
                 view.speed, view.lang, view.mode)
 
     def build(self, view: View) -> Text:
@@ -121,8 +121,8 @@ class StatusBar(Panel):
             text.append("  " + view.mode)
         if view.playing:
             text.append("  " + tr("status.playing", speed=f"{view.speed:g}"))
-        if view.stepper.message:
-            text.append(f"  ({view.stepper.message})", style="italic")
+        if view.message:
+            text.append(f"  ({view.message})", style="italic")
         return text
 
 

@@ -1,0 +1,121 @@
+"""The screens the app's keys open (t, g, e, w, x, s, ?), and what comes back.
+
+Each screen is imported when its key is pressed, not at start-up. What a
+screen hands back changes the lesson (``app.lesson``); the app then repaints.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rnn_tui.teach.i18n import tr
+from rnn_tui.teach.weight_sets import TrainingOutcome
+from rnn_tui.tui.screens.help import HelpScreen, key_label
+
+if TYPE_CHECKING:
+    from rnn_tui.tui.app import RNNApp
+
+#: Help-screen rows: the keys, and the catalogue key of what they do.
+HELP = [
+    ("right, l, space", "help.next"),
+    ("shift+right, L", "help.step"),
+    ("left, h", "help.back"),
+    ("shift+left, H", "help.back_step"),
+    ("home, r", "help.reset"),
+    ("end", "help.end"),
+    ("up, down, 1-9", "help.select"),
+    ("b", "help.batch"),
+    ("p", "help.play"),
+    ("+, -", "help.speed"),
+    ("t", "help.train"),
+    ("i", "help.weights"),
+    ("g", "help.grad"),
+    ("e", "help.edit_sentences"),
+    ("w", "help.edit_weights"),
+    ("x", "help.export"),
+    ("s", "help.save"),
+    ("k", "help.quiz"),
+    ("f2", "help.lang"),
+    ("f3", "help.theme"),
+    ("?", "help.help"),
+    ("q", "help.quit"),
+    ("ctrl+l", "help.redraw"),
+]
+
+
+def show_help(app: RNNApp) -> None:
+    app.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in HELP]))
+
+
+def train(app: RNNApp) -> None:
+    from rnn_tui.tui.screens.training import TrainingScreen
+
+    lesson = app.lesson
+    from_trained = lesson.trained
+
+    def done(outcome: TrainingOutcome | None) -> None:
+        if outcome is not None:
+            lesson.add_training(outcome, from_trained)
+            app.refresh_view()
+
+    start = "trained" if from_trained else "initial"
+    app.push_screen(TrainingScreen(lesson.weights, lesson.dataset, lesson.activation, start),
+                    done)
+
+
+def backward(app: RNNApp) -> None:
+    from rnn_tui.tui.screens.backward import BackwardScreen
+
+    lesson = app.lesson
+
+    def closed(selected: int | None) -> None:
+        lesson.backward = None
+        if selected is not None:  # the sentence last shown there stays selected here
+            lesson.selected = selected
+        app.refresh_view()
+
+    lesson.backward = 0
+    app.push_screen(BackwardScreen(lesson.stepper, lesson.selected, tuple(lesson.dataset.texts),
+                                   app.precision + 1, lesson.weights_label), closed)
+
+
+def edit_sentences(app: RNNApp) -> None:
+    from rnn_tui.tui.screens.sentences import SentencesScreen
+
+    lesson = app.lesson
+    app.push_screen(SentencesScreen(lesson.dataset, lesson.weights, lesson.seed))
+
+
+def edit_weights(app: RNNApp) -> None:
+    from rnn_tui.tui.screens.weights_editor import WeightsScreen
+
+    lesson = app.lesson
+    app.push_screen(WeightsScreen(lesson.weights, lesson.sets.initial, lesson.dataset,
+                                  lesson.activation, app.precision))
+
+
+def export(app: RNNApp) -> None:
+    from rnn_tui.tui.screens.files import ExportScreen, served
+
+    if served():
+        refuse(app, "export")
+    else:
+        app.push_screen(ExportScreen(app.lesson.stepper, app.precision))
+
+
+def save(app: RNNApp) -> None:
+    from rnn_tui.tui.screens.files import SaveScreen, served
+
+    if served():
+        refuse(app, "save")
+    else:
+        app.push_screen(SaveScreen(app.lesson.weights, app.lesson.dataset))
+
+
+def refuse(app: RNNApp, what: str) -> None:
+    """Served over SSH: say so in the status line and a notification, write nothing."""
+    from rnn_tui.tui.screens.files import served_message
+
+    app.lesson.say(f"served.{what}")
+    app.refresh_view()
+    app.notify(served_message(what, long=True), severity="warning", markup=False)
