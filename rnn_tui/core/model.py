@@ -65,7 +65,11 @@ def relu(z: np.ndarray) -> np.ndarray:
 
 
 #: Hidden-layer activations by name. The lesson uses tanh.
-ACTIVATIONS = {"tanh": np.tanh, "relu": relu, "sigmoid": sigmoid}
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "tanh": np.tanh,
+    "relu": relu,
+    "sigmoid": sigmoid,
+}
 
 
 # --- the cell, the output and the loss: written once, used everywhere -------------
@@ -104,7 +108,7 @@ def output(h_last: np.ndarray, w: Weights | WeightArrays) -> tuple[np.ndarray, n
     return z, sigmoid(z)
 
 
-def bce(y: np.ndarray, z: np.ndarray, target: np.ndarray) -> np.ndarray:
+def bce(y: np.ndarray, z: np.ndarray, target: np.ndarray | float) -> np.ndarray:
     """Binary cross-entropy of y = sigmoid(z) against 0/1 targets, per row.
 
     Computed from the logit z as log(1 + e^z) - target·z, which stays finite

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -203,7 +203,7 @@ def train(
 #: for byte, from the command line (every other setting is ``rnn-tui train``'s default)::
 #:
 #:     rnn-tui train --epochs 2000 --seed 0 --decimals 6 --out rnn_tui/presets/trained.json
-PRESET_RECIPE = {
+PRESET_RECIPE: dict[str, Any] = {
     "hidden": 3,
     "seed": 0,
     "bias": "scalar",
