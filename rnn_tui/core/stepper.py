@@ -73,7 +73,6 @@ class Stepper:
     vocab: Sequence[str] | None = None
     activation: str = "tanh"
     history: list[StepRecord] = field(default_factory=list, init=False)
-    message: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         self.X = check_X(self.weights, self.X)
@@ -139,10 +138,9 @@ class Stepper:
     def step(self) -> StepRecord | None:
         """Advance one time step for the whole batch and return its record.
 
-        At the end this is a no-op: it returns None and sets ``message``.
+        At the end this is a no-op: it returns None.
         """
         if self.done:
-            self.message = f"already at the end (t = {self.steps})"
             return None
         W = self.weights
         t = self.t + 1
@@ -164,22 +162,18 @@ class Stepper:
             h=h,
         )
         self.history.append(record)
-        self.message = ""
         return record
 
     def back(self) -> bool:
-        """Undo one time step. At t = 0 this is a no-op: returns False, sets ``message``."""
+        """Undo one time step. At t = 0 this is a no-op: returns False."""
         if not self.history:
-            self.message = "already at the start (t = 0)"
             return False
         self.history.pop()
-        self.message = ""
         return True
 
     def reset(self) -> None:
         """Back to t = 0."""
         self.history.clear()
-        self.message = ""
 
     def run(self) -> Output:
         """Step to the end and return the output."""
