@@ -728,7 +728,6 @@ def test_weight_names_are_written_once_in_the_package() -> None:
     spelled = re.compile(r",\s*".join(rf"""["']{n}["']""" for n in "Wxh Whh bh Wy by".split()))
     found = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                    if spelled.search(p.read_text("utf-8")))
-    # app.py and teach/lesson.py are being rewritten (issue 14, item 3): they import it next
-    assert set(found) - {"tui/app.py", "teach/lesson.py"} == {"core/model.py"}
+    assert found == ["core/model.py"]
     assert model.WEIGHT_NAMES == ("Wxh", "Whh", "bh", "Wy", "by")
     assert list(Weights.init(["a"]).to_dict()) == ["vocab", *model.WEIGHT_NAMES]

@@ -22,7 +22,7 @@ import numpy as np
 
 from rnn_tui.core.cursor import Cursor
 from rnn_tui.core.data import DataError, Dataset
-from rnn_tui.core.model import ACTIVATIONS, Weights, WeightsError
+from rnn_tui.core.model import ACTIVATIONS, WEIGHT_NAMES, Weights, WeightsError
 from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach import quiz
 from rnn_tui.teach.edit import Rebatched
@@ -32,7 +32,6 @@ from rnn_tui.teach.weight_sets import TrainingOutcome, WeightSets
 
 FORMAT = "rnn-tui-lesson"
 VERSION = 1
-WEIGHT_NAMES = ("Wxh", "Whh", "bh", "Wy", "by")
 #: Limits on a status message read by ``from_dict``: its values are few and short.
 MAX_STATUS_VALUES, MAX_STATUS_TEXT = 8, 200
 MAX_SEED = 2**63 - 1
