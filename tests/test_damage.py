@@ -12,13 +12,14 @@ import os
 import random
 import sys
 import time
+from unicodedata import east_asian_width
 
 import pyte
 import pytest
 from rich.cells import cell_len
 from wcwidth import wcwidth
 
-from rnn_tui.term import Terminal, apply_sgr, compact
+from rnn_tui.term import Terminal, apply_sgr, cjk_locale, compact
 from tests.conftest import ROOT
 from tests.test_wire import cells_of
 
@@ -30,16 +31,18 @@ class XtermScreen(pyte.Screen):
     """pyte, plus what xterm does and pyte does not: writing over one half of a
     wide character blanks the other half (here a "?", to be seen in a test)."""
 
+    BLANKED = "?"
+
     def draw(self, data: str) -> None:
         for char in data:
             x, line = self.cursor.x, self.buffer[self.cursor.y]
             width = wcwidth(char)
             if width > 0 and x < self.columns:
                 if x > 0 and line[x].data == "":  # the second half of one
-                    line[x - 1] = line[x - 1]._replace(data="?")
+                    line[x - 1] = line[x - 1]._replace(data=self.BLANKED)
                 end = x + width
                 if end < self.columns and line[end].data == "":  # the first half
-                    line[end] = line[end]._replace(data="?")
+                    line[end] = line[end]._replace(data=self.BLANKED)
             super().draw(char)
 
 
@@ -238,14 +241,15 @@ class FakeApp:
     """Writes shaped like Textual's: lines (or their ends) that changed a little,
     each started by a cursor move, runs of styled text each ended by a reset."""
 
-    def __init__(self, rng: random.Random, size: tuple[int, int]) -> None:
-        self.rng, self.size = rng, size
+    def __init__(self, rng: random.Random, size: tuple[int, int],
+                 pieces: list[str] = PIECES) -> None:
+        self.rng, self.size, self.pieces = rng, size, pieces
         self.lines = [self._line() for _ in range(size[1])]
 
     def _line(self) -> list[tuple[str, str]]:
         width, segments, used = self.size[0], [], 0
         while used < width:
-            text = self.rng.choice(PIECES)
+            text = self.rng.choice(self.pieces)
             if used + cell_len(text) > width:
                 text = " " * (width - used)
             segments.append((self.rng.choice(CODES), text))
@@ -263,7 +267,7 @@ class FakeApp:
         if rng.random() < 0.5:
             codes = rng.choice(CODES)
         else:  # another text of the same width
-            same = [p for p in PIECES if cell_len(p) == cell_len(text)]
+            same = [p for p in self.pieces if cell_len(p) == cell_len(text)]
             text = rng.choice(same) if same else text
         line[i] = (codes, text)
 
@@ -371,3 +375,196 @@ def test_ctrl_l_repairs_what_something_else_wrote() -> None:
     # without Ctrl+L, what was written over stays where nothing changed
     spoiled, _ = _run_app(keys[:-1], "en", raw=False)
     assert spoiled != clean
+
+
+# --- characters terminals draw at different widths: no guessing -----------------------
+#: what the terminal below ignores: emoji presentation selectors and joiners
+IGNORED = dict.fromkeys(map(ord, "\ufe0e\ufe0f\u200d"))
+
+
+class OtherTerminal(XtermScreen):
+    """A terminal that disagrees with Rich: it ignores emoji selectors and joiners
+    (❤️ is one cell, 👍🏽 four) and, with ``cjk``, draws East Asian ambiguous
+    characters (◀ · → │) two cells wide, as terminals do in a CJK locale.
+    A blanked half is a space, as in xterm: text that runs over onto the next
+    line may blank a space whose (unseen) foreground the writers need not agree on."""
+
+    cjk = False
+    BLANKED = " "
+
+    def draw(self, data: str) -> None:
+        super().draw(data.translate(IGNORED))
+
+
+@pytest.fixture
+def other_widths(monkeypatch):
+    """Widths as OtherTerminal draws them (pyte's and XtermScreen's)."""
+    import pyte.screens
+
+    plain = wcwidth
+
+    def width(char: str) -> int:
+        if OtherTerminal.cjk and east_asian_width(char) == "A":
+            return 2
+        return plain(char)
+
+    monkeypatch.setattr(pyte.screens, "wcwidth", width)
+    monkeypatch.setattr(sys.modules[__name__], "wcwidth", width, raising=False)
+    yield OtherTerminal
+    OtherTerminal.cjk = False
+
+
+class OtherReplay(Replay):
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.screen = OtherTerminal(*size)
+        self.stream = pyte.Stream(self.screen)
+
+
+def test_an_emoji_with_a_selector_is_written_as_it_came_and_its_line_forgotten() -> None:
+    t = known()
+    t.rewrite(f"{E}1;1Habcdefghijkl{E}2;1Hxyz", SIZE)
+    line = f"{E}1;1Hab{E}31m❤️cd{E}0m"
+    # as Textual wrote it, from the piece of text with the emoji in it
+    assert t.rewrite(line, SIZE) == f"{E}31m{E}1;3H❤️cd{E}0m"
+    # the line's cells are forgotten: the same write again is written again, whole
+    assert t.rewrite(line, SIZE) == f"{E}1Hab{E}31m❤️cd{E}0m"
+    # other lines are still known
+    assert t.rewrite(f"{E}2;1Hxyz", SIZE) == ""
+    # and so is the line again, once Textual writes it without the emoji
+    t.rewrite(f"{E}1;1Habcdef", SIZE)
+    assert t.rewrite(f"{E}1;1HabcdeX", SIZE) == f"{E}1;6HX"
+
+
+def test_after_a_doubtful_character_the_cursor_is_not_guessed() -> None:
+    t = known()
+    # text after the emoji goes where the terminal's cursor is, not to a guessed cell;
+    # the next move is absolute
+    out = t.rewrite(f"{E}1;1H👍🏽{E}1m!{E}0m{E}2;1Hx", SIZE)
+    assert out == f"{E}1H👍🏽{E}1m!{E}2H{E}0mx"
+    # and text with no move before it, in the next write, is not placed by a guess
+    assert t.rewrite(f"{E}1;1H☺️", SIZE) == f"{E}1H☺️"
+    assert t.rewrite("more", SIZE) == f"more{E}0m"  # given up: as it was
+
+
+def test_ambiguous_characters_are_doubtful_only_in_a_cjk_locale() -> None:
+    line, changed = f"{E}1;1H│ 0.25 │", f"{E}1;1H│ 0.75 │"
+    western = Terminal()
+    known_first = western.rewrite(f"{E}?1049h", SIZE)
+    assert known_first
+    western.rewrite(line, SIZE)
+    assert western.rewrite(changed, SIZE) == f"{E}1;5H7"
+    cjk = Terminal(cjk=True)
+    cjk.rewrite(f"{E}?1049h", SIZE)
+    cjk.rewrite(line, SIZE)
+    assert cjk.rewrite(changed, SIZE) == f"{E}1H│ 0.75 │"
+    # Korean letters are wide everywhere: not doubtful
+    cjk.rewrite(f"{E}2;1H가나다", SIZE)
+    assert cjk.rewrite(f"{E}2;1H가나라", SIZE) == f"{E}2;5H라"
+
+
+def test_a_doubtful_line_that_may_run_over_the_edge_forgets_the_next_line_or_gives_up() -> None:
+    t = Terminal(cjk=True)
+    t.rewrite(f"{E}?1049h", SIZE)
+    t.rewrite(f"{E}1;1Habcdefghijkl{E}2;1Habcdefghijkl{E}3;1Habcdefghijkl", SIZE)
+    # a full line with two ambiguous characters may be two cells wider: line 2 forgotten
+    t.rewrite(f"{E}1;1H→bcdefghijk→", SIZE)
+    assert t.rewrite(f"{E}2;1Habcdefghijkl", SIZE) == f"{E}2Habcdefghijkl"
+    assert t.rewrite(f"{E}3;1Habcdefghijkl", SIZE) == ""
+    # on the last line it could scroll the screen: as Textual wrote it, all forgotten
+    data = f"{E}3;1H→bcdefghijk→"
+    assert t.rewrite(data, SIZE) == compact(data) + f"{E}0m"
+    assert t.rewrite(f"{E}1;1H→bcdefghijk→", SIZE).startswith(f"{E}1H")
+
+
+@pytest.mark.parametrize("cjk", [False, True])
+def test_cells_written_through_a_doubtful_line_stay_right(cjk: bool) -> None:
+    """Known cells after a doubtful run, on the same line, are not left where a
+    terminal that drew it wider has pushed them."""
+    t = Terminal(cjk=cjk)
+    t.rewrite(f"{E}?1049h", SIZE)
+    t.rewrite(f"{E}1;1Hab{E}1;8Hxyz", SIZE)
+    out = t.rewrite(f"{E}1;1H❤️·{E}1;8Hxyz", SIZE)
+    # xyz is written again: the terminal may have drawn the emoji over it
+    assert out.endswith(f"{E}1;8Hxyz")
+
+
+@pytest.mark.parametrize(("seed", "cjk"), [(0, False), (1, True), (2, True)])
+def test_random_writes_with_doubtful_widths_leave_the_same_screen(
+        other_widths, seed: int, cjk: bool) -> None:
+    """The oracle: Textual's writes and the rewritten ones on a terminal that draws
+    emoji and (in a CJK locale) ambiguous characters at other widths than Rich counts."""
+    other_widths.cjk = cjk
+    rng = random.Random(seed)
+    size = (24, 6)
+    app = FakeApp(rng, size, PIECES + ["❤️", "👍🏽", "☺️ ", "a❤️b"])
+    terminal = Terminal(cjk=cjk)
+    raw, new = OtherReplay(size), OtherReplay(size)
+    written = sent = 0
+    for _ in range(200):
+        data = app.write()
+        out = terminal.rewrite(data, size)
+        raw.feed(data)
+        new.feed(out)
+        assert new.cells() == raw.cells(), repr(data)
+        written += len(data)
+        sent += len(out)
+    assert sent < written
+
+
+def test_the_locale_says_whether_ambiguous_characters_may_be_wide() -> None:
+    assert cjk_locale({"LANG": "ko_KR.UTF-8"})
+    assert cjk_locale({"LC_CTYPE": "ja_JP.eucJP", "LANG": "en_US.UTF-8"})
+    assert cjk_locale({"LC_ALL": "zh_TW.UTF-8@radical", "LC_CTYPE": "C"})
+    assert not cjk_locale({"LC_ALL": "C", "LANG": "ko_KR.UTF-8"})  # LC_ALL first
+    assert not cjk_locale({"LANG": "en_GB.UTF-8"})
+    assert not cjk_locale({})
+
+
+@pytest.mark.parametrize(("lang", "env", "cjk"), [
+    ("ko", {"LANG": "en_US.UTF-8"}, True),
+    ("en", {"LC_CTYPE": "ja_JP.UTF-8"}, True),
+    ("en", {"LANG": "en_US.UTF-8"}, False),
+    (None, {"LANG": "ko_KR.UTF-8"}, True),
+])
+def test_the_app_tells_its_terminal_model_the_locale(monkeypatch, lang, env, cjk) -> None:
+    from rnn_tui.teach import i18n
+    from tests.test_app import lesson_app
+
+    for var in ("LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    try:
+        assert lesson_app(lang=lang).terminal.cjk is cjk
+    finally:
+        i18n.set_lang("en")
+
+
+def test_forget_waits_for_a_rewrite_in_progress() -> None:
+    """Ctrl+L (forget, in the app's thread) takes the lock the driver holds
+    around each rewrite and its write (the input thread writes too)."""
+    import threading
+
+    t = known()
+    t.rewrite(f"{E}1;1Habc", SIZE)
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def writer() -> None:  # as the driver does, around rewrite and write
+        with t.lock:
+            held.set()
+            release.wait(5)
+
+    def redraw() -> None:
+        t.forget()
+        done.set()
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=redraw)]
+    threads[0].start()
+    assert held.wait(5)
+    threads[1].start()
+    assert not done.wait(0.1)  # waits while the write is under way
+    release.set()
+    assert done.wait(5)
+    for thread in threads:
+        thread.join(5)
+    assert t.rewrite(f"{E}1;1Habc", SIZE) == f"{E}1H{E}0mabc"

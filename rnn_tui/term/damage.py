@@ -34,9 +34,10 @@ What it trusts, and what it does when the trust would be misplaced:
   an emoji with a presentation selector (VS16, U+FE0F), emoji sequences (ZWJ,
   skin tones, flags), and, in a CJK locale (``cjk``), the East Asian
   "ambiguous" ones such as ``◀ · → │``. Where Textual writes one, it does not
-  guess: from there to the next cursor move the write goes out as Textual made
-  it, and that line's cells are forgotten (so they are written whole next
-  time). A line that might run over the right edge that way gives up.
+  guess: from the text it is in to the next cursor move, the write goes out as
+  Textual made it, and that line's cells are forgotten (so they are written
+  whole next time). Text that might run over the right edge that way forgets
+  the next line too, or on the last line (it could scroll) gives up.
 
 Wide characters take two cells (the second holds ``""``); a run of cells to
 write never starts or ends inside one. A space's foreground is not compared
