@@ -5,71 +5,51 @@ selection, views, quiz score) lives in ``app.lesson``, a plain object
 (``rnn_tui.teach.lesson.Lesson``); the app keeps only presentation (language,
 theme, autoplay). A key changes the lesson, then ``refresh_view`` builds a
 ``View`` from it and hands it to the panels, each of which repaints only if
-what it shows has changed. Helpers: ``visibility`` (app.tcss's rules),
-``quizflow`` (predict, then reveal), ``autoplay``, ``routes`` (the screens).
+what it shows has changed. Helpers: ``layout`` (the panels, app.tcss's rules),
+``view`` (lesson -> View), ``quizflow`` (predict, then reveal), ``autoplay``,
+``routes`` (the screens) and ``terminal_app`` (the driver, Ctrl+L, served refusals).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import TYPE_CHECKING
 
 from textual import events
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.driver import Driver
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Static
 
-from rnn_tui.core.cursor import Cursor
 from rnn_tui.core.data import Dataset
 from rnn_tui.core.model import Weights
-from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach import i18n
 from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.lesson import Lesson
-from rnn_tui.teach.quiz import Question, Score
-from rnn_tui.teach.weight_sets import WeightSets
-from rnn_tui.term import CJK_LANGUAGES, Terminal, cjk_locale
-from rnn_tui.tui import driver as drivers
-from rnn_tui.tui import routes
+from rnn_tui.tui import layout, routes
 from rnn_tui.tui.autoplay import Autoplay, next_speed
 from rnn_tui.tui.keys import translate_bindings
 from rnn_tui.tui.panels import numbers
 from rnn_tui.tui.panels.base import Panel
-from rnn_tui.tui.panels.batchview import BatchMatrices
 from rnn_tui.tui.panels.quizbar import QuizBar
-from rnn_tui.tui.panels.stepper import (
-    BatchPanel,
-    EquationLine,
-    HistoryPanel,
-    InputTerm,
-    KeyBar,
-    NarrationPanel,
-    OutputPanel,
-    RecurrentTerm,
-    StatusBar,
-    SumTerm,
-)
+from rnn_tui.tui.panels.stepper import KeyBar
 from rnn_tui.tui.quizflow import QuizFlow
+from rnn_tui.tui.terminal_app import TerminalApp
 from rnn_tui.tui.themes import PROJECTOR, TEXTUAL_THEMES, THEMES
-from rnn_tui.tui.view import View
-from rnn_tui.tui.visibility import shown
+from rnn_tui.tui.view import View, lesson_view
 
 if TYPE_CHECKING:  # imported when the key is pressed, not at start-up
     from rnn_tui.tui.screens.sentences import SentencesScreen
     from rnn_tui.tui.screens.weights_editor import WeightsScreen
 
-MIN_WIDTH, MIN_HEIGHT = 80, 24
-ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
+
+def _lesson(name: str) -> property:
+    """A read-only view of ``app.lesson.<name>``."""
+    return property(lambda self: getattr(self.lesson, name))
 
 
-class RNNApp(App[int]):
+class RNNApp(TerminalApp):
     """Step through a many-to-one RNN."""
 
     CSS_PATH = "app.tcss"
@@ -129,13 +109,7 @@ class RNNApp(App[int]):
         theme: str = "default",
         seed: int = 0,
     ) -> None:
-        # what the terminal shows, for writing only what changes (before
-        # App.__init__, which asks for the driver class); in a CJK locale it
-        # does not guess the width of characters terminals draw one way or another
-        self.terminal = Terminal(cjk=cjk_locale() or (lang or i18n.detect()) in CJK_LANGUAGES)
-        # the input the driver may hand over before the app takes it (see drivers.InputGate)
-        self.input_gate = drivers.InputGate()
-        super().__init__()
+        super().__init__(lang or i18n.detect())
         self.register_theme(PROJECTOR)
         self.set_reactive(RNNApp.look, theme)
         i18n.set_lang(lang or i18n.detect())
@@ -146,135 +120,30 @@ class RNNApp(App[int]):
         self.autoplay = Autoplay(self, self._tick)
         self._shown_step_title: str | None = None  # the step panel's title, as text
 
-    def get_driver_class(self) -> type[Driver]:
-        """Textual's driver for this terminal, writing only the cells that change
-        with fewer colour codes (see rnn_tui/term and driver.py)."""
-        driver = super().get_driver_class()
-        if os.environ.get("TEXTUAL_DRIVER"):
-            return driver  # another driver asked for by name (a web one): as it is
-        # input bounded, and no mouse events without mouse support (see drivers.guarded)
-        driver = drivers.guarded(driver, self.input_gate)
-        if not drivers.enabled():
-            return driver
-        if sys.platform == "win32":
-            # Textual cuts a write into 8 kB pieces there, escape codes too, and
-            # a piece is more than the screen model follows: colour codes only
-            return drivers.compacting(driver)
-        return drivers.compacting(driver, self.terminal, lambda: tuple(self.size))
-
-    async def on_event(self, event: events.Event) -> None:
-        # an input event the driver posted, taken now: the driver may post another
-        if isinstance(event, drivers.GATED) and not event.is_forwarded:
-            self.input_gate.taken()
-        await super().on_event(event)
-
-    def on_idle(self) -> None:
-        self.input_gate.idle()
-
-    # --- Textual's own actions that touch files or the process: not in a served session
-    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        from rnn_tui.tui.screens.files import served
-
-        if served():
-            self._refuse("screenshot")
-            return
-        super().action_screenshot(filename, path)
-
-    def action_suspend_process(self) -> None:
-        from rnn_tui.tui.screens.files import served
-
-        if served():
-            self._refuse("suspend")
-            return
-        super().action_suspend_process()
-
     # --- the lesson, read-only (tests and screens read these) --------------------
-    @property
-    def pos(self) -> int:
-        return self.lesson.pos
-
-    @property
-    def selected(self) -> int:
-        return self.lesson.selected
-
-    @property
-    def batch_view(self) -> bool:
-        return self.lesson.batch_view
-
-    @property
-    def quiz(self) -> bool:
-        return self.lesson.quiz
-
-    @property
-    def use_trained(self) -> bool:
-        return self.lesson.trained
-
-    @property
-    def stepper(self) -> Stepper:
-        return self.lesson.stepper
-
-    @property
-    def cursor(self) -> Cursor:
-        return self.lesson.cursor
-
-    @property
-    def dataset(self) -> Dataset:
-        return self.lesson.dataset
-
-    @property
-    def weights(self) -> Weights:
-        return self.lesson.weights
-
-    @property
-    def weight_sets(self) -> WeightSets:
-        return self.lesson.sets
-
-    @property
-    def initial_weights(self) -> Weights:
-        """The weights the app started with (grown with the vocabulary)."""
-        return self.lesson.sets.initial
-
-    @property
-    def activation(self) -> str:
-        return self.lesson.activation
-
-    @property
-    def version(self) -> int:
-        return self.lesson.revision
-
-    @property
-    def score(self) -> Score:
-        return self.lesson.score
-
-    @property
-    def question(self) -> Question | None:
-        return self.quizflow.question
-
-    @property
-    def weights_label(self) -> str:
-        return self.lesson.weights_label
+    pos = _lesson("pos")
+    selected = _lesson("selected")
+    batch_view = _lesson("batch_view")
+    quiz = _lesson("quiz")
+    use_trained = _lesson("trained")
+    stepper = _lesson("stepper")
+    cursor = _lesson("cursor")
+    dataset = _lesson("dataset")
+    weights = _lesson("weights")
+    weight_sets = _lesson("sets")
+    initial_weights = property(lambda self: self.lesson.sets.initial)
+    activation = _lesson("activation")
+    version = _lesson("revision")
+    score = _lesson("score")
+    weights_label = _lesson("weights_label")
+    question = property(lambda self: self.quizflow.question)
 
     def _edited(self) -> frozenset:
         return self.lesson.edited()
 
     # --- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        with Vertical(id="main"):
-            with Horizontal(id="top"):
-                yield BatchPanel(id="batch")
-                yield HistoryPanel(id="history")
-            with VerticalScroll(id="middle", can_focus=False):
-                with Vertical(id="step"):
-                    yield InputTerm(id="input-term")
-                    yield RecurrentTerm(id="recurrent-term")
-                    yield SumTerm(id="sum-term")
-                    yield EquationLine(id="equation")
-                yield BatchMatrices(id="batch-matrices")
-                yield OutputPanel(id="output")
-            yield NarrationPanel(id="narration")
-        yield Static(id="too-small", markup=False)
-        yield KeyBar(id="keys")
+        yield from layout.compose()
 
     def on_mount(self) -> None:
         self._apply_look()
@@ -283,13 +152,7 @@ class RNNApp(App[int]):
         self.refresh_view()
 
     def _apply_lang(self) -> None:
-        """Titles, the too-small message and the footer, in the current language."""
-        # Content: a title is text, never markup (Textual parses a str as markup)
-        for panel_id, key in (("batch", "title.batch"), ("batch-matrices", "title.batch_view"),
-                              ("output", "title.output"), ("narration", "title.narration")):
-            self.query_one(f"#{panel_id}").border_title = Content(tr(key))
-        self.query_one("#history").border_title = Content(tr("title.history", h0="h₀"))
-        self.query_one("#too-small", Static).update(tr("too_small", w=MIN_WIDTH, h=MIN_HEIGHT))
+        layout.apply_lang(self)
         translate_bindings(self)
 
     def _apply_look(self) -> None:
@@ -306,48 +169,14 @@ class RNNApp(App[int]):
         self._apply_size(event.size)
 
     def _apply_size(self, size: Size | None = None) -> None:
-        width, height = size or self.size
-        # wide layers: how many entries of a vector fit (the lesson's 3 always do)
-        limit = 5 if width < 120 else 9 if width < 200 else 0
-        if limit != numbers.limit():
-            numbers.set_limit(limit)
-            if self.is_mounted:
-                self.refresh_view()
-        self.stepper_screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")
-        self.stepper_screen.set_class(width >= ROOMY_WIDTH and height >= ROOMY_HEIGHT, "roomy")
+        if layout.apply_size(self.stepper_screen, size or self.size) and self.is_mounted:
+            self.refresh_view()
 
     # --- lesson -> screen ---------------------------------------------------------
     def view(self) -> View:
-        lesson = self.lesson
-        status = lesson.status
-        return View(
-            stepper=lesson.stepper,
-            cursor=lesson.cursor,
-            selected=lesson.selected,
-            precision=self.precision,
-            texts=tuple(lesson.dataset.texts),
-            version=lesson.revision,
-            batch=lesson.batch_view,
-            playing=self.playing,
-            speed=self.speed,
-            lang=self.lang,
-            theme=self.look,
-            mode=self.mode_text(),
-            feedback=self.quizflow.feedback,
-            edited=lesson.edited(),
-            message=tr(status.key, **dict(status.values)) if status else "",
-        )
-
-    def mode_text(self) -> str:
-        """Extra words for the status bar; features add theirs here."""
-        parts = []
-        if self.activation != "tanh":  # the lesson's is tanh: say when it is another
-            parts.append(f"[{self.activation}]")
-        if self.weights_label:  # once there are trained weights: which set is in use
-            parts.append(f"[{self.weights_label}]")
-        if self.quiz:
-            parts.append(tr("status.quiz", points=self.score.points, best=self.score.best))
-        return "  ".join(parts)
+        return lesson_view(self.lesson, precision=self.precision, feedback=self.quizflow.feedback,
+                           playing=self.playing, speed=self.speed, lang=self.lang,
+                           theme=self.look)
 
     def refresh_view(self) -> None:
         """Let each panel repaint what changed in the lesson."""
@@ -357,7 +186,7 @@ class RNNApp(App[int]):
         view = self.view()
         roomy = self.stepper_screen.has_class("roomy")
         for panel in self.query(Panel):
-            if shown(panel.id, view, roomy):
+            if layout.shown(panel.id, view, roomy):
                 panel.show(view)  # a hidden panel catches up when it is shown again
         # no t here: a new title repaints the whole box (the status bar says t)
         title = tr("title.step", n=view.selected + 1, text=view.texts[view.selected])
@@ -486,12 +315,6 @@ class RNNApp(App[int]):
     def action_next_theme(self) -> None:
         self.look = THEMES[(THEMES.index(self.look) + 1) % len(THEMES)]
 
-    def action_redraw(self) -> None:
-        """Write the whole screen again, as if nothing were known of it (Ctrl+L,
-        as in curses programs): for when something else wrote over it."""
-        self.terminal.forget()
-        self.screen.refresh()
-
     def action_toggle_weights(self) -> None:
         self.lesson.toggle_trained()
         self.refresh_view()
@@ -522,8 +345,11 @@ class RNNApp(App[int]):
     def action_help(self) -> None:
         routes.show_help(self)
 
-    def _refuse(self, what: str) -> None:
-        routes.refuse(self, what)
+    def refuse(self, what: str) -> None:
+        """Served over SSH: say so in the status line and a notification, write nothing."""
+        self.lesson.say(f"served.{what}")
+        self.refresh_view()
+        super().refuse(what)
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:
         """A new batch: restart the stepper on it at t = 0."""
@@ -545,16 +371,8 @@ class RNNApp(App[int]):
         self.refresh_view()
 
 
-def make_app(
-    model, precision: int = 3, lang: str | None = None, theme: str = "default"
-) -> RNNApp:
+def make_app(model, precision: int = 3, lang: str | None = None,
+             theme: str = "default") -> RNNApp:
     """The app for a resolved CLI model (see ``cli.build_model``); tests use it too."""
-    return RNNApp(
-        model.dataset,
-        model.weights,
-        precision=precision,
-        activation=model.activation,
-        lang=lang,
-        theme=theme,
-        seed=model.seed,
-    )
+    return RNNApp(model.dataset, model.weights, precision=precision,
+                  activation=model.activation, lang=lang, theme=theme, seed=model.seed)

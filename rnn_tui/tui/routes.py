@@ -98,7 +98,7 @@ def export(app: RNNApp) -> None:
     from rnn_tui.tui.screens.files import ExportScreen, served
 
     if served():
-        refuse(app, "export")
+        app.refuse("export")
     else:
         app.push_screen(ExportScreen(app.lesson.stepper, app.precision))
 
@@ -107,15 +107,7 @@ def save(app: RNNApp) -> None:
     from rnn_tui.tui.screens.files import SaveScreen, served
 
     if served():
-        refuse(app, "save")
+        app.refuse("save")
     else:
         app.push_screen(SaveScreen(app.lesson.weights, app.lesson.dataset))
 
-
-def refuse(app: RNNApp, what: str) -> None:
-    """Served over SSH: say so in the status line and a notification, write nothing."""
-    from rnn_tui.tui.screens.files import served_message
-
-    app.lesson.say(f"served.{what}")
-    app.refresh_view()
-    app.notify(served_message(what, long=True), severity="warning", markup=False)

@@ -1,4 +1,5 @@
-"""The snapshot of app state that widgets render from (no Textual here)."""
+"""The snapshot of app state that widgets render from (no Textual here), and how it
+is built from the lesson and the app's presentation."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import numpy as np
 
 from rnn_tui.core.cursor import Cursor
 from rnn_tui.core.stepper import Output, Stepper, StepRecord
+from rnn_tui.teach.i18n import tr
+from rnn_tui.teach.lesson import Lesson
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,38 @@ class View:
         if rec is None or not rec.active[self.selected]:
             return None
         return int(np.argmax(rec.x[self.selected]))
+
+
+def lesson_view(lesson: Lesson, *, precision: int, feedback: str = "", playing: bool = False,
+                speed: float = 2.0, lang: str = "en", theme: str = "default") -> View:
+    """The View of ``lesson`` with the app's presentation (the stepper moved to the cursor)."""
+    status = lesson.status
+    return View(
+        stepper=lesson.stepper,
+        cursor=lesson.cursor,
+        selected=lesson.selected,
+        precision=precision,
+        texts=tuple(lesson.dataset.texts),
+        version=lesson.revision,
+        batch=lesson.batch_view,
+        playing=playing,
+        speed=speed,
+        lang=lang,
+        theme=theme,
+        mode=mode_text(lesson),
+        feedback=feedback,
+        edited=lesson.edited(),
+        message=tr(status.key, **dict(status.values)) if status else "",
+    )
+
+
+def mode_text(lesson: Lesson) -> str:
+    """Extra words for the status bar: the activation, the weight set, the quiz score."""
+    parts = []
+    if lesson.activation != "tanh":  # the lesson's is tanh: say when it is another
+        parts.append(f"[{lesson.activation}]")
+    if lesson.weights_label:  # once there are trained weights: which set is in use
+        parts.append(f"[{lesson.weights_label}]")
+    if lesson.quiz:
+        parts.append(tr("status.quiz", points=lesson.score.points, best=lesson.score.best))
+    return "  ".join(parts)

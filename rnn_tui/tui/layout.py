@@ -1,0 +1,97 @@
+"""The stepper screen's layout: its panels, their titles, the size classes, and
+which panels are on screen (the rules of app.tcss, in Python).
+
+The app asks ``shown`` before handing a panel the view: a hidden panel is not
+recomputed, and catches up when it is shown again. Keep ``shown`` in step with
+app.tcss (the classes ``batch-view``, ``at-output`` and ``roomy``).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.geometry import Size
+from textual.widgets import Static
+
+from rnn_tui.teach.i18n import tr
+from rnn_tui.tui.panels import numbers
+from rnn_tui.tui.panels.batchview import BatchMatrices
+from rnn_tui.tui.panels.stepper import (
+    BatchPanel,
+    EquationLine,
+    HistoryPanel,
+    InputTerm,
+    KeyBar,
+    NarrationPanel,
+    OutputPanel,
+    RecurrentTerm,
+    StatusBar,
+    SumTerm,
+)
+from rnn_tui.tui.view import View
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
+#: Panels that only the single-sentence step shows.
+STEP_PANELS = frozenset({"input-term", "recurrent-term", "sum-term", "equation"})
+#: Panel titles: the panel's id and the catalogue key (the step's title changes with it).
+TITLES = (("batch", "title.batch"), ("batch-matrices", "title.batch_view"),
+          ("output", "title.output"), ("narration", "title.narration"))
+
+
+def compose() -> ComposeResult:
+    """The stepper's widgets (call from ``compose``)."""
+    yield StatusBar(id="status")
+    with Vertical(id="main"):
+        with Horizontal(id="top"):
+            yield BatchPanel(id="batch")
+            yield HistoryPanel(id="history")
+        with VerticalScroll(id="middle", can_focus=False):
+            with Vertical(id="step"):
+                yield InputTerm(id="input-term")
+                yield RecurrentTerm(id="recurrent-term")
+                yield SumTerm(id="sum-term")
+                yield EquationLine(id="equation")
+            yield BatchMatrices(id="batch-matrices")
+            yield OutputPanel(id="output")
+        yield NarrationPanel(id="narration")
+    yield Static(id="too-small", markup=False)
+    yield KeyBar(id="keys")
+
+
+def apply_lang(root: DOMNode) -> None:
+    """The titles and the too-small message, in the current language."""
+    # Content: a title is text, never markup (Textual parses a str as markup)
+    for panel_id, key in TITLES:
+        root.query_one(f"#{panel_id}").border_title = Content(tr(key))
+    root.query_one("#history").border_title = Content(tr("title.history", h0="h₀"))
+    root.query_one("#too-small", Static).update(tr("too_small", w=MIN_WIDTH, h=MIN_HEIGHT))
+
+
+def apply_size(screen: DOMNode, size: Size) -> bool:
+    """The size classes of the stepper's screen; True if fewer or more entries now fit."""
+    width, height = size
+    screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")
+    screen.set_class(width >= ROOMY_WIDTH and height >= ROOMY_HEIGHT, "roomy")
+    # wide layers: how many entries of a vector fit (the lesson's 3 always do)
+    limit = 5 if width < 120 else 9 if width < 200 else 0
+    if limit == numbers.limit():
+        return False
+    numbers.set_limit(limit)
+    return True
+
+
+def shown(panel_id: str | None, view: View, roomy: bool) -> bool:
+    """Whether the panel is on screen in this view (``roomy``: a large terminal)."""
+    at_output = view.cursor.at_output
+    if panel_id in STEP_PANELS:
+        return not at_output and not view.batch
+    if panel_id == "batch-matrices":
+        return not at_output and (view.batch or roomy)
+    if panel_id == "output":
+        return at_output
+    if panel_id in ("batch", "history"):
+        return not view.batch
+    return True

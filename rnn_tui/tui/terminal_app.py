@@ -1,0 +1,85 @@
+"""The app's side of the terminal: RNNApp's base class.
+
+- the driver, wrapped (``rnn_tui.tui.driver``): only the cells that change are
+  written, input is bounded, no mouse events without mouse support;
+- Ctrl+L writes the whole screen again;
+- Textual's own actions that write files or stop the process (screenshot,
+  suspend) are refused in a served session, with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from textual import events
+from textual.app import App
+from textual.driver import Driver
+
+from rnn_tui.term import CJK_LANGUAGES, Terminal, cjk_locale
+from rnn_tui.tui import driver as drivers
+
+
+class TerminalApp(App[int]):
+    def __init__(self, lang: str) -> None:
+        # what the terminal shows, for writing only what changes (before
+        # App.__init__, which asks for the driver class); in a CJK locale it
+        # does not guess the width of characters terminals draw one way or another
+        self.terminal = Terminal(cjk=cjk_locale() or lang in CJK_LANGUAGES)
+        # the input the driver may hand over before the app takes it (see drivers.InputGate)
+        self.input_gate = drivers.InputGate()
+        super().__init__()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal, writing only the cells that change
+        with fewer colour codes (see rnn_tui/term and driver.py)."""
+        driver = super().get_driver_class()
+        if os.environ.get("TEXTUAL_DRIVER"):
+            return driver  # another driver asked for by name (a web one): as it is
+        # input bounded, and no mouse events without mouse support (see drivers.guarded)
+        driver = drivers.guarded(driver, self.input_gate)
+        if not drivers.enabled():
+            return driver
+        if sys.platform == "win32":
+            # Textual cuts a write into 8 kB pieces there, escape codes too, and
+            # a piece is more than the screen model follows: colour codes only
+            return drivers.compacting(driver)
+        return drivers.compacting(driver, self.terminal, lambda: tuple(self.size))
+
+    async def on_event(self, event: events.Event) -> None:
+        # an input event the driver posted, taken now: the driver may post another
+        if isinstance(event, drivers.GATED) and not event.is_forwarded:
+            self.input_gate.taken()
+        await super().on_event(event)
+
+    def on_idle(self) -> None:
+        self.input_gate.idle()
+
+    def action_redraw(self) -> None:
+        """Write the whole screen again, as if nothing were known of it (Ctrl+L,
+        as in curses programs): for when something else wrote over it."""
+        self.terminal.forget()
+        self.screen.refresh()
+
+    def refuse(self, what: str) -> None:
+        """Say why ``what`` is off in a served session (RNNApp says it in the status line)."""
+        from rnn_tui.tui.screens.files import served_message
+
+        self.notify(served_message(what, long=True), severity="warning", markup=False)
+
+    # --- Textual's own actions that touch files or the process: not in a served session
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        from rnn_tui.tui.screens.files import served
+
+        if served():
+            self.refuse("screenshot")
+            return
+        super().action_screenshot(filename, path)
+
+    def action_suspend_process(self) -> None:
+        from rnn_tui.tui.screens.files import served
+
+        if served():
+            self.refuse("suspend")
+            return
+        super().action_suspend_process()
