@@ -178,3 +178,71 @@ def test_the_app_writes_through_the_compacting_driver(monkeypatch) -> None:
     monkeypatch.setenv("RNN_TUI_RAW_OUTPUT", "1")
     assert not lesson_app().get_driver_class().__name__.startswith("Compacting")
     assert driver.enabled() is False
+
+
+# --- the package: term stands alone, and its dependencies are declared ----------------
+
+
+def test_the_terminal_model_imports_no_textual() -> None:
+    """rnn_tui.term is text in, text out: the Textual driver around it is in
+    rnn_tui/tui/driver.py (it used to be in term, which then imported Textual)."""
+    import json
+    import pkgutil
+    import subprocess
+
+    import rnn_tui.term
+
+    names = ["rnn_tui.term"] + [f"rnn_tui.term.{m.name}"
+                                for m in pkgutil.iter_modules(rnn_tui.term.__path__)]
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules}\n"
+        "                        & {'textual', 'asyncssh', 'numpy'})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=str(ROOT)).stdout
+    assert json.loads(out) == []
+    assert {"sgr", "damage"} <= {n.rsplit(".", 1)[-1] for n in names}
+
+
+def _requirements() -> tuple[list[str], dict[str, list[str]], dict[str, str]]:
+    """pyproject's dependencies and extras, and requirements-test.lock's pins."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = {}
+    for line in (ROOT / "requirements-test.lock").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version.strip()
+    return project["dependencies"], project["optional-dependencies"], pins
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".")[:3])
+
+
+def test_rich_is_declared_with_the_version_term_needs() -> None:
+    """split_graphemes came with Rich 14.3; Textual alone would accept 14.2."""
+    dependencies, _, _ = _requirements()
+    rich = [d for d in dependencies if d.replace(" ", "").startswith("rich>=")]
+    assert len(rich) == 1
+    assert _version(rich[0].split(">=")[1].split(",")[0]) >= (14, 3)
+    from rich.cells import split_graphemes  # what it is for
+
+    assert split_graphemes("가a")[1] == 3
+
+
+def test_the_lock_pins_the_rendering_stack_and_ci_uses_it() -> None:
+    dependencies, extras, pins = _requirements()
+    for name in ("textual", "rich", "pygments", "markdown-it-py", "mdit-py-plugins", "mdurl",
+                 "platformdirs", "typing-extensions", "pytest-textual-snapshot", "syrupy",
+                 "jinja2", "markupsafe", "pytest", "pyte", "wcwidth"):
+        assert name in pins, name
+    # the same Textual as the test extra's pin, and a Rich the package accepts
+    textual = [d for d in extras["test"] if d.startswith("textual==")]
+    assert textual == [f"textual=={pins['textual']}"]
+    assert _version(pins["rich"]) >= (14, 3)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install -q -e '.[test]' -c requirements-test.lock" in ci
