@@ -206,7 +206,7 @@ class Terminal:
             if kind == "text":
                 if style is None or cursor is None:
                     raise GiveUp
-                text = match.group(kind)
+                text = match.group(0)
                 cells, doubt = _cells(text, self.cjk)
                 if cells is None:
                     raise GiveUp
@@ -234,10 +234,10 @@ class Terminal:
                     raise GiveUp  # unknown, or it would scroll
                 # the tty turns it into CR LF (ONLCR: Textual leaves output processing on)
                 cursor, placed, self._reach = (0, cursor[1] + 1), True, None
-            elif _HARMLESS.fullmatch(match.group(kind)):
+            elif _HARMLESS.fullmatch(match.group(0)):
                 # (on a line written as it is, the cursor is where Textual's left it)
                 self._flush(cursor, style, place=self._reach is None)
-                self._out.append(match.group(kind))
+                self._out.append(match.group(0))
             else:
                 raise GiveUp
         self._flush(cursor, style, place=placed)
