@@ -12,6 +12,7 @@ what it shows has changed. Helpers: ``layout`` (the panels, app.tcss's rules),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -47,6 +48,16 @@ if TYPE_CHECKING:  # imported when the key is pressed, not at start-up
 def _lesson(name: str) -> property:
     """A read-only view of ``app.lesson.<name>``."""
     return property(lambda self: getattr(self.lesson, name))
+
+
+def _changes_lesson(name: str) -> Callable[..., None]:
+    """An action that calls ``lesson.<name>(*args)`` (one change), then repaints."""
+
+    def action(self: RNNApp, *args: int) -> None:
+        getattr(self.lesson, name)(*args)
+        self.refresh_view()
+
+    return action
 
 
 class RNNApp(TerminalApp):
@@ -222,17 +233,11 @@ class RNNApp(TerminalApp):
         self._apply_look()
         self.refresh_view()
 
-    def watch_speed(self) -> None:
-        if self.playing:
-            self.autoplay.start(self.speed)
+    def watch_playing(self) -> None:
+        self.autoplay.run(self.playing, self.speed)
         self.refresh_view()
 
-    def watch_playing(self, playing: bool) -> None:
-        if playing:
-            self.autoplay.start(self.speed)
-        else:
-            self.autoplay.stop()
-        self.refresh_view()
+    watch_speed = watch_playing
 
     def _tick(self) -> None:
         if self.lesson.tick():
@@ -255,37 +260,19 @@ class RNNApp(TerminalApp):
             lesson.step()
         self.refresh_view()
 
-    def action_next_step(self) -> None:
-        self.lesson.next_step()
-        self.refresh_view()
-
-    def action_back(self) -> None:
-        self.lesson.back()
-        self.refresh_view()
-
-    def action_back_step(self) -> None:
-        self.lesson.back_step()
-        self.refresh_view()
+    # one change to the lesson each, then a repaint
+    action_next_step = _changes_lesson("next_step")
+    action_back = _changes_lesson("back")
+    action_back_step = _changes_lesson("back_step")
+    action_to_end = _changes_lesson("to_end")
+    action_select = _changes_lesson("select")
+    action_select_number = _changes_lesson("select_number")
+    action_toggle_batch = _changes_lesson("toggle_batch")
+    action_toggle_weights = _changes_lesson("toggle_trained")
 
     def action_reset(self) -> None:
         self.playing = False
         self.lesson.reset()
-        self.refresh_view()
-
-    def action_to_end(self) -> None:
-        self.lesson.to_end()
-        self.refresh_view()
-
-    def action_select(self, delta: int) -> None:
-        if self.lesson.select(delta):
-            self.refresh_view()
-
-    def action_select_number(self, number: int) -> None:
-        self.lesson.select_number(number)
-        self.refresh_view()
-
-    def action_toggle_batch(self) -> None:
-        self.lesson.toggle_batch()
         self.refresh_view()
 
     def action_toggle_quiz(self) -> None:
@@ -315,35 +302,14 @@ class RNNApp(TerminalApp):
     def action_next_theme(self) -> None:
         self.look = THEMES[(THEMES.index(self.look) + 1) % len(THEMES)]
 
-    def action_toggle_weights(self) -> None:
-        self.lesson.toggle_trained()
-        self.refresh_view()
-
-    # --- the screens (see routes.py) ------------------------------------------------
-    def action_train(self) -> None:
-        self.playing = False
-        routes.train(self)
-
-    def action_backward(self) -> None:
-        self.playing = False
-        routes.backward(self)
-
-    def action_edit_sentences(self) -> None:
-        self.playing = False
-        routes.edit_sentences(self)
-
-    def action_edit_weights(self) -> None:
-        self.playing = False
-        routes.edit_weights(self)
-
-    def action_export(self) -> None:
-        routes.export(self)
-
-    def action_save(self) -> None:
-        routes.save(self)
-
-    def action_help(self) -> None:
-        routes.show_help(self)
+    # --- the screens: each opens one (see routes.py) ------------------------------
+    action_train = routes.train
+    action_backward = routes.backward
+    action_edit_sentences = routes.edit_sentences
+    action_edit_weights = routes.edit_weights
+    action_export = routes.export
+    action_save = routes.save
+    action_help = routes.show_help
 
     def refuse(self, what: str) -> None:
         """Served over SSH: say so in the status line and a notification, write nothing."""

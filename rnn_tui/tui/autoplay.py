@@ -24,10 +24,11 @@ class Autoplay:
         self._tick = tick
         self._timer: Timer | None = None
 
-    def start(self, speed: float) -> None:
-        """Start, or restart at a new speed."""
+    def run(self, on: bool, speed: float) -> None:
+        """Start, or restart at a new speed; or stop."""
         self.stop()
-        self._timer = self._app.set_interval(1.0 / speed, self._tick)
+        if on:
+            self._timer = self._app.set_interval(1.0 / speed, self._tick)
 
     def stop(self) -> None:
         if self._timer is not None:

@@ -1,5 +1,7 @@
 """The screens the app's keys open (t, g, e, w, x, s, ?), and what comes back.
 
+The app binds these as its actions (``action_train = routes.train``).
+
 Each screen is imported when its key is pressed, not at start-up. What a
 screen hands back changes the lesson (``app.lesson``); the app then repaints.
 """
@@ -50,6 +52,7 @@ def show_help(app: RNNApp) -> None:
 def train(app: RNNApp) -> None:
     from rnn_tui.tui.screens.training import TrainingScreen
 
+    app.playing = False  # autoplay stops while the screen is on top
     lesson = app.lesson
     from_trained = lesson.trained
 
@@ -66,6 +69,7 @@ def train(app: RNNApp) -> None:
 def backward(app: RNNApp) -> None:
     from rnn_tui.tui.screens.backward import BackwardScreen
 
+    app.playing = False  # autoplay stops while the screen is on top
     lesson = app.lesson
 
     def closed(selected: int | None) -> None:
@@ -82,6 +86,7 @@ def backward(app: RNNApp) -> None:
 def edit_sentences(app: RNNApp) -> None:
     from rnn_tui.tui.screens.sentences import SentencesScreen
 
+    app.playing = False  # autoplay stops while the screen is on top
     lesson = app.lesson
     app.push_screen(SentencesScreen(lesson.dataset, lesson.weights, lesson.seed))
 
@@ -89,6 +94,7 @@ def edit_sentences(app: RNNApp) -> None:
 def edit_weights(app: RNNApp) -> None:
     from rnn_tui.tui.screens.weights_editor import WeightsScreen
 
+    app.playing = False  # autoplay stops while the screen is on top
     lesson = app.lesson
     app.push_screen(WeightsScreen(lesson.weights, lesson.sets.initial, lesson.dataset,
                                   lesson.activation, app.precision))
