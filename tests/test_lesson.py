@@ -249,3 +249,45 @@ def test_the_engine_holds_no_ui_text(data: Dataset) -> None:
     s.run()
     assert s.step() is None
     assert not hasattr(s, "message")
+
+
+async def test_the_app_keeps_its_state_in_the_lesson(lesson: Lesson) -> None:
+    """Keys change app.lesson; the backward view's position is followed while it is open."""
+    from rnn_tui.tui.app import RNNApp
+
+    app = RNNApp(lesson.dataset, lesson.weights, seed=lesson.seed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right", "right", "down", "b", "k", "9")
+        assert (app.lesson.pos, app.lesson.selected, app.lesson.batch_view, app.lesson.quiz) == (
+            2, 1, True, True)
+        assert app.lesson.status.key == "msg.no_sentence"
+        await pilot.press("b", "g")
+        assert app.lesson.backward == 0
+        await pilot.press("right", "right", "right")
+        assert app.lesson.backward == 3
+        await pilot.press("escape")
+        assert app.lesson.backward is None
+        d = app.lesson.to_dict()
+        assert Lesson.from_dict(json.loads(json.dumps(d))).to_dict() == d
+
+
+def test_the_app_is_a_controller() -> None:
+    """RNNApp renders the lesson and maps keys: it stays short (issue 14: under 350 lines)."""
+    import rnn_tui.tui.app as app_module
+
+    with open(app_module.__file__, encoding="utf-8") as f:
+        assert len(f.readlines()) < 350
+
+
+async def test_the_status_message_is_shown_in_the_current_language(lesson: Lesson) -> None:
+    """The lesson keeps a catalogue key: switching language (F2) translates the message."""
+    from conftest import press
+
+    from rnn_tui.tui.app import RNNApp
+
+    app = RNNApp(lesson.dataset, lesson.weights, lang="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        text = await press(pilot, "end", "right")
+        assert "(already at the end)" in text
+        text = await press(pilot, "f2")
+        assert "(이미 끝에 있음)" in text and "already at the end" not in text

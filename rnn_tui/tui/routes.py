@@ -78,9 +78,12 @@ def backward(app: RNNApp) -> None:
             lesson.selected = selected
         app.refresh_view()
 
+    screen = BackwardScreen(lesson.stepper, lesson.selected, tuple(lesson.dataset.texts),
+                            app.precision + 1, lesson.weights_label)
     lesson.backward = 0
-    app.push_screen(BackwardScreen(lesson.stepper, lesson.selected, tuple(lesson.dataset.texts),
-                                   app.precision + 1, lesson.weights_label), closed)
+    app.push_screen(screen, closed)
+    # the lesson follows the backward view's position while it is open
+    app.watch(screen, "pos", lambda pos: setattr(lesson, "backward", pos), init=False)
 
 
 def edit_sentences(app: RNNApp) -> None:
