@@ -213,6 +213,7 @@ def _bad(d: dict, path: tuple, value: object) -> dict:
     (("sentences",), "red", "sentences"),
     (("sentences",), [["red"], [3]], "sentences"),
     (("vocab",), ["red", "blue"], "lesson"),
+    (("vocab",), ["blue", "red", "green"], "vocab"),
     (("activation",), "softmax", "activation"),
     (("seed",), -1, "seed"),
     (("weights", "Whh"), [[1.0]], "lesson: weights"),
@@ -291,3 +292,21 @@ async def test_the_status_message_is_shown_in_the_current_language(lesson: Lesso
         assert "(already at the end)" in text
         text = await press(pilot, "f2")
         assert "(이미 끝에 있음)" in text and "already at the end" not in text
+
+
+ODD_VALUES = (None, True, -1, 2**70, 1e308, "x", "", [], [[]], {}, {"key": 1}, [None])
+
+
+def test_any_odd_value_anywhere_is_a_lesson_error_or_a_lesson(lesson: Lesson) -> None:
+    """Every key of the dict (one level into weights, score, status) set to odd values."""
+    d = busy(lesson).to_dict()
+    paths = [(k,) for k in d] + [(k, n) for k in ("weights", "initial", "trained", "score",
+                                                 "status") for n in d[k]]
+    for path in paths:
+        for value in (*ODD_VALUES, KeyError):
+            try:
+                back = Lesson.from_dict(_bad(d, path, value))
+            except LessonError as exc:
+                assert "\n" not in str(exc)
+            else:
+                assert back.to_dict()["format"] == FORMAT

@@ -338,7 +338,7 @@ def _status(value: object) -> Status:
     for k, v in values.items():
         ok = (isinstance(v, str) and len(v) <= MAX_STATUS_TEXT) or (
             isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
-        if not (k.isidentifier() and len(k) <= 40 and ok):
+        if not (isinstance(k, str) and k.isidentifier() and len(k) <= 40 and ok):
             raise LessonError("lesson: status: a value is not a short text or number")
     return Status(key, tuple(sorted(values.items())))
 
@@ -371,6 +371,8 @@ def _read(data: object) -> Lesson:
     seed = _int(data, "seed", 0, MAX_SEED)
     weights, initial = _weights(data, "weights"), _weights(data, "initial")
     trained = None if data.get("trained", None) is None else _weights(data, "trained")
+    if weights.vocab != list(dataset.vocab):
+        raise LessonError("lesson: weights: their vocab is not the sentences' vocab")
     for name, w in (("initial", initial), ("trained", trained)):
         if w is not None and (w.vocab != weights.vocab or any(
                 getattr(w, k).shape != getattr(weights, k).shape for k in WEIGHT_NAMES)):
