@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -258,7 +259,7 @@ class Lesson:
         cached = self._edited
         if cached is not None and cached[0] is W and cached[1] is base:
             return cached[2]  # weights are replaced, never changed in place: compare once
-        cells = set()
+        cells: set[tuple[str, int, int]] = set()
         if W is not base and W.vocab == base.vocab:
             for name in WEIGHT_NAMES:
                 a, b = getattr(W, name), getattr(base, name)
@@ -301,18 +302,17 @@ class Lesson:
 
 
 # --- reading a lesson dict ---------------------------------------------------------
-def _get(data: dict, key: str, kind: type | tuple[type, ...], what: str) -> object:
+def _get(data: dict, key: str, kind: type, what: str) -> Any:
     if key not in data:
         raise LessonError(f"lesson: {key}: missing")
     value = data[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, (int,))):
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         raise LessonError(f"lesson: {key}: expected {what}")
     return value
 
 
 def _int(data: dict, key: str, low: int, high: int) -> int:
-    value = _get(data, key, int, "an integer")
-    assert isinstance(value, int)
+    value: int = _get(data, key, int, "an integer")
     if not low <= value <= high:
         raise LessonError(f"lesson: {key}: {value} is out of range ({low} to {high})")
     return value
@@ -354,15 +354,15 @@ def _read(data: object) -> Lesson:
     sentences = _get(data, "sentences", list, "a list of sentences")
     labels = _get(data, "labels", list, "a list of labels")
     vocab = _get(data, "vocab", list, "a list of tokens")
-    for s in sentences:  # type: ignore[union-attr]
+    for s in sentences:
         if not isinstance(s, list) or not all(isinstance(t, str) for t in s):
             raise LessonError("lesson: sentences: each must be a list of tokens")
-    if not all(isinstance(v, str) for v in vocab):  # type: ignore[union-attr]
+    if not all(isinstance(v, str) for v in vocab):
         raise LessonError("lesson: vocab: must be a list of strings")
-    if not all(type(x) is int for x in labels):  # type: ignore[union-attr]
+    if not all(type(x) is int for x in labels):
         raise LessonError("lesson: labels: must be integers 0 or 1")
     try:
-        dataset = Dataset.from_sentences(sentences, labels, vocab)  # type: ignore[arg-type]
+        dataset = Dataset.from_sentences(sentences, labels, vocab)
     except DataError as exc:
         raise LessonError(f"lesson: {exc}") from None
     activation = _get(data, "activation", str, "a string")
@@ -382,7 +382,7 @@ def _read(data: object) -> Lesson:
     if use_trained and trained is None:
         raise LessonError("lesson: use_trained: there are no trained weights")
     lesson = Lesson(dataset, WeightSets(initial, trained, epochs), weights,
-                    activation, seed, bool(use_trained))  # type: ignore[arg-type]
+                    activation, seed, bool(use_trained))
     try:
         lesson._stepper = lesson._new_stepper()
     except (DataError, ValueError) as exc:
@@ -396,8 +396,8 @@ def _read(data: object) -> Lesson:
     lesson.backward = backward
     lesson.quiz = bool(_get(data, "quiz", bool, "true or false"))
     score = _get(data, "score", dict, "an object with asked and points")
-    asked = _int(score, "asked", 0, 2**31)  # type: ignore[arg-type]
-    points = _int(score, "points", 0, 2 * asked)  # type: ignore[arg-type]
+    asked = _int(score, "asked", 0, 2**31)
+    points = _int(score, "points", 0, 2 * asked)
     lesson.score = Score(asked, points)
     lesson.status = _status(data.get("status", {"key": "", "values": {}}))
     edited = data.get("edited")

@@ -44,7 +44,8 @@ class TerminalApp(App[int]):
             # Textual cuts a write into 8 kB pieces there, escape codes too, and
             # a piece is more than the screen model follows: colour codes only
             return drivers.compacting(driver)
-        return drivers.compacting(driver, self.terminal, lambda: tuple(self.size))
+        return drivers.compacting(driver, self.terminal,
+                                  lambda: (self.size.width, self.size.height))
 
     async def on_event(self, event: events.Event) -> None:
         # an input event the driver posted, taken now: the driver may post another
