@@ -231,10 +231,11 @@ def test_data_limits(tmp_path, text, limit) -> None:
 
 
 def test_weights_limits(tmp_path) -> None:
-    with pytest.raises(WeightsError, match="hidden"):
-        Weights.init(["a"], hidden=MAX_HIDDEN + 1)
-    with pytest.raises(WeightsError, match="limit"):
-        Weights.init([f"t{i}" for i in range(MAX_VOCAB + 1)])
+    # The limits guard what comes in (files, options, the editor); the engine
+    # itself, used from a notebook or a benchmark, takes any size.
+    assert Weights.init([f"t{i}" for i in range(MAX_VOCAB + 1)], hidden=MAX_HIDDEN + 1).hidden \
+        == MAX_HIDDEN + 1
+    assert main(["--text", "--hidden", str(MAX_HIDDEN + 1)]) == 2
     d = weights_dict(Whh=[[0.0] * 65] * 65)
     with pytest.raises(WeightsError, match="limit of 64"):
         Weights.from_dict(d)

@@ -179,10 +179,6 @@ class Weights:
         V, H = len(self.vocab), self.Whh.shape[0]
         if V == 0:
             raise WeightsError("vocab: is empty")
-        if V > MAX_VOCAB:
-            raise WeightsError(f"vocab: {V:,} tokens, more than the limit of {MAX_VOCAB:,}")
-        if H > MAX_HIDDEN:
-            raise WeightsError(f"Whh: {H} hidden nodes, more than the limit of {MAX_HIDDEN}")
         if len(set(self.vocab)) != V:
             raise WeightsError("vocab: has repeated tokens")
         for token in self.vocab:
@@ -228,11 +224,6 @@ class Weights:
             raise WeightsError(f"bias: must be 'scalar' or 'vector', not {bias!r}")
         if int(hidden) < 1:
             raise WeightsError(f"hidden: must be at least 1, not {hidden}")
-        if int(hidden) > MAX_HIDDEN:
-            raise WeightsError(f"hidden: at most {MAX_HIDDEN}, not {hidden}")
-        if len(vocab) > MAX_VOCAB:
-            raise WeightsError(f"vocab: {len(vocab):,} tokens, more than the limit of "
-                               f"{MAX_VOCAB:,}")
         V, H = len(vocab), int(hidden)
         rng = np.random.default_rng(seed)
         k = 1.0 / math.sqrt(H)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn_tui.core.data import DataError, size_error
 from rnn_tui.core.model import (
     ACTIVATIONS,
     OverflowedError,
@@ -76,9 +75,6 @@ class Stepper:
 
     def __post_init__(self) -> None:
         self.X = check_X(self.weights, self.X)
-        too_big = size_error(*self.X.shape, self.weights.hidden)
-        if too_big:  # before any step keeps its (B, H) arrays
-            raise DataError(too_big)
         self.lengths = check_lengths(self.X, self.lengths)
         if self.labels is not None:
             self.labels = np.asarray(self.labels, dtype=np.int64).reshape(-1)
