@@ -54,7 +54,7 @@ class Output:
     mean_loss: float | None
 
 
-@dataclass
+@dataclass(init=False)
 class Stepper:
     """Run the forward pass one time step at a time, keeping every step.
 
@@ -65,23 +65,36 @@ class Stepper:
     (3, 3)
     """
 
+    # The fields as checked: __init__ takes wider input (lists, None) and
+    # stores these, so every reader sees the checked types.
     weights: Weights
-    X: np.ndarray
-    lengths: Sequence[int] | np.ndarray | None = None
-    labels: Sequence[int] | np.ndarray | None = None
-    vocab: Sequence[str] | None = None
-    activation: str = "tanh"
+    X: np.ndarray  # (B, T, V) float
+    lengths: np.ndarray  # (B,) int, each in 1..T
+    labels: np.ndarray | None  # (B,) int, when labels are known
+    vocab: Sequence[str]
+    activation: str
     history: list[StepRecord] = field(default_factory=list, init=False)
 
-    def __post_init__(self) -> None:
-        self.X = check_X(self.weights, self.X)
-        self.lengths = check_lengths(self.X, self.lengths)
-        if self.labels is not None:
-            self.labels = np.asarray(self.labels, dtype=np.int64).reshape(-1)
+    def __init__(
+        self,
+        weights: Weights,
+        X: np.ndarray,
+        lengths: Sequence[int] | np.ndarray | None = None,
+        labels: Sequence[int] | np.ndarray | None = None,
+        vocab: Sequence[str] | None = None,
+        activation: str = "tanh",
+    ) -> None:
+        self.weights = weights
+        self.activation = activation
+        self.history = []
+        self.X = check_X(weights, X)
+        self.lengths = check_lengths(self.X, lengths)
+        self.labels = None
+        if labels is not None:
+            self.labels = np.asarray(labels, dtype=np.int64).reshape(-1)
             if self.labels.shape != (self.batch,):
                 raise ValueError(f"labels: {self.labels.size} labels for a batch of {self.batch}")
-        if self.vocab is None:
-            self.vocab = self.weights.vocab
+        self.vocab = self.weights.vocab if vocab is None else vocab
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation: one of {', '.join(ACTIVATIONS)}")
         self._act = ACTIVATIONS[self.activation]
@@ -175,7 +188,9 @@ class Stepper:
         """Step to the end and return the output."""
         while not self.done:
             self.step()
-        return self.output  # type: ignore[return-value]
+        out = self.output
+        assert out is not None  # done, so the output is there
+        return out
 
     @property
     def output(self) -> Output | None:
@@ -229,8 +244,10 @@ def overflow(stepper: Stepper) -> str | None:
             break
     out = stepper.output
     if found is None and out is not None:
-        for name, arr in (("z", out.z), ("y", out.y), ("loss", out.loss)):
-            bad = None if arr is None else _first_bad(arr)
+        named: tuple[tuple[str, np.ndarray | None], ...] = (
+            ("z", out.z), ("y", out.y), ("loss", out.loss))
+        for name, values in named:
+            bad = None if values is None else _first_bad(values)
             if bad is not None:
                 found = (name, bad[0], bad[1])
                 break
