@@ -74,7 +74,8 @@ def rebatch(
     new = tuple(t for t in build_vocab(sentences) if t not in known)
     grown = weights.extend_vocab(new, seed) if new else weights.copy()
     dataset = Dataset.from_sentences([list(s) for s in sentences], list(labels), grown.vocab)
-    too_big = size_error(*dataset.X.shape, grown.hidden)  # what a Stepper would refuse
+    B, T, V = dataset.X.shape
+    too_big = size_error(B, T, V, grown.hidden)  # what a Stepper would refuse
     if too_big:
         raise DataError(too_big)
     return Rebatched(dataset, grown, new)

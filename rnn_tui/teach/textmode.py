@@ -61,8 +61,8 @@ def lines(
             f" + Bh{fmt.shape(W.bh)} -> {fmt.shape(r.pre)}"
         )
         for b in range(B):
-            token = r.tokens[b]
-            yield f"  sentence {b}: token {token if token is not None else '(padding)'}"
+            read = r.tokens[b]
+            yield f"  sentence {b}: token {read if read is not None else '(padding)'}"
             if not r.active[b]:
                 yield f"    past its end: h_{r.t} = h_{r.t - 1} = {fmt.vec(r.h[b], p)}"
                 continue
@@ -80,6 +80,7 @@ def lines(
     for b in range(B):
         verdict = ""
         if out.target is not None:
+            assert out.loss is not None  # computed with the target
             ok = int(out.prediction[b, 0]) == int(out.target[b, 0])
             verdict = (
                 f"  target {int(out.target[b, 0])}  {'right' if ok else 'wrong'}"
