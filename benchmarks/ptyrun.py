@@ -28,14 +28,26 @@ KEYS = {
 }
 
 
+#: Textual asks whether the terminal has synchronized output (DECRQM, mode 2026) ...
+SYNC_QUERY = b"\x1b[?2026$p"
+#: ... and a terminal that has it answers: set (1) or reset (2), i.e. known.
+SYNC_SUPPORTED = b"\x1b[?2026;2$y"
+#: The end of a frame written in synchronized output.
+SYNC_END = b"\x1b[?2026l"
+
+
 class PtyProcess:
     """A child process whose stdin, stdout and stderr are a pty of the given size."""
 
     def __init__(self, argv: Sequence[str], size: tuple[int, int] = (80, 24),
                  env: dict[str, str] | None = None, cwd: str | None = None,
-                 resizable: bool = False) -> None:
+                 resizable: bool = False, sync: bool = False) -> None:
         """``resizable``: the size is the pty's only, not also COLUMNS and LINES
-        (which a program would believe over the pty after a :meth:`resize`)."""
+        (which a program would believe over the pty after a :meth:`resize`).
+        ``sync``: answer the program's question whether the terminal has
+        synchronized output (DECRQM 2026) with yes, so Textual brackets each frame
+        with ``ESC[?2026h`` ... ``ESC[?2026l`` and :meth:`read_frame` sees where a
+        frame ends (tests; the benchmarks measure bytes without those markers)."""
         cols, rows = size
         env = dict(os.environ if env is None else env)
         env["TERM"] = "xterm-256color"
@@ -58,6 +70,8 @@ class PtyProcess:
         self.data = bytearray()
         self.last_chunk_at = self.start
         self.returncode: int | None = None
+        self.sync = sync
+        self._asked = 0  # where to look next for the synchronized-output question
 
     # reading -----------------------------------------------------------------
     def _read(self, timeout: float) -> bytes | None:
@@ -72,7 +86,15 @@ class PtyProcess:
         if chunk:
             self.data.extend(chunk)
             self.last_chunk_at = time.perf_counter()
+            if self.sync:
+                self._answer_sync_query()
         return chunk
+
+    def _answer_sync_query(self) -> None:
+        at = self.data.find(SYNC_QUERY, max(self._asked - len(SYNC_QUERY), 0))
+        self._asked = len(self.data)
+        if at >= 0:
+            os.write(self.fd, SYNC_SUPPORTED)
 
     def read_until(self, marker: bytes, timeout: float = 30.0) -> None:
         """Read until ``marker`` has been written (anywhere since the start)."""
@@ -92,6 +114,21 @@ class PtyProcess:
         chunk = self._read(first)
         while chunk:
             chunk = self._read(quiet)
+        return bytes(self.data[begin:])
+
+    def read_frame(self, first: float = 2.0, settle: float = 0.05,
+                   quiet: float = 0.2) -> bytes:
+        """What one input makes the program write: from now until a frame has
+        ended (``ESC[?2026l``, with ``sync``) and ``settle`` seconds pass with no
+        more output; without a frame end seen, until ``quiet`` seconds pass.
+
+        Waits up to ``first`` seconds for the first byte.
+        """
+        begin = len(self.data)
+        chunk = self._read(first)
+        while chunk:
+            ended = self.sync and SYNC_END in self.data[max(begin, len(self.data) - 4096):]
+            chunk = self._read(settle if ended else quiet)
         return bytes(self.data[begin:])
 
     # the process -------------------------------------------------------------

@@ -327,11 +327,11 @@ def _run_app(keys: list, lang: str, raw: bool) -> tuple[list[list[tuple]], list[
     replay = Replay(size)
     decoder = codecs.getincrementaldecoder("utf-8")()  # a read may end inside a character
     argv = [sys.executable, "-m", "rnn_tui", "--lang", lang]
-    p = PtyProcess(argv, size=size, env=env, cwd=str(ROOT), resizable=True)
+    p = PtyProcess(argv, size=size, env=env, cwd=str(ROOT), resizable=True, sync=True)
     costs = []
     try:
         p.read_until(b"rnn-tui")
-        p.read_until_quiet(0.3, first=10.0)
+        p.read_frame(first=10.0, settle=0.1)
         replay.feed(decoder.decode(bytes(p.data)))
         for key in keys:
             if isinstance(key, tuple):
@@ -343,7 +343,7 @@ def _run_app(keys: list, lang: str, raw: bool) -> tuple[list[list[tuple]], list[
                 continue
             else:
                 p.send(KEYS[key])
-            out = p.read_until_quiet(0.2, first=2.0)
+            out = p.read_frame(first=2.0)  # until the frame ends (synchronized output)
             costs.append(len(out))
             replay.feed(decoder.decode(out))
         time.sleep(0.1)

@@ -149,13 +149,13 @@ def test_the_app_draws_the_same_screen_with_fewer_bytes() -> None:
         env.pop("RNN_TUI_RAW_OUTPUT", None)
         if raw:
             env["RNN_TUI_RAW_OUTPUT"] = "1"
-        p = PtyProcess(argv, size=(80, 24), env=env, cwd=str(ROOT))
+        p = PtyProcess(argv, size=(80, 24), env=env, cwd=str(ROOT), sync=True)
         try:
             p.read_until(b"rnn-tui")
-            p.read_until_quiet(0.3, first=10.0)
+            p.read_frame(first=10.0, settle=0.1)
             for key in keys:
                 p.send(KEYS[key])
-                p.read_until_quiet(0.15, first=2.0)
+                p.read_frame(first=2.0)  # until the frame ends (synchronized output)
             time.sleep(0.1)
             p.read_until_quiet(0.2, first=0.2)
             data = bytes(p.data).decode("utf-8")
