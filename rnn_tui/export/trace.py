@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -170,6 +171,7 @@ class Trace:
             _compare_outputs(name, getattr(self, name), getattr(fresh, name), rtol, atol)
         if (self.mean_loss is None) != (fresh.mean_loss is None) or (
             self.mean_loss is not None
+            and fresh.mean_loss is not None  # (both or neither: the test above)
             and not math.isclose(self.mean_loss, fresh.mean_loss, rel_tol=rtol, abs_tol=atol)
         ):
             raise TraceError(
@@ -246,13 +248,14 @@ def trace_from_stepper(stepper: Stepper) -> Trace:
         arrays["hWhh"][active, r.t - 1] = r.hWhh[active]
         arrays["bias"][active, r.t - 1] = np.broadcast_to(r.bias, (B, H))[active]
         arrays["pre"][active, r.t - 1] = r.pre[active]
-    sentences = tuple(
+    # Within a sentence's length no token is None (None marks padding past its end).
+    sentences = cast("tuple[tuple[str, ...], ...]", tuple(
         tuple(s.tokens_at(t)[b] for t in range(1, int(s.lengths[b]) + 1)) for b in range(B)
-    )
+    ))
     return Trace(
         gradients=gradients,
         weights=s.weights.copy(),
-        sentences=sentences,  # type: ignore[arg-type]
+        sentences=sentences,
         labels=None if s.labels is None else np.array(s.labels, dtype=np.int64),
         lengths=np.array(s.lengths, dtype=np.int64),
         activation=s.activation,
