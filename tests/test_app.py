@@ -249,14 +249,15 @@ async def test_autoplay_advances_and_stops_at_the_end() -> None:
         assert app.speed == 4.0
 
 
-async def test_random_keys_never_crash_and_the_screen_follows_the_engine() -> None:
+@pytest.mark.parametrize("presses", [50, pytest.param(250, marks=pytest.mark.slow)])
+async def test_random_keys_never_crash_and_the_screen_follows_the_engine(presses: int) -> None:
     rng = random.Random(1234)
     keys = ["right", "l", "space", "L", "left", "h", "H", "home", "r", "end", "up", "down",
             "1", "2", "3", "4", "b"]
     app = lesson_app()
     ref = reference(app)
     async with app.run_test(size=(80, 24)) as pilot:
-        for i in range(250):
+        for i in range(presses):
             await pilot.press(rng.choice(keys))
             if i % 5:
                 continue

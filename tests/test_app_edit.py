@@ -151,14 +151,15 @@ async def test_edit_and_remove_sentences() -> None:
         assert "▸ 1 as as soon → 0" in words and "soon as as" not in words
 
 
-async def test_random_keys_in_the_sentences_editor_never_crash() -> None:
+@pytest.mark.parametrize("presses", [40, pytest.param(150, marks=pytest.mark.slow)])
+async def test_random_keys_in_the_sentences_editor_never_crash(presses: int) -> None:
     rng = random.Random(8)
     keys = ["a", "d", "enter", "escape", "tab", "up", "down", "backspace", "space",
             "s", "o", "n", "x", "0", "1", "2", "e"]
     app = lesson_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, "e")
-        for _ in range(150):
+        for _ in range(presses):
             key = rng.choice(keys)
             if key == "escape" and app.screen.editing is None:
                 continue  # stay in the editor
@@ -257,7 +258,8 @@ async def test_type_a_value_bad_values_and_restore() -> None:
         assert app.stepper.weights == initial
 
 
-async def test_weights_editor_on_a_wide_layer_never_crashes() -> None:
+@pytest.mark.parametrize("presses", [30, pytest.param(120, marks=pytest.mark.slow)])
+async def test_weights_editor_on_a_wide_layer_never_crashes(presses: int) -> None:
     d = lesson_dataset()
     app = RNNApp(d, Weights.init(d.vocab, hidden=16, seed=1, bias="vector"), lang="en")
     rng = random.Random(7)
@@ -265,7 +267,7 @@ async def test_weights_editor_on_a_wide_layer_never_crashes() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         text = await press(pilot, "w", "tab")
         assert "Whh (16,16)" in text and "columns" in text and "rows" in text
-        for _ in range(120):
+        for _ in range(presses):
             await pilot.press(rng.choice(keys))
         await pilot.pause()
         ref = run_all(app)
