@@ -185,6 +185,7 @@ class PtyProcess:
         self._resume_reading()
 
     def _read_ready(self) -> None:
+        assert self._master is not None  # the reader is removed before the fd is closed
         try:
             data = os.read(self._master, READ_SIZE)
         except BlockingIOError:

@@ -33,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
@@ -195,7 +196,7 @@ class ServeConfig:
     host: str = "127.0.0.1"
     port: int = 2222
     auth: str = "none"  # "keys" | "password" | "none"
-    authorized_keys: object | None = None  # asyncssh.SSHAuthorizedKeys
+    authorized_keys: asyncssh.SSHAuthorizedKeys | None = None
     password: bytes | None = None
     max_sessions: int = 50
     idle_timeout: float = 1800.0
@@ -298,7 +299,8 @@ class ClassServer:
         self.log_refusal = _RateLimited(5.0)
         #: Connections that never log in: a flood of them is a few lines a second.
         self.log_anonymous = _RateLimited(0.5, logging.INFO)
-        self._old_handler = None
+        self._old_handler: (
+            Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object] | None) = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
