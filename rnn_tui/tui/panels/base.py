@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import Console, RenderableType
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from rich.text import Text
+from textual.css.styles import RulesMap
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.visual import Visual, visualize
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
-class Lines(list):
+class Lines(list[Text]):
     """Content given as its lines, Rich Texts without a line break: ``text_strips``
     takes them as they are, rather than joining and splitting again."""
 
@@ -73,7 +74,8 @@ class Panel(Static):
 
     def render(self) -> Visual:
         if self._content is None:
-            return super().render()
+            # Static.render returns its .visual (a Visual); it is annotated wider
+            return cast(Visual, super().render())
         if self._visual is None:
             content = self._content
             if isinstance(content, Lines):
@@ -162,7 +164,9 @@ class Panel(Static):
         lines = self._quick_lines(width, height)
         if lines is None:
             visual = self.render()
-            if not fixed and visual.get_height(self.styles, width) != height:
+            # the styles as the rules, as Textual's Widget.get_content_height passes them
+            rules = cast(RulesMap, self.styles)
+            if not fixed and visual.get_height(rules, width) != height:
                 return None  # the panel will grow or shrink: a layout
             lines = Visual.to_strips(self, visual, width, height, self.visual_style)
         if not fixed and len(lines) != height:
@@ -198,7 +202,7 @@ def text_strips(text: Text | Lines, width: int, base: RichStyle, console: Consol
     if cache is not None:
         cache.clear()
     strips = []
-    lines: list[Text]
+    lines: Iterable[Text]
     if wrap:
         paragraphs = text.joined() if isinstance(text, Lines) else text
         lines = paragraphs.wrap(console, width, justify="default", overflow="fold")

@@ -61,7 +61,8 @@ class LossCurve(Widget):
     """
 
     count: reactive[int] = reactive(0)  # losses received so far (repaints on change)
-    log: reactive[bool] = reactive(True)
+    # not `log`: that is Textual's logger (MessagePump.log)
+    log_scale: reactive[bool] = reactive(True)
 
     BLOCKS = " ▁▂▃▄▅▆▇█"
     LABEL = 8  # the y-axis label column, e.g. " 0.581 ┤"
@@ -79,7 +80,7 @@ class LossCurve(Widget):
         """(bottom, top, f) with f mapping a loss to 0..1 of the plot's height."""
         finite = [v for v in self.losses if math.isfinite(v) and v > 0]
         top = max(finite, default=1.0)
-        if not self.log:
+        if not self.log_scale:
             return 0.0, top, lambda v: v / top
         bottom = min(min(finite, default=top), top / 10)
         span = math.log(top) - math.log(bottom)
@@ -96,7 +97,7 @@ class LossCurve(Widget):
             last = max((c + 1) * self.total // width, first + 1)
             part = self.losses[first:last]
             heights.append(scale(sum(part) / len(part)) * rows if part else None)
-        text = Text(tr("train.curve_log" if self.log else "train.curve_linear") + "\n",
+        text = Text(tr("train.curve_log" if self.log_scale else "train.curve_linear") + "\n",
                     style="bold")
         for r in range(rows, 0, -1):  # top row first
             label = (_short(top) if r == rows else _short(bottom) if r == 1 else "")
@@ -304,7 +305,8 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
         return Text(tr("train.hint_done", scale=scale), style="dim")
 
     def _scale_hint(self) -> str:
-        return tr("train.scale_linear" if self.query_one(LossCurve).log else "train.scale_log")
+        log_scale = self.query_one(LossCurve).log_scale
+        return tr("train.scale_linear" if log_scale else "train.scale_log")
 
     # --- actions -----------------------------------------------------------------------
     def action_stop(self) -> None:
@@ -323,5 +325,5 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
 
     def action_toggle_log(self) -> None:
         curve = self.query_one(LossCurve)
-        curve.log = not curve.log
+        curve.log_scale = not curve.log_scale
         self._show()
