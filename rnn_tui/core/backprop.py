@@ -335,7 +335,7 @@ def backward_trace(
     weights: Weights,
     X: np.ndarray,
     lengths: Sequence[int] | np.ndarray | None,
-    labels: Sequence[int] | np.ndarray,
+    labels: Sequence[int] | np.ndarray | None,  # None: a TrainingError (no loss without)
     b: int,
     activation: str = "tanh",
 ) -> BackwardTrace:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from rich.console import Console, RenderableType
 from rich.segment import Segment
@@ -16,10 +16,13 @@ from textual.visual import Visual, visualize
 from textual.widgets import Static
 
 from rnn_tui.tui.panels import numbers
-from rnn_tui.tui.view import View
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+
+#: What a panel shows: the lesson's View, or a screen's own (the backward pass's).
+ViewT = TypeVar("ViewT")
 
 
 class Lines(list[Text]):
@@ -30,7 +33,7 @@ class Lines(list[Text]):
         return Text("\n").join(self)
 
 
-class Panel(Static):
+class Panel(Static, Generic[ViewT]):
     """A Static that knows which parts of the View it depends on.
 
     ``key(view)`` names those parts; ``show(view)`` repaints only when the key
@@ -58,7 +61,7 @@ class Panel(Static):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._key: Hashable = self._NEVER
-        self._content: RenderableType | None = None  # what show() last built
+        self._content: RenderableType | Lines | None = None  # what show() last built
         self._visual: Visual | None = None  # _content for Textual, made when it asks
         self._lines: list[Strip] | None = None  # what render_line draws, made for _lines_size
         self._lines_size: Size | None = None
@@ -66,10 +69,10 @@ class Panel(Static):
         self.repaints = 0  # how often content was replaced (tests and benchmarks read it)
         self.lines_repainted = 0  # how many lines the partial repaints refreshed (benchmarks)
 
-    def key(self, view: View) -> Hashable:
+    def key(self, view: ViewT) -> Hashable:
         raise NotImplementedError
 
-    def build(self, view: View) -> RenderableType:
+    def build(self, view: ViewT) -> RenderableType | Lines:
         raise NotImplementedError
 
     def render(self) -> Visual:
@@ -129,7 +132,7 @@ class Panel(Static):
                             wrap=self.WRAPS)
         return lines if lines is not None and len(lines) <= height else None
 
-    def show(self, view: View) -> None:
+    def show(self, view: ViewT) -> None:
         # the language and the theme change every panel's words or colours
         key = (getattr(view, "lang", None), getattr(view, "theme", None), numbers.limit(),
                self.key(view))

@@ -39,7 +39,7 @@ def _matrix(
     return lines
 
 
-class BatchMatrices(Panel):
+class BatchMatrices(Panel[View]):
     """x_t (B,V)·Wxh (V,H) = (B,H), h_{t-1} (B,H)·Whh (H,H) = (B,H), + Bh, tanh."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -82,7 +82,8 @@ class BatchMatrices(Panel):
         text.append(f"x{sub(t)} {fmt.shape((s.batch, s.weights.vocab_size))}", style="bold")
         for b in range(s.batch):
             mark = "▸" if b == view.selected else " "
-            label = tokens[b] if tokens[b] is not None else tr("word.pad")
+            token = tokens[b]
+            label = token if token is not None else tr("word.pad")
             text.append(f"\n{mark}{b + 1} {pad(label, width)} ")
             if x is None:
                 text.append_text(n.hidden_text(2 * s.weights.vocab_size + 1))
@@ -101,7 +102,7 @@ class BatchMatrices(Panel):
         w = n.vec_width(H, p)
         BH = fmt.shape((B, H))
 
-        def shown(k: int, value: np.ndarray) -> np.ndarray | None:
+        def shown(k: int, value: np.ndarray | None) -> np.ndarray | None:
             return value if phase >= k else None
 
         h_prev = rec.h_prev if rec is not None else None

@@ -9,6 +9,7 @@ every language.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -20,6 +21,10 @@ from rnn_tui.teach.narration import narrate, sub
 from rnn_tui.tui.panels import numbers as n
 from rnn_tui.tui.panels.base import Lines, Panel
 from rnn_tui.tui.view import View
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.binding import Binding
 
 NEW = "◀"  # marks the value revealed by the last key press
 
@@ -94,7 +99,7 @@ def _shape_op(a: tuple[int, ...], b: tuple[int, ...], out: tuple[int, ...]) -> s
     return f"{fmt.shape(a)}·{fmt.shape(b)}→{fmt.shape(out)}"
 
 
-class StatusBar(Panel):
+class StatusBar(Panel[View]):
     """Top line: where we are, in time steps and sub-steps, and the app's modes."""
 
     def key(self, view: View) -> Hashable:
@@ -126,7 +131,7 @@ class StatusBar(Panel):
         return text
 
 
-class BatchPanel(Panel):
+class BatchPanel(Panel[View]):
     """Every sentence with its target; the time cursor over the tokens; the selection."""
 
     def key(self, view: View) -> Hashable:
@@ -157,7 +162,7 @@ class BatchPanel(Panel):
         return lines
 
 
-class HistoryPanel(Panel):
+class HistoryPanel(Panel[View]):
     """h_1..h_t of the selected sentence, so one sees how h evolves."""
 
     def key(self, view: View) -> Hashable:
@@ -194,7 +199,7 @@ class HistoryPanel(Panel):
         return text
 
 
-class InputTerm(Panel):
+class InputTerm(Panel[View]):
     """x_t and x_t·Wxh: a one-hot vector times a matrix picks a row."""
 
     def key(self, view: View) -> Hashable:
@@ -216,6 +221,7 @@ class InputTerm(Panel):
             left.append_text(n.onehot(rec.x[b]))
             left.append("\n" + tr("input.ended", n=b + 1, h=f"h{sub(t)}", h_prev=f"h{sub(t - 1)}"))
         else:
+            assert row is not None  # a record, and the sentence is active at t
             left.append(f"x{sub(t)} = {view.stepper.vocab[row]!r} = ")
             left.append_text(n.onehot(rec.x[b]))
             shapes = _shape_op((1, W.vocab_size), W.Wxh.shape, (1, W.hidden))
@@ -239,7 +245,7 @@ class InputTerm(Panel):
         return _term_columns(view, left, right)
 
 
-class RecurrentTerm(Panel):
+class RecurrentTerm(Panel[View]):
     """h_{t-1}·Whh: the memory fed back in."""
 
     def key(self, view: View) -> Hashable:
@@ -276,7 +282,7 @@ class RecurrentTerm(Panel):
         return _term_columns(view, left, right)
 
 
-class SumTerm(Panel):
+class SumTerm(Panel[View]):
     """+ Bh, the sum before the activation, and h_t = tanh(sum)."""
 
     def key(self, view: View) -> Hashable:
@@ -299,14 +305,17 @@ class SumTerm(Panel):
         kind = "sum.broadcast" if W.bias == "scalar" else "sum.per_unit"
         text.append(f"  ({tr(kind, shape=fmt.shape((1, H)))})", style=n.muted())
         text.append(f"\n{tr('word.sum')} = x·Wxh + h·Whh + Bh {fmt.shape((1, H))} = ")
-        text.append_text(_mark(n.vec(rec.pre[b], p), phase == 3) if phase >= 3 else blank)
+        # (phase is 0 without a record)
+        text.append_text(_mark(n.vec(rec.pre[b], p), phase == 3)
+                         if rec is not None and phase >= 3 else blank)
         # before the first step, the step to come is t = 1
         text.append(f"\nh{sub(max(t, 1))} = {view.act}({tr('word.sum')}) {fmt.shape((1, H))} = ")
-        text.append_text(_mark(n.vec(rec.h[b], p), phase == 4) if phase >= 4 else blank)
+        text.append_text(_mark(n.vec(rec.h[b], p), phase == 4)
+                         if rec is not None and phase >= 4 else blank)
         return text
 
 
-class EquationLine(Panel):
+class EquationLine(Panel[View]):
     """h_t = tanh(x_t·Wxh + h_{t-1}·Whh + Bh), the numbers filled in as they are revealed."""
 
     def key(self, view: View) -> Hashable:
@@ -337,12 +346,12 @@ class EquationLine(Panel):
         for i, (k, value, symbol, size) in enumerate(terms):
             if i:
                 text.append(" + ")
-            if phase >= k:
+            if phase >= k and value is not None:  # (phase is 0 without a record)
                 text.append_text(n.vec(value, p))
             else:
                 text.append_text(self._slot(symbol, size, p))
         text.append(") = ")
-        if phase >= 4:
+        if rec is not None and phase >= 4:  # (phase is 0 without a record)
             text.append_text(n.vec(rec.h[b], p, "bold"))
         else:
             text.append_text(self._slot(f"h{sub(t)}", W.hidden, p))
@@ -360,7 +369,7 @@ class EquationLine(Panel):
                     style=n.muted())
 
 
-class OutputPanel(Panel):
+class OutputPanel(Panel[View]):
     """The end: z = h_T·Wy + By, y = sigmoid(z), the prediction against the target, the loss."""
 
     def key(self, view: View) -> Hashable:
@@ -433,7 +442,7 @@ class OutputPanel(Panel):
         return text
 
 
-class NarrationPanel(Panel):
+class NarrationPanel(Panel[View]):
     """What the last key press revealed, in plain words with the engine's numbers."""
 
     WRAPS = True  # sentences, wrapped to the width
@@ -450,7 +459,7 @@ class NarrationPanel(Panel):
         return text
 
 
-class KeyBar(Panel):
+class KeyBar(Panel[View]):
     """The bottom line: the main keys and what they do, in the current language.
 
     One line of text rather than Textual's Footer (a widget per key): the app
@@ -461,16 +470,16 @@ class KeyBar(Panel):
     def key(self, view: View) -> Hashable:
         return (view.lang, self._enabled())
 
-    def _enabled(self) -> tuple[str, ...]:
+    def _enabled(self) -> tuple[str | None, ...]:
         """The shown bindings that work now (a screen on top may take the keys)."""
         app = self.app
-        return tuple(b.id for b in app.BINDINGS
+        return tuple(b.id for b in _bindings(app)
                      if b.show and app.check_action(b.action.split("(")[0], ()))
 
     def build(self, view: View) -> Text:
         text = Text()
         enabled = self._enabled()
-        for binding in self.app.BINDINGS:
+        for binding in _bindings(self.app):
             if binding.id not in enabled:
                 continue
             label = binding.key_display or binding.key.split(",")[0]
@@ -479,3 +488,8 @@ class KeyBar(Panel):
             text.append(label, style=n.key_style())
             text.append(f" {tr(f'key.{binding.id}')}")
         return text
+
+
+def _bindings(app: App[object]) -> list[Binding]:
+    """The app's BINDINGS: RNNApp writes each as a Binding (App allows tuples too)."""
+    return cast("list[Binding]", app.BINDINGS)

@@ -121,7 +121,7 @@ class BackwardView:
         return self.pos >= 1 + i * SUBSTEPS + (phase - 1)
 
 
-class BackwardStatus(Panel):
+class BackwardStatus(Panel[BackwardView]):
     """Top line: which sentence, which time step and sub-step of the backward pass."""
 
     def key(self, view: BackwardView) -> Hashable:
@@ -138,6 +138,7 @@ class BackwardStatus(Panel):
             where = tr("bw.where_totals")
         else:
             step = view.step
+            assert step is not None  # None only at the output
             t = step.t
             name = {1: f"{view.act}'", 2: f"dL/dpre{sub(t)}", 3: tr("bw.shares"),
                     4: f"dL/dh{sub(t - 1)}"}[view.phase]
@@ -148,7 +149,7 @@ class BackwardStatus(Panel):
         return text
 
 
-class OutputGrad(Panel):
+class OutputGrad(Panel[BackwardView]):
     """Where the backward pass starts: y, the loss, dL/dz = y − target, dL/dh_T."""
 
     def key(self, view: BackwardView) -> Hashable:
@@ -175,7 +176,7 @@ def _new(text: Text, new: bool) -> Text:
     return text
 
 
-class StepGrad(Panel):
+class StepGrad(Panel[BackwardView]):
     """One time step going back: act', dL/dpre_t, its shares, dL/dh_{t-1}; or the totals."""
 
     def key(self, view: BackwardView) -> Hashable:
@@ -241,7 +242,7 @@ class StepGrad(Panel):
         return Group(heading, table)
 
 
-class NormBars(Panel):
+class NormBars(Panel[BackwardView]):
     """‖dL/dh_t‖ and the norm of each step's share, as bars: vanishing or exploding."""
 
     DH_BAR, SHARE_BAR = 20, 14
