@@ -170,7 +170,7 @@ async def test_help_screen_lists_every_key() -> None:
         text = await press(pilot, "question_mark")
         assert "Keys" in text and "↑↓ scroll" in text
         text += await press(pilot, "end")  # the list scrolls at 80x24
-        for keys, description in RNNApp.HELP:
+        for keys, description in RNNApp.HELP_ROWS:
             first = keys.split(",")[0].replace("right", "→").replace("left", "←")
             first = first.replace("up", "↑")
             assert first.strip() in text, first

@@ -40,7 +40,7 @@ def test_every_message_the_code_asks_for_exists() -> None:
     english = i18n.CATALOGS["en"]
     for binding in RNNApp.BINDINGS:
         assert f"key.{binding.id}" in english, binding.id
-    for _, key in RNNApp.HELP:
+    for _, key in RNNApp.HELP_ROWS:
         assert key in english, key
 
 

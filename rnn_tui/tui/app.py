@@ -71,7 +71,7 @@ class RNNApp(TerminalApp):
     BINDINGS = [
         Binding("right,l,space", "next_substep", "Sub-step", key_display="→", id="next"),
         Binding("shift+right,L", "next_step", "Step", key_display="L", id="step"),
-        Binding("left,h", "back", "Back", key_display="←", id="back"),
+        Binding("left,h", "back_substep", "Back", key_display="←", id="back"),
         Binding("shift+left,H", "back_step", "Back a step", show=False, id="back_step"),
         Binding("home,r", "reset", "Reset", show=False, id="reset"),
         Binding("end", "to_end", "Run to the end", show=False, id="end"),
@@ -100,7 +100,7 @@ class RNNApp(TerminalApp):
         Binding("ctrl+l", "redraw", "Redraw", show=False, id="redraw"),
     ]
 
-    HELP = routes.HELP  # the help screen's rows
+    HELP_ROWS = routes.HELP  # the help screen's rows (DOMNode.HELP is Textual's help text)
 
     # presentation only (the lesson is in self.lesson). repaint=False: an App's
     # reactive would otherwise repaint the whole screen on every change; the
@@ -180,7 +180,8 @@ class RNNApp(TerminalApp):
         self._apply_size(event.size)
 
     def _apply_size(self, size: Size | None = None) -> None:
-        if layout.apply_size(self.stepper_screen, size or self.size) and self.is_mounted:
+        # (no `self.is_mounted` test: on an App that is a method, is_mounted(widget))
+        if layout.apply_size(self.stepper_screen, size or self.size):
             self.refresh_view()
 
     # --- lesson -> screen ---------------------------------------------------------
@@ -220,8 +221,7 @@ class RNNApp(TerminalApp):
         return result
 
     def _refresh_keys(self) -> None:
-        if self.is_mounted:
-            self.query_one(KeyBar).show(self.view())
+        self.query_one(KeyBar).show(self.view())
 
     # --- presentation state ---------------------------------------------------------
     def watch_lang(self, lang: str) -> None:
@@ -262,7 +262,8 @@ class RNNApp(TerminalApp):
 
     # one change to the lesson each, then a repaint
     action_next_step = _changes_lesson("next_step")
-    action_back = _changes_lesson("back")
+    # not action_back: that is Textual's App.action_back (pop the screen)
+    action_back_substep = _changes_lesson("back")
     action_back_step = _changes_lesson("back_step")
     action_to_end = _changes_lesson("to_end")
     action_select = _changes_lesson("select")
