@@ -94,8 +94,7 @@ def main(argv: Sequence[str]) -> int:
     from rnn_tui.export.trace import TraceError, build_trace, render
 
     try:  # too big, or numbers that overflowed: a one-line error, nothing written
-        trace = build_trace(model.dataset, model.weights,  # type: ignore[arg-type]
-                            model.activation)
+        trace = build_trace(model.dataset, model.weights, model.activation)
         text = render(trace, fmt, args.precision)
     except (TraceError, OverflowedError) as exc:
         raise CliError(str(exc)) from None

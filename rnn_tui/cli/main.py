@@ -14,10 +14,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NoReturn
 
 from rnn_tui import __version__
 from rnn_tui.teach import i18n
 from rnn_tui.teach.i18n import tr
+
+if TYPE_CHECKING:  # imported when used (start-up time)
+    from rnn_tui.core.data import Dataset
+    from rnn_tui.core.model import Weights
 
 PROG = "rnn-tui"
 
@@ -36,7 +41,7 @@ class CliError(Exception):
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (not usage + error)."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise CliError(tr("cli.see_help", message=message, prog=self.prog))
 
 
@@ -95,8 +100,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 class Model:
     """What the model options resolve to."""
 
-    dataset: object  # rnn_tui.core.data.Dataset
-    weights: object  # rnn_tui.core.model.Weights
+    dataset: Dataset
+    weights: Weights
     seed: int
     hidden: int
     bias: str
@@ -143,7 +148,8 @@ def build_model(args: argparse.Namespace) -> Model:
                 seed=seed,
                 bias=args.bias or "scalar",
             )
-        too_big = size_error(*dataset.X.shape, weights.hidden)
+        B, T, V = dataset.X.shape
+        too_big = size_error(B, T, V, weights.hidden)
         if too_big:
             raise DataError(too_big)
     except (DataError, WeightsError) as exc:

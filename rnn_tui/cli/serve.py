@@ -14,7 +14,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rnn_tui.cli.main import PROG, CliError, Parser, add_model_options, bounded_int, build_model
@@ -22,10 +22,10 @@ from rnn_tui.cli.main import PROG, CliError, Parser, add_model_options, bounded_
 DEFAULT_PORT = 2222
 
 
-def default_host_key_path(env: dict[str, str] | None = None) -> Path:
+def default_host_key_path(env: Mapping[str, str] | None = None) -> Path:
     """``$XDG_CONFIG_HOME/rnn-tui/host_key`` (or under ``~/.config``)."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or ""
+    environ = os.environ if env is None else env
+    base = environ.get("XDG_CONFIG_HOME") or ""
     root = Path(base) if os.path.isabs(base) else Path.home() / ".config"
     return root / "rnn-tui" / "host_key"
 

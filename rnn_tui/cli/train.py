@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
 
 import numpy as np
 
@@ -195,8 +196,9 @@ class ProgressBar:
         self.bar.__enter__()
         return self.report
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.bar.__exit__(*exc_info)
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.bar.__exit__(exc_type, exc, tb)
 
     def report(self, epoch: int, loss: float, accuracy: float) -> None:
         now = time.monotonic()
