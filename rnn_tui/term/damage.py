@@ -55,6 +55,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from itertools import groupby
 from operator import ne, or_
+from typing import cast
 
 # Rich counts cells as Textual lays them out (Rich >= 14.3 for split_graphemes)
 from rich.cells import split_graphemes
@@ -338,7 +339,7 @@ class Terminal:
             if runs:
                 gap = chars[runs[-1][1]:x]
                 if None not in gap:
-                    cost = len("".join(gap).encode())  # type: ignore[arg-type]
+                    cost = len("".join(cast("list[str]", gap)).encode())  # no None: tested
                     if len(set(styles[runs[-1][1] - 1:x + 1])) > 1:
                         cost += 6  # a colour code or two
                     if cost <= len(f"\x1b[{len(gap)}C"):
@@ -369,7 +370,7 @@ class Terminal:
         x = x1
         for style, group in groupby(self.styles[y][x1:x2]):  # cells of one style
             n = len(list(group))
-            text = "".join(chars[x:x + n])  # type: ignore[arg-type]  # known cells only
+            text = "".join(cast("list[str]", chars[x:x + n]))  # known cells only: no None
             x += n
             now = self.style
             if style != now:

@@ -37,6 +37,7 @@ def compacting(driver_class: type[Driver], terminal: Terminal | None = None,
     go through ``terminal.rewrite`` instead: only the cells that change, under
     ``terminal.lock`` (which :meth:`~rnn_tui.term.Terminal.forget` takes too)."""
 
+    # mypy cannot check a class whose base is a variable (the driver Textual chose)
     class CompactingDriver(driver_class):  # type: ignore[misc, valid-type]
         def write(self, data: str) -> None:
             if terminal is None or size is None or self.is_inline:
@@ -129,6 +130,7 @@ def guarded(driver_class: type[Driver], gate: InputGate) -> type[Driver]:
     click on the screen. Without the mouse, nothing is clicked.
     """
 
+    # mypy cannot check a class whose base is a variable (the driver Textual chose)
     class GuardedDriver(driver_class):  # type: ignore[misc, valid-type]
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)

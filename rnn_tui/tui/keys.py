@@ -32,6 +32,7 @@ class TranslatedBindings:
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
+        # a mixin: the Screen after it in the MRO has active_bindings; mypy sees only object
         active: dict[str, ActiveBinding] = super().active_bindings  # type: ignore[misc]
         return {key: item._replace(binding=described(item.binding))
                 for key, item in active.items()}
