@@ -65,6 +65,17 @@ async def wait_until(predicate, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
+async def environ_of(pid: int) -> bytes:
+    """A session process's environment, once it has one: between the spawn and
+    the exec of the new program, /proc/PID/environ can still be empty."""
+    def read() -> bytes:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return f.read()
+
+    await wait_until(lambda: b"TERM=" in read())
+    return read()
+
+
 # -- 1. environment requests ------------------------------------------------
 
 
@@ -82,7 +93,7 @@ async def test_env_requests_limited_and_not_kept():
             (session,) = server.sessions
             assert session.chan.get_environment() == {"LANG": "ko_KR.UTF-8",
                                                       "COLORTERM": "truecolor"}
-            environ = open(f"/proc/{session_pid(server)}/environ", "rb").read().split(b"\0")
+            environ = (await environ_of(session_pid(server))).split(b"\0")
             assert b"LANG=ko_KR.UTF-8" in environ and b"COLORTERM=truecolor" in environ
             assert not any(e.startswith((b"SECRET_X", b"LC_ALL")) for e in environ)
 
@@ -133,7 +144,7 @@ async def test_openssh_sendenv_only_accepted_names():
         (session,) = server.sessions
         assert session.chan.get_environment() == {"LANG": "ko_KR.UTF-8"}
         assert server.stats.env_refused >= 1
-        environ = open(f"/proc/{session_pid(server)}/environ", "rb").read()
+        environ = await environ_of(session_pid(server))
         assert b"LANG=ko_KR.UTF-8" in environ and b"hunter2" not in environ
     finally:
         proc.kill()
