@@ -206,6 +206,8 @@ class Lesson:
         return g
 
     def skip(self, q: Question) -> None:
+        """Reveal without a guess: no points, but the question counts in the best score."""
+        self.score.skip()
         self.move(q.pos)
 
     # --- weights (t, i, w, e) -----------------------------------------------------
@@ -290,7 +292,8 @@ class Lesson:
             "batch_view": self.batch_view,
             "backward": self.backward,
             "quiz": self.quiz,
-            "score": {"asked": self.score.asked, "points": self.score.points},
+            "score": {"asked": self.score.asked, "points": self.score.points,
+                      "skipped": self.score.skipped},
             "status": {"key": self.status.key, "values": dict(self.status.values)},
             "edited": sorted(list(c) for c in self.edited()),
         }
@@ -398,7 +401,9 @@ def _read(data: object) -> Lesson:
     score = _get(data, "score", dict, "an object with asked and points")
     asked = _int(score, "asked", 0, 2**31)
     points = _int(score, "points", 0, 2 * asked)
-    lesson.score = Score(asked, points)
+    # "skipped" came later: a lesson saved without it skipped nothing that was counted
+    skipped = _int(score, "skipped", 0, 2**31) if "skipped" in score else 0
+    lesson.score = Score(asked, points, skipped)
     lesson.status = _status(data.get("status", {"key": "", "values": {}}))
     edited = data.get("edited")
     if edited is not None and edited != sorted(list(c) for c in lesson.edited()):

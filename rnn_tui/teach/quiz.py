@@ -7,7 +7,9 @@ only picks which value to ask about and compares a guess with it.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 from rnn_tui.core.cursor import Cursor
 from rnn_tui.core.stepper import Stepper
@@ -41,16 +43,22 @@ class Grade:
 
 @dataclass
 class Score:
-    asked: int = 0
+    """Points out of the best possible; a skipped question counts as asked for 0 points."""
+
+    asked: int = 0  # answered with a guess
     points: int = 0
+    skipped: int = 0  # revealed without a guess
 
     @property
     def best(self) -> int:
-        return 2 * self.asked
+        return 2 * (self.asked + self.skipped)
 
     def add(self, grade: Grade) -> None:
         self.asked += 1
         self.points += grade.points
+
+    def skip(self) -> None:
+        self.skipped += 1
 
 
 def question(stepper: Stepper, next_cursor: Cursor, b: int) -> Question | None:
@@ -78,8 +86,13 @@ def question(stepper: Stepper, next_cursor: Cursor, b: int) -> Question | None:
 
 
 def parse_guess(text: str) -> float | None:
-    """A finite number from what the student typed (a decimal comma is fine), or None."""
-    cleaned = text.strip().replace(",", ".").replace("−", "-")
+    """A finite number from what the student typed, or None.
+
+    A decimal comma is fine, and so are the fullwidth digits and punctuation
+    an East Asian input method types (``０．３``, ``－０.３``, ``0，3``): NFKC
+    folds them to ASCII first.
+    """
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace(",", ".").replace("−", "-")
     try:
         value = float(cleaned)
     except ValueError:
@@ -87,9 +100,19 @@ def parse_guess(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _decimal(x: float) -> Decimal:
+    """The shortest decimal that reads back as ``x`` (0.7, not 0.69999999999999995…)."""
+    return Decimal(repr(x))
+
+
 def grade(q: Question, guess: float) -> Grade:
-    error = abs(guess - q.truth)
+    """Points for ``guess``; the limits are compared in decimal, so 0.75 for 0.7 is within 0.05.
+
+    In binary, 0.75 - 0.7 is 0.05000000000000004 and would miss the limit.
+    """
+    exact = abs(_decimal(guess) - _decimal(q.truth))
+    error = float(exact)
     for limit, points, verdict in GRADES:
-        if error <= limit:
+        if exact <= _decimal(limit):
             return Grade(guess, q.truth, error, points, verdict)
     raise AssertionError("unreachable: the last grade has no limit")
