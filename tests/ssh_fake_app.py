@@ -2,7 +2,8 @@
 
 Prints what it sees (environment, terminal size, whether the pty is its
 controlling terminal), then echoes key presses as hex in raw mode; prints the
-new size on SIGWINCH; exits with status 3 on ``q``. ``--stubborn`` ignores
+new size on SIGWINCH (its handler is installed before the first line is
+printed); exits with status 3 on ``q``. ``--stubborn`` ignores
 SIGHUP and SIGTERM (the server must SIGKILL it).
 """
 
@@ -30,11 +31,13 @@ def main() -> int:
         ctty = "yes"
     except OSError:
         ctty = "no"
+    # The SIGWINCH handler goes in before anything is printed: a test that resizes
+    # as soon as it reads SIZE= (or READY) must not race the handler's install.
+    signal.signal(signal.SIGWINCH, lambda *_: out(f"RESIZED={size()}"))
     env = os.environ
     out(f"FAKEAPP TERM={env.get('TERM')} COLORTERM={env.get('COLORTERM', '-')} "
         f"ANIM={env.get('TEXTUAL_ANIMATIONS', '-')} SERVED={env.get('RNN_TUI_SERVED', '-')} "
         f"CTTY={ctty} SIZE={size()} ARGS={' '.join(sys.argv[1:]) or '-'}")
-    signal.signal(signal.SIGWINCH, lambda *_: out(f"RESIZED={size()}"))
     tty.setraw(0)
     out("READY")
     while True:

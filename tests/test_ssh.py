@@ -23,7 +23,7 @@ import pytest
 
 from rnn_tui.cli import main as cli
 from rnn_tui.cli import serve
-from rnn_tui.serve.sshd import MSG_FULL, ClassServer, ServeConfig, app_command, session_env
+from rnn_tui.serve.sshd import ClassServer, ServeConfig, app_command, full_message, session_env
 
 FAKE_APP = str(Path(__file__).with_name("ssh_fake_app.py"))
 HAVE_SSH = shutil.which("ssh") is not None
@@ -314,7 +314,7 @@ async def test_class_full():
                 p3 = await open_app(c3)
                 result = await asyncio.wait_for(p3.wait(), 5)
                 assert result.exit_status == 1
-                assert MSG_FULL.format(n=2).encode() in result.stderr
+                assert full_message(2).encode() in result.stderr
             p1.stdin.write(b"q")
             await asyncio.wait_for(p1.wait(), 5)
             for _ in range(100):  # the slot is free once the process is reaped
@@ -617,7 +617,7 @@ async def test_odd_terminal_sizes_are_clamped():
     try:
         async with connect(server) as conn:
             proc = await open_app(conn, term_size=(0, 0, 0, 0))
-            # READY: the fake app handles SIGWINCH from then on (a resize before is lost)
+            # the fake app handles SIGWINCH before it prints anything (SIZE=, READY)
             assert b"SIZE=80x24" in await expect(proc.stdout, b"READY")
             proc.change_terminal_size(5000, 3, 99999, 99999)
             await expect(proc.stdout, b"RESIZED=1000x3")

@@ -68,10 +68,15 @@ TERMINAL_RESET = (
 MSG_NO_PTY = "This server runs the rnn-tui stepper, which needs a terminal: use ssh -t.\r\n"
 MSG_NO_COMMANDS = ("This server runs only the rnn-tui stepper; commands are not allowed. "
                    "Connect without one (ssh -t -p PORT user@host).\r\n")
-MSG_FULL = "Sorry, the class is full ({n} sessions). Please try again in a little while.\r\n"
+MSG_FULL = "Sorry, the class is full ({count}). Please try again in a little while.\r\n"
 MSG_IDLE = "rnn-tui: session closed after {t} without a key press. Goodbye!\r\n"
 MSG_SHUTDOWN = "rnn-tui: the class server is shutting down. Goodbye!\r\n"
 MSG_START_FAILED = "rnn-tui: could not start the stepper; please tell your teacher.\r\n"
+
+
+def full_message(n: int) -> str:
+    """MSG_FULL for a class of ``n`` sessions, with the plural right ("1 session")."""
+    return MSG_FULL.format(count=f"{n} session" if n == 1 else f"{n} sessions")
 
 
 #: Bracketed-paste markers. Textual buffers a paste until its end marker, without a
@@ -772,7 +777,7 @@ class _Session(asyncssh.SSHServerSession):
             srv.stats.refused_full += 1
             log.info("refused %s: class is full (%d sessions)", self.connection.peer,
                      len(srv.sessions))
-            self.refusal = MSG_FULL.format(n=srv.config.max_sessions)
+            self.refusal = full_message(srv.config.max_sessions)
         if self.refusal is not None:
             self._refuse(self.refusal)
             return
