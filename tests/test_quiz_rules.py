@@ -86,3 +86,33 @@ async def test_the_status_line_counts_a_skip() -> None:
         await pilot.pause()
         assert app.question is None
         assert "quiz 0/2" in screen_text(app)
+
+
+async def test_f2_renders_the_open_question_its_error_and_the_feedback_again() -> None:
+    d = lesson_dataset()
+    app = RNNApp(d, Weights.init(d.vocab, seed=0), lang="en")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("k", "L", "right", "right", "right")
+        await pilot.pause()
+        assert app.question is not None
+        await pilot.press("a", "b", "c", "enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Guess sum₂[" in text and "'abc' is not a number" in text
+        assert "a number, e.g. -0.25" not in text  # typed text hides the placeholder
+        await pilot.press("f2")
+        await pilot.pause()
+        text = screen_text(app)
+        assert app.lang == "ko" and app.question is not None
+        assert "합₂[" in text and "(활성화 전) 을 맞혀 보자" in text
+        assert "'abc' 은 숫자가 아니다" in text
+        assert "Guess" not in text and "is not a number" not in text
+        for _ in range(3):
+            await pilot.press("backspace")
+        await pilot.press("escape")  # skip: the feedback, in Korean
+        await pilot.pause()
+        assert "건너뜀: 정답은" in screen_text(app)
+        await pilot.press("f2")
+        await pilot.pause()
+        text = screen_text(app)
+        assert app.lang == "en" and "Skipped: it is" in text and "건너뜀" not in text

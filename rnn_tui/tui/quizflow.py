@@ -6,7 +6,7 @@ this shows the question, reads the guess and says how close it was.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rnn_tui.teach import fmt, quiz
 from rnn_tui.teach.i18n import tr
@@ -19,15 +19,28 @@ if TYPE_CHECKING:
 
 
 class QuizFlow:
+    """The open question and the last feedback, kept as catalogue keys and values.
+
+    Every text is rendered when it is shown, so F2 re-renders the question, its
+    hint, its error and the feedback in the new language.
+    """
+
     def __init__(self, app: RNNApp) -> None:
         self.app = app
         self.question: Question | None = None  # waiting for a guess
-        self.feedback = ""  # how close the last guess was
+        self._feedback: tuple[str, dict[str, Any]] | None = None  # how close the last guess was
+
+    @property
+    def feedback(self) -> str:
+        if self._feedback is None:
+            return ""
+        key, values = self._feedback
+        return tr(key, **values)
 
     def toggled(self, on: bool) -> None:
         if not on:
             self.close()
-        self.feedback = tr("quiz.on") if on else ""
+        self._feedback = ("quiz.on", {}) if on else None
 
     def ask(self) -> bool:
         """Ask for a guess before the next sub-step; False if it reveals nothing to guess."""
@@ -44,11 +57,8 @@ class QuizFlow:
         return True
 
     def _show(self, q: Question) -> None:
-        name = {"pre": f"{tr('word.sum')}{sub(q.t)}", "h": f"h{sub(q.t)}", "y": "y"}[q.kind]
-        if q.entry is not None:
-            name += f"[{q.entry + 1}]"
         self.app.stepper_screen.add_class("asking")
-        self.app.query_one(QuizBar).ask(tr(f"quiz.ask_{q.kind}", name=name, n=q.b + 1))
+        self.app.query_one(QuizBar).ask(lambda: prompt(q))
 
     def close(self) -> None:
         self.question = None
@@ -62,12 +72,13 @@ class QuizFlow:
             return False
         guess = quiz.parse_guess(text)
         if guess is None:
-            self.app.query_one(QuizBar).hint(tr("quiz.not_a_number", text=text.strip()))
+            typed = text.strip()
+            self.app.query_one(QuizBar).hint(lambda: tr("quiz.not_a_number", text=typed))
             return False
         g = self.app.lesson.answer(q, guess)
         p = self.app.precision
-        self.feedback = tr(g.verdict, guess=fmt.num(guess, p), truth=fmt.num(q.truth, p),
-                           error=f"{g.error:.{p}f}", points=g.points)
+        self._feedback = (g.verdict, dict(guess=fmt.num(guess, p), truth=fmt.num(q.truth, p),
+                                          error=f"{g.error:.{p}f}", points=g.points))
         self.close()
         return True
 
@@ -75,7 +86,15 @@ class QuizFlow:
         q = self.question
         if q is None:
             return False
-        self.feedback = tr("quiz.skipped", truth=fmt.num(q.truth, self.app.precision))
+        self._feedback = ("quiz.skipped", {"truth": fmt.num(q.truth, self.app.precision)})
         self.app.lesson.skip(q)
         self.close()
         return True
+
+
+def prompt(q: Question) -> str:
+    """The question, in the current language."""
+    name = {"pre": f"{tr('word.sum')}{sub(q.t)}", "h": f"h{sub(q.t)}", "y": "y"}[q.kind]
+    if q.entry is not None:
+        name += f"[{q.entry + 1}]"
+    return tr(f"quiz.ask_{q.kind}", name=name, n=q.b + 1)
