@@ -15,6 +15,8 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
+
 from rnn_tui.serve.sshd import full_message
 
 FAKE_APP = str(Path(__file__).with_name("ssh_fake_app.py"))
@@ -64,3 +66,40 @@ def test_fake_app_handles_a_resize_as_soon_as_it_prints_its_size():
             proc.kill()
             proc.wait()
             os.close(master)
+
+
+ENGLISH_WORDS = ("error", "argument", "unrecognized", "expected", "invalid", "choose",
+                 "must", "see ", "required", "whole number")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--lang", "ko", "--bogus"],
+    ["--lang", "ko", "--hidden", "x"],
+    ["--lang", "ko", "--hidden"],
+    ["--lang", "ko", "--lang", "fr"],
+    ["--lang", "ko", "--precision", "99"],
+    ["--lang", "ko", "--seed", "-1"],
+    ["export", "--lang", "ko", "--format", "nope"],
+    ["train", "--lang", "ko", "--lr", "-1"],
+])
+def test_korean_usage_errors_are_korean_throughout(argv, capsys):
+    from rnn_tui.cli import main as cli
+    from rnn_tui.teach import i18n
+
+    try:
+        assert cli.main(argv) == 2
+    finally:
+        i18n.set_lang("en")
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rnn-tui: 오류: ") and "참고" in err, err
+    assert len(err.splitlines()) == 1
+    assert not [w for w in ENGLISH_WORDS if w in err.lower()], err
+
+
+def test_english_usage_errors_are_unchanged(capsys):
+    from rnn_tui.cli import main as cli
+
+    assert cli.main(["--lang", "en", "--hidden", "x"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "rnn-tui: error: argument --hidden: expected a whole number, not 'x' "
+        "(see rnn-tui --help)")

@@ -11,6 +11,7 @@ import argparse
 import gc
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,11 +39,60 @@ class CliError(Exception):
     """A user error: printed as one line, exit status 2."""
 
 
+#: argparse's fixed phrases (Python 3.10-3.13) and our type checks' own, each a
+#: pattern and the catalogue key that says it in the current language.
+_ARGPARSE_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), key) for pattern, key in (
+        (r"argument (?P<name>[^:]+): (?P<message>.*)", "cli.arg.argument"),
+        (r"unrecognized arguments: (?P<args>.*)", "cli.arg.unrecognized"),
+        (r"the following arguments are required: (?P<args>.*)", "cli.arg.required"),
+        (r"one of the arguments (?P<args>.*) is required", "cli.arg.one_of_required"),
+        (r"not allowed with argument (?P<arg>.*)", "cli.arg.not_allowed_with"),
+        (r"invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)",
+         "cli.arg.invalid_choice"),
+        (r"invalid (?P<type>\S+) value: (?P<value>.*)", "cli.arg.invalid_type"),
+        (r"ambiguous option: (?P<option>\S+) could match (?P<matches>.*)", "cli.arg.ambiguous"),
+        (r"ignored explicit argument (?P<value>.*)", "cli.arg.ignored_explicit"),
+        (r"expected one argument", "cli.arg.expected_one"),
+        (r"expected at most one argument", "cli.arg.expected_at_most_one"),
+        (r"expected at least one argument", "cli.arg.expected_at_least_one"),
+        (r"expected (?P<n>\d+) arguments?", "cli.arg.expected_n"),
+        (r"expected a whole number, not (?P<text>.*)", "cli.arg.whole_number"),
+        (r"expected a number, not (?P<text>.*)", "cli.arg.number"),
+        (r"must be at least (?P<low>\S+), not (?P<value>.*)", "cli.arg.at_least"),
+        (r"must be between (?P<low>\S+) and (?P<high>\S+), not (?P<value>.*)",
+         "cli.arg.between"),
+        (r"must be 0 or more, not (?P<value>.*)", "cli.arg.zero_or_more"),
+        (r"must be a positive number, not (?P<value>.*)", "cli.arg.positive"),
+    )
+)
+
+
+def translate_usage_error(message: str) -> str:
+    """argparse's English usage error in the current language (``--lang ko``).
+
+    argparse writes fixed English phrases; each one we know is matched and said
+    again through the catalogue (an ``argument X: ...`` wraps another phrase,
+    which is translated too). What the user typed is kept as typed; a phrase we
+    don't know stays English."""
+    if i18n.lang() == "en":
+        return message
+    for pattern, key in _ARGPARSE_PHRASES:
+        match = pattern.fullmatch(message)
+        if match:
+            values = match.groupdict()
+            if "message" in values:
+                values["message"] = translate_usage_error(values["message"])
+            return tr(key, **values)
+    return message
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (not usage + error)."""
+    """argparse, but a usage error is one line (not usage + error), in our language."""
 
     def error(self, message: str) -> NoReturn:
-        raise CliError(tr("cli.see_help", message=message, prog=self.prog))
+        raise CliError(tr("cli.see_help", message=translate_usage_error(message),
+                          prog=self.prog))
 
 
 def positive_int(text: str) -> int:
@@ -266,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return module.main(argv[1:])
         return run(argv)
     except CliError as exc:
-        print(f"{PROG}: error: {safe_message(str(exc))}", file=sys.stderr)
+        print(tr("cli.error", prog=PROG, message=safe_message(str(exc))), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

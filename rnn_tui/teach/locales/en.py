@@ -25,7 +25,7 @@ MESSAGES: dict[str, str] = {
     "word.sum": "sum",
     # panels
     "input.start": "{h0} = 0: no memory yet.\nPress → to start.",
-    "input.ended": "sentence {n} has ended:\n{h} = {h_prev} (carried)",
+    "input.ended": "sentence {n} has ended:\ncarried: {h} = {h_prev}",
     "input.picks_row": ": one-hot x picks row {row}",
     "sum.broadcast": "broadcast to {shape}",
     "sum.per_unit": "one per hidden node",
@@ -50,8 +50,9 @@ MESSAGES: dict[str, str] = {
                   "its first token, '{token}'.",
     "narr.input": "'{token}' is {onehot}, so {x}·Wxh is simply row {row} of Wxh: {value}. "
                   "A one-hot vector times a matrix picks a row.",
-    "narr.padding": "Sentence {n} ended at t = {length}: past its end the input is padding "
-                    "and the memory is carried, {h} = {h_prev}.",
+    "narr.padding": "Sentence {n} ended at t = {length}: past its end the input is padding, "
+                    "no sum and no {act} are applied, and the memory is carried: "
+                    "{h} = {h_prev} = {value}.",
     "narr.recurrent_first": "{h0} is all zeros, so {h0}·Whh = {value}: at the first token "
                             "there is no memory to add yet.",
     "narr.recurrent": "The memory: {h_prev} = {hv} times Whh gives {value}. This is how the "
@@ -137,6 +138,30 @@ MESSAGES: dict[str, str] = {
     "help.quit": "quit",
     "help.redraw": "redraw the screen (if something wrote over it)",
     "key.redraw": "Redraw",
+    # issue 15: one-line usage errors in one language, and how people count
+    "cli.error": "{prog}: error: {message}",
+    "cli.arg.argument": "argument {name}: {message}",
+    "cli.arg.unrecognized": "unrecognized arguments: {args}",
+    "cli.arg.required": "the following arguments are required: {args}",
+    "cli.arg.one_of_required": "one of the arguments {args} is required",
+    "cli.arg.not_allowed_with": "not allowed with argument {arg}",
+    "cli.arg.invalid_choice": "invalid choice: {value} (choose from {choices})",
+    "cli.arg.invalid_type": "invalid {type} value: {value}",
+    "cli.arg.ambiguous": "ambiguous option: {option} could match {matches}",
+    "cli.arg.ignored_explicit": "ignored explicit argument {value}",
+    "cli.arg.expected_one": "expected one argument",
+    "cli.arg.expected_at_most_one": "expected at most one argument",
+    "cli.arg.expected_at_least_one": "expected at least one argument",
+    "cli.arg.expected_n": "expected {n} arguments",
+    "cli.arg.whole_number": "expected a whole number, not {text}",
+    "cli.arg.number": "expected a number, not {text}",
+    "cli.arg.at_least": "must be at least {low}, not {value}",
+    "cli.arg.between": "must be between {low} and {high}, not {value}",
+    "cli.arg.zero_or_more": "must be 0 or more, not {value}",
+    "cli.arg.positive": "must be a positive number, not {value}",
+    "help.counting_keys": "1, 2, 3",
+    "help.counting": "counting starts at 1: sentence 1, t = 1 and sum₁[1] are the first "
+                     "(in JSON and CSV, indices are NumPy's, from 0)",
     # --- training, backward, editors, files (issue 7: the screens t, g, e, w, x, s) ---
     # training (t)
     "weights.initial": "initial weights",
@@ -296,4 +321,11 @@ MESSAGES: dict[str, str] = {
     "cli.not_with_trace": "--{name} can't be used with --trace (the trace sets it)",
     # files and input limits (rnn_tui/cli/main.py)
     "cli.empty_name": "{option}: the file name is empty",
+    # a step past a sentence's end: nothing is applied, h is carried (issue 15)
+    "carried": "carried: {h} = {h_prev}",
+    "carried.recurrent": "not multiplied by Whh:\nnothing is added",
+    "carried.unused": "(not used)",
+    "carried.no_sum": "no sum and no {act}: sentence {n} ended at t = {length}",
+    "carried.sum_row": "·pad: no sum",
+    "carried.h_row": "= {h_prev} (carried)",
 }

@@ -28,7 +28,7 @@ MESSAGES: dict[str, str] = {
     "word.sum": "합",
     # panels
     "input.start": "{h0} = 0: 아직 기억 없음.\n→ 를 눌러 시작.",
-    "input.ended": "문장 {n} 은 끝났음:\n{h} = {h_prev} (그대로 전달)",
+    "input.ended": "문장 {n} 은 끝났음:\n그대로 전달: {h} = {h_prev}",
     "input.picks_row": ": 원-핫 x 가 {row}행을 고름",
     "sum.broadcast": "{shape} 로 브로드캐스트",
     "sum.per_unit": "은닉 노드마다 하나씩",
@@ -53,8 +53,8 @@ MESSAGES: dict[str, str] = {
                   "'{token}' 을 읽는다.",
     "narr.input": "'{token}' 은 {onehot} 이므로 {x}·Wxh 는 Wxh 의 {row}행 그대로: "
                   "{value}. 원-핫 벡터 × 행렬 = 한 행 고르기.",
-    "narr.padding": "문장 {n} 은 t = {length} 에서 끝났다: 그 뒤 입력은 패딩이고 "
-                    "기억은 그대로 전달된다, {h} = {h_prev}.",
+    "narr.padding": "문장 {n} 은 t = {length} 에서 끝났다: 그 뒤 입력은 패딩이고, 합도 "
+                    "{act} 도 적용되지 않으며, 기억은 그대로 전달된다: {h} = {h_prev} = {value}.",
     "narr.recurrent_first": "{h0} 는 모두 0 이므로 {h0}·Whh = {value}: 첫 토큰에서는 "
                             "더할 기억이 아직 없다.",
     "narr.recurrent": "기억: {h_prev} = {hv} 에 Whh 를 곱하면 {value}. t = {t} 이전 "
@@ -137,6 +137,30 @@ MESSAGES: dict[str, str] = {
     "help.quit": "끝내기",
     "help.redraw": "화면 다시 그리기 (다른 출력이 덮었을 때)",
     "key.redraw": "다시 그리기",
+    # issue 15: 한 언어로 된 한 줄 사용법 오류, 그리고 사람이 세는 방법
+    "cli.error": "{prog}: 오류: {message}",
+    "cli.arg.argument": "인자 {name}: {message}",
+    "cli.arg.unrecognized": "알 수 없는 인자: {args}",
+    "cli.arg.required": "다음 인자가 필요하다: {args}",
+    "cli.arg.one_of_required": "다음 인자 중 하나가 필요하다: {args}",
+    "cli.arg.not_allowed_with": "인자 {arg} 와 함께 쓸 수 없다",
+    "cli.arg.invalid_choice": "잘못된 선택: {value} ({choices} 중에서 고르기)",
+    "cli.arg.invalid_type": "잘못된 {type} 값: {value}",
+    "cli.arg.ambiguous": "모호한 옵션: {option} 은 {matches} 중 어느 것일 수도 있다",
+    "cli.arg.ignored_explicit": "받지 않는 값: {value}",
+    "cli.arg.expected_one": "값이 하나 필요하다",
+    "cli.arg.expected_at_most_one": "값은 많아야 하나다",
+    "cli.arg.expected_at_least_one": "값이 하나 이상 필요하다",
+    "cli.arg.expected_n": "값이 {n}개 필요하다",
+    "cli.arg.whole_number": "정수가 필요하다 ({text} 는 아니다)",
+    "cli.arg.number": "수가 필요하다 ({text} 는 아니다)",
+    "cli.arg.at_least": "{low} 이상이어야 한다 ({value} 는 아니다)",
+    "cli.arg.between": "{low} 에서 {high} 사이여야 한다 ({value} 는 아니다)",
+    "cli.arg.zero_or_more": "0 이상이어야 한다 ({value} 는 아니다)",
+    "cli.arg.positive": "양수여야 한다 ({value} 는 아니다)",
+    "help.counting_keys": "1, 2, 3",
+    "help.counting": "1 부터 센다: 문장 1, t = 1, sum₁[1] 이 첫 번째다 "
+                     "(JSON 과 CSV 의 인덱스는 NumPy 식으로 0 부터)",
     # --- training, backward, editors, files (issue 7: the screens t, g, e, w, x, s) ---
     # training (t)
     "weights.initial": "처음 가중치",
@@ -294,4 +318,11 @@ MESSAGES: dict[str, str] = {
     "cli.not_with_trace": "--{name} 은 --trace 와 함께 쓸 수 없다 (기록이 정한다)",
     # files and input limits (rnn_tui/cli/main.py)
     "cli.empty_name": "{option}: 파일 이름이 비어 있다",
+    # 문장이 끝난 뒤의 단계: 아무것도 적용되지 않고 h 가 그대로 전달됨 (issue 15)
+    "carried": "그대로 전달: {h} = {h_prev}",
+    "carried.recurrent": "Whh 를 곱하지 않음:\n더해지는 것 없음",
+    "carried.unused": "(쓰이지 않음)",
+    "carried.no_sum": "합도 {act} 도 없음: 문장 {n} 은 t = {length} 에서 끝났음",
+    "carried.sum_row": "·패딩: 합 없음",
+    "carried.h_row": "= {h_prev} (그대로 전달)",
 }
