@@ -290,7 +290,7 @@ MESSAGES: dict[str, str] = {
     "file.and": " and ",
     "file.not_written": "nothing written: type another name",
     "file.cannot_write": "✗ cannot write: {reason}",
-    "file.format_prompt": "format (↑↓ then space to choose): {format}",
+    "file.format_prompt": "format (↑↓ to choose): {format}",
     "file.format_md": "Markdown handout",
     "file.format_tex": "LaTeX (bmatrix)",
     "file.format_csv": "CSV, one number a row",
@@ -328,4 +328,6 @@ MESSAGES: dict[str, str] = {
     "carried.no_sum": "no sum and no {act}: sentence {n} ended at t = {length}",
     "carried.sum_row": "·pad: no sum",
     "carried.h_row": "= {h_prev} (carried)",
+    # typed input (issue 15, input that works over SSH)
+    "edit.too_big": "too big: type a value between -{limit} and {limit}",
 }

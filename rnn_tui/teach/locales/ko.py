@@ -288,7 +288,7 @@ MESSAGES: dict[str, str] = {
     "file.and": ", ",
     "file.not_written": "쓰지 않음: 다른 이름을 입력",
     "file.cannot_write": "✗ 쓸 수 없음: {reason}",
-    "file.format_prompt": "형식 (↑↓ 그다음 space 로 고르기): {format}",
+    "file.format_prompt": "형식 (↑↓ 로 고르기): {format}",
     "file.format_md": "Markdown 유인물",
     "file.format_tex": "LaTeX (bmatrix)",
     "file.format_csv": "CSV, 한 줄에 숫자 하나",
@@ -325,4 +325,6 @@ MESSAGES: dict[str, str] = {
     "carried.no_sum": "합도 {act} 도 없음: 문장 {n} 은 t = {length} 에서 끝났음",
     "carried.sum_row": "·패딩: 합 없음",
     "carried.h_row": "= {h_prev} (그대로 전달)",
+    # typed input (issue 15, input that works over SSH)
+    "edit.too_big": "너무 크다: -{limit} 과 {limit} 사이의 값을 입력",
 }
