@@ -203,7 +203,7 @@ async def test_padding_is_shown_as_padding() -> None:
         assert "·pad" in text
         text = await press(pilot, "2", "L", "L")
         assert "x₂ = padding" in text
-        assert "h₂ = h₁ (carried)" in text
+        assert "carried: h₂ = h₁" in text
         text = await press(pilot, "end")
         y = forward(app.weights, d.X, d.lengths)[1]
         assert "z = h₁·Wy + By" in text  # read at its own last token

@@ -159,7 +159,7 @@ def test_text_mode_with_data_and_weights_files(tmp_path: Path) -> None:
         ("as", 1.770298, 0.854495),
     ]
     assert "sentence 1: token (padding)" in result.stdout
-    assert "past its end: h_2 = h_1 = [+0.635149 -0.635149]" in result.stdout
+    assert "carried: h_2 = h_1 = [+0.635149 -0.635149]" in result.stdout
 
 
 # --- errors: non-zero exit, exactly one line on stderr, no traceback -----------

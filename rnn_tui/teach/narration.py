@@ -36,8 +36,9 @@ def narrate(stepper: Stepper, cursor: Cursor, b: int, precision: int = 3) -> str
         return _narrate_output(stepper, b, p)
     rec = stepper.history[t - 1]
     if not rec.active[b]:
-        return tr("narr.padding", n=b + 1, length=int(stepper.lengths[b]), t=t,
-                  h=f"h{sub(t)}", h_prev=f"h{sub(t - 1)}")
+        # nothing is applied: no sum, no activation; h is carried unchanged
+        return tr("narr.padding", n=b + 1, length=int(stepper.lengths[b]), t=t, act=act,
+                  h=f"h{sub(t)}", h_prev=f"h{sub(t - 1)}", value=fmt.vec(rec.h[b], p))
     if phase == 1:
         row = int(np.argmax(rec.x[b]))
         return tr("narr.input", token=rec.tokens[b], onehot=fmt.onehot(rec.x[b]),

@@ -64,7 +64,9 @@ def lines(
             read = r.tokens[b]
             yield f"  sentence {b}: token {read if read is not None else '(padding)'}"
             if not r.active[b]:
-                yield f"    past its end: h_{r.t} = h_{r.t - 1} = {fmt.vec(r.h[b], p)}"
+                # nothing is applied past the end: no sum, no activation
+                yield (f"    past its end, no sum and no {activation};"
+                       f" carried: h_{r.t} = h_{r.t - 1} = {fmt.vec(r.h[b], p)}")
                 continue
             yield f"    x        = {fmt.onehot(r.x[b])}"
             yield f"    x·Wxh    = {fmt.vec(r.xWxh[b], p)}"

@@ -24,8 +24,14 @@ def _matrix(
     count: int,
     width: int,
     onehot: bool = False,
+    carried: tuple[np.ndarray, str, str] | None = None,
 ) -> list[Text]:
-    """The title, then a line per row (grid() takes cells as lines: no splitting)."""
+    """The title, then a line per row (grid() takes cells as lines: no splitting).
+
+    ``carried`` is (active, text, how): the rows of sentences that have ended
+    (not ``active``) are not what the title says; ``how`` "instead" writes
+    ``text`` in place of the row, "after" writes it after the row's numbers.
+    """
     lines = [Text(title, style="bold")]
     for i in n.shown(count):
         if i is None:
@@ -34,6 +40,13 @@ def _matrix(
             lines.append(n.hidden_text(width))
         elif onehot:
             lines.append(n.onehot(rows[i]))
+        elif carried is not None and not carried[0][i]:
+            if carried[2] == "instead":
+                lines.append(Text(pad(carried[1], width), style=n.muted()))
+            else:
+                line = n.vec(rows[i], precision)
+                line.append(" " + carried[1], style=n.muted())
+                lines.append(line)
         else:
             lines.append(n.vec(rows[i], precision))
     return lines
@@ -107,6 +120,10 @@ class BatchMatrices(Panel[View]):
 
         h_prev = rec.h_prev if rec is not None else None
         wxh, whh, bias = self._constant_cells(view)
+        # sentences that have ended: no sum and no activation for them, h carried
+        active = rec.active if rec is not None else np.ones(B, dtype=bool)
+        ended = not bool(active.all())
+        carried_h = tr("carried.h_row", h_prev=f"h{sub(max(t - 1, 0))}")
         return grid(
             [
                 [
@@ -119,15 +136,18 @@ class BatchMatrices(Panel[View]):
                         f"h{sub(max(t - 1, 0))} {BH}", shown(2, h_prev) if rec else None, p, B, w
                     ),
                     whh,
-                    _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p, B, w),
+                    _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p, B, w,
+                            carried=(active, tr("carried.unused"), "after") if ended else None),
                 ],
                 [
                     bias,
                     _matrix(
-                        f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p, B, w
+                        f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p, B, w,
+                        carried=(active, tr("carried.sum_row"), "instead") if ended else None,
                     ),
                     _matrix(
-                        f"{view.act} → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p, B, w
+                        f"{view.act} → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p, B, w,
+                        carried=(active, carried_h, "after") if ended else None,
                     ),
                 ],
             ]

@@ -250,7 +250,7 @@ class RecurrentTerm(Panel[View]):
 
     def key(self, view: View) -> Hashable:
         return (view.t, view.selected, view.version, view.edited, view.phase >= 2, view.phase == 2,
-                view.precision)
+                view.precision, view.lang)
 
     def build(self, view: View) -> Text:
         p = view.precision
@@ -259,7 +259,11 @@ class RecurrentTerm(Panel[View]):
         rec = view.record
         shapes = _shape_op((1, W.hidden), W.Whh.shape, (1, W.hidden))
         left = Text()
-        if rec is None or view.phase < 2:
+        if rec is not None and not view.active:  # past the end: h_{t-1} is carried, not used
+            left.append(f"h{sub(t - 1)} = ")
+            left.append_text(n.vec(rec.h_prev[view.selected], p))
+            left.append("\n" + tr("carried.recurrent"))
+        elif rec is None or view.phase < 2:
             left.append(f"h{sub(max(t - 1, 0))}·Whh {shapes}\n  = ")
             left.append_text(n.hidden_text(n.vec_width(W.hidden, p)))
         else:
@@ -300,6 +304,15 @@ class SumTerm(Panel[View]):
         H = W.hidden
         blank = n.hidden_text(n.vec_width(H, p))
         text = Text()
+        if rec is not None and not rec.active[b]:
+            # past the sentence's end: no sum and no activation; h_t = h_{t-1}, carried
+            length = int(view.stepper.lengths[b])
+            text.append(tr("carried.no_sum", act=view.act, n=b + 1, length=length),
+                        style=n.muted())
+            text.append("\n" + tr("carried", h=f"h{sub(t)}", h_prev=f"h{sub(t - 1)}") + " = ")
+            text.append_text(_mark(n.vec(rec.h[b], p), phase == 4) if phase >= 4 else blank)
+            text.append("\n")
+            return text
         text.append(f"+ Bh {fmt.shape(W.bh)} = ")
         text.append_text(_mark(n.vec(W.bh, p, marked=view.marked("bh", 0)), phase == 3))
         kind = "sum.broadcast" if W.bias == "scalar" else "sum.per_unit"
@@ -330,7 +343,7 @@ class EquationLine(Panel[View]):
         phase = view.phase if rec is not None else 0
         text = Text()
         if rec is not None and not rec.active[b]:
-            text.append(f"h{sub(t)} = h{sub(t - 1)} = ")
+            text.append(tr("carried", h=f"h{sub(t)}", h_prev=f"h{sub(t - 1)}") + " = ")
             text.append_text(n.vec(rec.h[b], p))
             text.append("  " + tr("equation.padding"), style=n.muted())
             return text

@@ -1,0 +1,132 @@
+"""Issue 15, "wrong claims": every screen says only what is true, on data of our own.
+
+Padded steps show "carried: h₂ = h₁" (never a sum or an activation applied);
+the CLI's export follows --activation; clipping is PyTorch's; rounding never
+lies about a sign, nor shows y or a loss as exactly 0 or 1; no double transpose.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import press
+
+from rnn_tui.core.data import Dataset
+from rnn_tui.core.model import Weights
+from rnn_tui.core.stepper import Stepper
+from rnn_tui.teach import fmt
+from rnn_tui.teach.narration import narrate, sub
+from rnn_tui.tui.app import RNNApp
+
+#: five-plus sentences of lengths 1 to 6 over three words
+SENTENCES = ["a", "b c", "c a b", "a b c a", "b c a b c", "c a b c a b"]
+LABELS = [1, 0, 1, 0, 1, 0]
+
+
+def data() -> Dataset:
+    return Dataset.from_sentences(SENTENCES, LABELS)
+
+
+def weights(d: Dataset) -> Weights:
+    return Weights.init(d.vocab, hidden=4, seed=7)
+
+
+def reference(d: Dataset, w: Weights) -> Stepper:
+    """An independent engine run, to compare the screen with."""
+    s = Stepper(w.copy(), d.X, d.lengths, d.labels)
+    s.run()
+    return s
+
+
+def false_claims(text: str, t: int) -> list[str]:
+    """Lines claiming h_t = tanh(…) or a sum for a step where the selected sentence ended."""
+    return [line for line in text.splitlines()
+            if f"h{sub(t)} = tanh(" in line or "sum = x·Wxh" in line]
+
+
+# --- 1. padded steps -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "batch"), [((80, 24), False), ((120, 40), False),
+                                             ((120, 40), True)])
+async def test_padded_steps_claim_no_sum_and_no_tanh(size, batch) -> None:
+    d = data()
+    w = weights(d)
+    ref = reference(d, w)
+    app = RNNApp(d, w.copy(), lang="en")
+    B = len(SENTENCES)
+    async with app.run_test(size=size) as pilot:
+        if batch:
+            await press(pilot, "b")
+        for b in (0, 2):  # a sentence of length 1 and one of length 3
+            length = int(d.lengths[b])
+            await press(pilot, "home", str(b + 1))
+            for t in range(1, 7):
+                for phase in range(1, 5):
+                    text = await press(pilot, "right")
+                    assert f"t = {t}/6" in text and f"sub-step {phase}/4" in text
+                    rec = ref.history[t - 1]
+                    if t <= length:
+                        continue
+                    carried = f"carried: h{sub(t)} = h{sub(t - 1)}"
+                    assert carried in text, (b, t, phase)
+                    assert fmt.vec(rec.h[b]) in text  # the real numbers (narration, h history)
+                    if not batch:
+                        # the step box and the equation say nothing is applied
+                        assert not false_claims(text, t), (b, t, phase)
+                        assert f"h{sub(t)} = tanh(sum)" not in text
+                    else:
+                        ended = [i for i in range(B) if not rec.active[i]]
+                        if phase >= 3:
+                            assert text.count("·pad: no sum") == len(ended)
+                        if phase == 4:
+                            rows = [line for line in text.splitlines()
+                                    if f"= h{sub(t - 1)} (carried)" in line]
+                            assert len(rows) == len(ended)
+                            for i in ended:
+                                assert any(fmt.vec(rec.h[i]) in row for row in rows)
+                            # the sum of an ended sentence is never shown
+                            for i in ended:
+                                assert fmt.vec(rec.pre[i]) not in text
+
+
+async def test_padded_steps_in_korean() -> None:
+    d = data()
+    w = weights(d)
+    ref = reference(d, w)
+    app = RNNApp(d, w.copy(), lang="ko")
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = await press(pilot, "1", "L", "L")  # sentence 1 (length 1), t = 2
+        assert "그대로 전달: h₂ = h₁" in text
+        assert fmt.vec(ref.history[1].h[0]) in text
+        assert "h₂ = tanh(" not in text and "합 = x·Wxh" not in text
+        text = await press(pilot, "b")
+        assert text.count("·패딩: 합 없음") == 1
+        assert "= h₁ (그대로 전달)" in text
+
+
+def test_narration_of_a_padded_step_has_the_carried_numbers() -> None:
+    d = data()
+    w = weights(d)
+    s = Stepper(w.copy(), d.X, d.lengths, d.labels)
+    s.run()
+    from rnn_tui.core.cursor import Cursor
+
+    for phase in range(1, 5):
+        cursor = Cursor(pos=4 * 2 + phase, steps=6)  # t = 3
+        assert cursor.t == 3 and cursor.phase == phase
+        text = narrate(s, cursor, 1)  # "b c" ended at t = 2
+        assert "carried: h₃ = h₂ = " + fmt.vec(s.history[2].h[1]) in text
+        assert "no sum and no tanh" in text
+
+
+def test_text_mode_says_carried() -> None:
+    from rnn_tui.teach import textmode
+
+    d = data()
+    w = weights(d)
+    out = textmode.render(d, w)
+    ref = reference(d, w)
+    assert f"carried: h_2 = h_1 = {fmt.vec(ref.history[1].h[0])}" in out
+    assert not re.search(r"past its end: h_", out)
