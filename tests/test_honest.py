@@ -130,3 +130,46 @@ def test_text_mode_says_carried() -> None:
     ref = reference(d, w)
     assert f"carried: h_2 = h_1 = {fmt.vec(ref.history[1].h[0])}" in out
     assert not re.search(r"past its end: h_", out)
+
+
+# --- 2. rnn-tui export --activation ------------------------------------------------
+
+
+def test_export_cli_follows_activation(tmp_path) -> None:
+    import csv
+    import io
+    import json
+
+    import numpy as np
+    from conftest import run_cli
+
+    from rnn_tui.core.model import forward
+
+    d = data()
+    lines = [f"{label}\t{text}\n" for text, label in zip(SENTENCES, LABELS, strict=True)]
+    (tmp_path / "d.tsv").write_text("".join(lines), encoding="utf-8")
+    w = weights(d)
+    w.save(tmp_path / "w.json")
+    common = ("--data", str(tmp_path / "d.tsv"), "--weights", str(tmp_path / "w.json"),
+              "--activation", "relu")
+    H_relu, y_relu = forward(w, d.X, d.lengths, activation="relu")
+    H_tanh, _ = forward(w, d.X, d.lengths, activation="tanh")
+    assert not np.allclose(H_relu, H_tanh)  # the test can tell them apart
+    outputs = {}
+    for f in ("json", "csv", "md"):
+        result = run_cli("export", "--format", f, *common)
+        assert result.returncode == 0, result.stderr
+        outputs[f] = result.stdout
+    trace = json.loads(outputs["json"])
+    assert trace["activation"] == "relu" and "relu(" in trace["equations"]["h"]
+    for b, sentence in enumerate(trace["sentences"]):
+        for step in sentence["steps"]:
+            assert np.array_equal(step["h"], H_relu[b, step["t"] - 1])
+        assert sentence["output"]["y"] == float(y_relu[b, 0])
+    rows = list(csv.DictReader(io.StringIO(outputs["csv"])))
+    hs = [r for r in rows if r["quantity"] == "h"]
+    assert hs and all(float(r["value"]) == H_relu[int(r["sentence"]), int(r["t"]) - 1,
+                                                    int(r["col"])] for r in hs)
+    md = outputs["md"]
+    assert "h_t = relu(" in md and "tanh" not in md
+    assert fmt.vec(H_relu[0, 0]).strip("[]").split()[0] in md
