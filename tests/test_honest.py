@@ -173,3 +173,31 @@ def test_export_cli_follows_activation(tmp_path) -> None:
     md = outputs["md"]
     assert "h_t = relu(" in md and "tanh" not in md
     assert fmt.vec(H_relu[0, 0]).strip("[]").split()[0] in md
+
+
+# --- 3. gradient clipping as torch.nn.utils.clip_grad_norm_ ------------------------
+
+
+def _torch_clip(g, max_norm: float):
+    """clip_grad_norm_'s rule, written out: scale by min(max_norm / (norm + 1e-6), 1)."""
+    import numpy as np
+
+    norm = float(np.sqrt(g @ g))
+    return g * min(max_norm / (norm + 1e-6), 1.0), norm
+
+
+@pytest.mark.parametrize("max_norm", [5.0, 5.0 + 4e-7, 5.0 + 9e-7,  # the window
+                                      4.0, 1.0,  # above: clipped
+                                      5.0 + 1e-6, 6.0, 100.0])  # below: unchanged
+def test_clipping_is_pytorchs(max_norm: float) -> None:
+    import numpy as np
+
+    from rnn_tui.core.optim import clip_by_global_norm
+
+    g = np.array([3.0, 4.0])  # norm 5
+    want, norm = _torch_clip(g.copy(), max_norm)
+    got = g.copy()
+    assert clip_by_global_norm(got, max_norm) == norm == 5.0
+    np.testing.assert_array_equal(got, want)
+    if norm <= max_norm < norm + 1e-6:  # the window: PyTorch scales, a little
+        assert np.linalg.norm(got) < 5.0

@@ -63,9 +63,12 @@ DEFAULT_LR = {"sgd": 0.5, "adam": 0.05}
 def clip_by_global_norm(g: np.ndarray, max_norm: float) -> float:
     """Scale the flat gradient ``g`` in place so its norm is at most ``max_norm``.
 
-    As ``torch.nn.utils.clip_grad_norm_``: returns the norm before clipping.
+    As ``torch.nn.utils.clip_grad_norm_``: ``g`` is scaled by
+    ``min(max_norm / (norm + 1e-6), 1)`` whatever its norm, so a norm just below
+    ``max_norm`` (within 1e-6) is scaled a little too; returns the norm before clipping.
     """
     norm = math.sqrt(float(g @ g))
-    if norm > max_norm:
-        g *= max_norm / (norm + 1e-6)
+    coef = max_norm / (norm + 1e-6)
+    if coef < 1.0:  # times 1.0 (PyTorch's clamp) would change nothing
+        g *= coef
     return norm
