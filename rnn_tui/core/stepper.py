@@ -257,7 +257,7 @@ def overflow(stepper: Stepper) -> str | None:
     if found is None:
         return None
     what, b, value = found
-    return (f"the numbers overflowed: {what} of sentence {b} is {value} "
+    return (f"the numbers overflowed: {what} of sentence {b + 1} is {value} "
             "(the weights are too large)")
 
 
