@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,14 +82,26 @@ def rebatch(
     return Rebatched(dataset, grown, new)
 
 
+#: The largest weight that can be typed, in absolute value: beyond it every sum
+#: and h prints as a long number and the layout breaks (1e308 is finite).
+MAX_TYPED = 1e6
+
+
 def parse_value(text: str) -> float:
-    """A typed weight as a float; ValueError with a one-line message otherwise."""
+    """A typed weight as a float; ValueError with a one-line message otherwise.
+
+    Fullwidth digits and signs (a Korean input method's) are read as ASCII; the
+    value must be finite and at most ``MAX_TYPED`` in absolute value.
+    """
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace("−", "-")
     try:
-        value = float(text.strip().replace("−", "-"))
+        value = float(cleaned)
     except ValueError:
         raise ValueError(tr("edit.not_a_number", text=repr(text.strip()))) from None
     if not math.isfinite(value):
         raise ValueError(tr("edit.not_finite"))
+    if abs(value) > MAX_TYPED:
+        raise ValueError(tr("edit.too_big", limit=f"{MAX_TYPED:,.0f}"))
     return value
 
 

@@ -78,7 +78,8 @@ class FileScreen(ModalScreen[None]):
         with Vertical(id="file-box", classes="file-box"):
             yield from self.compose_options()
             yield Static(id="file-prompt")
-            yield Input(self.DEFAULT_NAME, id="file-name", compact=True)
+            # select_on_focus off: a stray key (a space) must not replace the whole name
+            yield Input(self.DEFAULT_NAME, id="file-name", compact=True, select_on_focus=False)
             yield Static(id="file-message")
             yield Static(id="file-hint")
 
@@ -114,7 +115,13 @@ class FileScreen(ModalScreen[None]):
     # the flow
     @on(Input.Submitted, "#file-name")
     def _submitted(self, event: Input.Submitted) -> None:
-        name = event.value.strip()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        """Enter: write the file named in the name field (asking before an overwrite)."""
+        if self.confirming:
+            return
+        name = self.query_one("#file-name", Input).value.strip()
         if not name:
             self.say(tr("file.no_name"), error=True)
             return
@@ -173,11 +180,36 @@ class FileScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+class FormatList(RadioSet):
+    """The export formats: ↑↓ (and ←→) choose at once, space too; enter writes the file."""
+
+    BINDINGS = [
+        Binding("down,right", "step(1)", "Next format", show=False),
+        Binding("up,left", "step(-1)", "Previous format", show=False),
+        Binding("enter", "screen.submit", "Write", show=False),
+    ]
+
+    def action_step(self, delta: int) -> None:
+        """Press the next (or previous) format; the set's highlight follows the pressed one."""
+        buttons = list(self.query(RadioButton))
+        index = (max(self.pressed_index, 0) + delta) % len(buttons)
+        buttons[index].value = True
+
+
 class ExportScreen(FileScreen):
-    """Key ``x``: the whole forward pass as Markdown, LaTeX, CSV or JSON."""
+    """Key ``x``: the whole forward pass as Markdown, LaTeX, CSV or JSON.
+
+    ↑↓ choose the format from the name field as well as from the list; enter
+    writes from either.
+    """
 
     TITLE_KEY = "file.title_export"
     DEFAULT_NAME = "rnn-trace.md"
+
+    BINDINGS = [
+        Binding("down", "format(1)", "Next format", show=False),
+        Binding("up", "format(-1)", "Previous format", show=False),
+    ]
 
     def __init__(self, stepper: Stepper, precision: int = 3) -> None:
         super().__init__()
@@ -186,7 +218,7 @@ class ExportScreen(FileScreen):
 
     def compose_options(self) -> ComposeResult:
         yield Static(self._prompt(0), id="format-prompt")
-        with RadioSet(id="export-format", compact=True):
+        with FormatList(id="export-format", compact=True):
             for i, (_, label, suffix) in enumerate(FORMATS):
                 yield RadioButton(f"{tr(label)} ({suffix})", value=i == 0)
 
@@ -196,6 +228,10 @@ class ExportScreen(FileScreen):
         self.query_one("#format-prompt", Static).update(self._prompt(index))
         for button, (_, label, suffix) in zip(self.query(RadioButton), FORMATS, strict=True):
             button.label = f"{tr(label)} ({suffix})"
+
+    def action_format(self, delta: int) -> None:
+        if not self.confirming:
+            self.query_one(FormatList).action_step(delta)
 
     @staticmethod
     def _prompt(index: int) -> str:
@@ -215,6 +251,7 @@ class ExportScreen(FileScreen):
         path = Path(name.value.strip() or "rnn-trace")
         if path.suffix.lower() in SUFFIXES or not path.suffix:
             name.value = str(path.with_suffix(suffix))
+            name.cursor_position = len(name.value)  # typing goes on after the suffix
 
     @on(Input.Changed, "#file-name")
     def _name_changed(self, event: Input.Changed) -> None:
