@@ -93,9 +93,9 @@ def test_text_mode_prints_the_lesson_forward_pass() -> None:
     assert out.count("--- time step t = ") == 3
     assert "x_1(3,2)·Wxh(2,3) + h_0(3,3)·Whh(3,3) + Bh(1,1) -> (3,3)" in out
 
-    # step 3, sentence 2 ("as soon as" reads "as"): each printed vector is the engine's
+    # step 3, sentence 3 ("as soon as" reads "as"): each printed vector is the engine's
     r3 = records[2]
-    block = out.split("--- time step t = 3 of 3 ---")[1].split("sentence 2: token as")[1]
+    block = out.split("--- time step t = 3 of 3 ---")[1].split("sentence 3: token as")[1]
 
     def vec(v: np.ndarray) -> str:
         return "[" + " ".join(f"{x:+.3f}".replace("-0.000", "+0.000") for x in v) + "]"
@@ -109,7 +109,7 @@ def test_text_mode_prints_the_lesson_forward_pass() -> None:
 
     # the output table: z, y, prediction, target and loss per sentence
     rows = output_rows(out)
-    assert [r[:2] for r in rows] == [(0, "as as soon"), (1, "soon as as"), (2, "as soon as")]
+    assert [r[:2] for r in rows] == [(1, "as as soon"), (2, "soon as as"), (3, "as soon as")]
     for b, (_, _, z, y, p, t, verdict, loss) in enumerate(rows):
         assert z == pytest.approx(o.z[b, 0], abs=5e-4)
         assert y == pytest.approx(o.y[b, 0], abs=5e-4)
@@ -158,7 +158,7 @@ def test_text_mode_with_data_and_weights_files(tmp_path: Path) -> None:
         ("as soon", 0.906741, 0.712333),
         ("as", 1.770298, 0.854495),
     ]
-    assert "sentence 1: token (padding)" in result.stdout
+    assert "sentence 2: token (padding)" in result.stdout  # counted from 1
     assert "carried: h_2 = h_1 = [+0.635149 -0.635149]" in result.stdout
 
 

@@ -425,7 +425,7 @@ def test_latex_numbers_match_the_stepper(case):
     d, w = case
     s = run(d, w)
     text = render_latex(build_trace(d, w))
-    assert text.startswith("\\documentclass{article}")
+    assert text.startswith("% Compile with pdflatex") and "\n\\documentclass{article}\n" in text
     assert "\\usepackage{amsmath}" in text and text.rstrip().endswith("\\end{document}")
     sentences = _sections(text.split("\\section*{Summary}")[0], "\\section*{Sentence ")
     assert len(sentences) == s.batch

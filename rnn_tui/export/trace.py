@@ -714,10 +714,10 @@ def _md_table(
 
 def _md_matrix(trace: Trace, name: str, p: int) -> list[str]:
     matrix = getattr(trace.weights, name)
-    header = [f"{name} {fmt.shape(matrix)}"] + [f"[{j}]" for j in range(matrix.shape[1])]
+    header = [f"{name} {fmt.shape(matrix)}"] + [f"[{j + 1}]" for j in range(matrix.shape[1])]
     rows = []
     for i, row in enumerate(matrix):
-        label = f"{_md_code(trace.vocab[i])}" if name == "Wxh" else f"[{i}]"
+        label = f"{_md_code(trace.vocab[i])}" if name == "Wxh" else f"[{i + 1}]"
         rows.append([label] + [fmt.num(v, p) for v in row])
     return _md_table(header, rows)
 
@@ -752,7 +752,7 @@ def _md_step(trace: Trace, b: int, t: int, p: int) -> list[str]:
         "```",
         "",
     ]
-    header = ["quantity"] + [f"[{j}]" for j in range(trace.hidden)]
+    header = ["quantity"] + [f"[{j + 1}]" for j in range(trace.hidden)]
     rows = [
         [f"x_{t}·Wxh"] + [fmt.num(v, p) for v in trace.xWxh[b, i]],
         [f"h_{t - 1}·Whh"] + [fmt.num(v, p) for v in trace.hWhh[b, i]],
@@ -806,7 +806,7 @@ def _md_summary(trace: Trace, p: int) -> list[str]:
         header += ["target", "loss"]
     rows = []
     for b in range(trace.batch):
-        row = [str(b), trace.texts[b], fmt.num(trace.z[b], p), prob(trace.y[b], p),
+        row = [str(b + 1), trace.texts[b], fmt.num(trace.z[b], p), prob(trace.y[b], p),
                str(int(trace.prediction[b]))]
         if trace.target is not None and trace.loss is not None:
             row += [str(int(trace.target[b])), prob(trace.loss[b], p)]
@@ -830,9 +830,9 @@ def markdown_lines(trace: Trace, precision: int = 3) -> list[str]:
         "y   = sigmoid(z)",
         "```",
         "",
-        "Row vectors times matrices (x·W). Sentences are numbered from 0 (their batch row),",
-        "time steps from 1, vector components from 0. Numbers are rounded to "
-        f"{p} decimals.",
+        "Row vectors times matrices (x·W). Sentences, time steps and the entries of vectors",
+        "and matrices are counted from 1, as on the screen (the JSON and CSV exports use",
+        f"NumPy's 0-based indices). Numbers are rounded to {p} decimals.",
         "",
         "## Vocabulary (one-hot, first-seen order)",
         "",
@@ -840,7 +840,7 @@ def markdown_lines(trace: Trace, precision: int = 3) -> list[str]:
     rows = [[_md_code(tok), fmt.onehot(np.eye(V)[i])] for i, tok in enumerate(trace.vocab)]
     lines += _md_table(["token", "one-hot"], rows, numeric_from=2) + ["", "## Sentences", ""]
     rows = [
-        [str(b), trace.texts[b],
+        [str(b + 1), trace.texts[b],
          "" if trace.labels is None else str(int(trace.labels[b])), str(int(trace.lengths[b]))]
         for b in range(trace.batch)
     ]
@@ -859,7 +859,7 @@ def markdown_lines(trace: Trace, precision: int = 3) -> list[str]:
         lines += [f"Bh is one number, broadcast over the {H} hidden nodes.", ""]
     for b in range(trace.batch):
         target = "" if trace.labels is None else f" (target {int(trace.labels[b])})"
-        lines += [f"## Sentence {b}: {trace.texts[b]}{target}", "",
+        lines += [f"## Sentence {b + 1}: {trace.texts[b]}{target}", "",
                   f"h_0 = `{fmt.vec(np.zeros(H), p)}`", ""]
         for t in range(1, trace.steps + 1):
             lines += _md_step(trace, b, t, p)
@@ -973,13 +973,45 @@ def _tex_output(trace: Trace, b: int, p: int) -> list[str]:
 _TEX_WEIGHT = {"dWxh": "W_{xh}", "dWhh": "W_{hh}", "dbh": "B_h", "dWy": "W_y", "dby": "B_y"}
 
 
+def _hangul(text: str) -> bool:
+    """True if ``text`` has a Hangul syllable or jamo."""
+    return any("\uac00" <= c <= "\ud7a3" or "\u1100" <= c <= "\u11ff"
+               or "\u3130" <= c <= "\u318f" for c in text)
+
+
+def tex_preamble(vocab: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """The document class and the packages for the characters the tokens use.
+
+    ASCII tokens: pdflatex (or xelatex, lualatex). Anything else: xelatex (or
+    lualatex) with fontspec, which read UTF-8 and take any font; pdflatex can't
+    typeset Hangul with inputenc alone. Hangul adds kotex (TeX Live's ko.TeX),
+    which picks a Korean font. A comment at the top says which engine to run.
+    """
+    text = "".join(vocab) + "".join(texts)
+    if text.isascii():
+        return [
+            "% Compile with pdflatex (or xelatex, lualatex): pdflatex FILE.tex",
+            r"\documentclass{article}",
+            r"\usepackage[utf8]{inputenc}",
+        ]
+    lines = [
+        "% Some tokens are not ASCII: compile with xelatex (or lualatex), not pdflatex:",
+        "%   xelatex FILE.tex",
+    ]
+    if _hangul(text):
+        lines.append("% Korean needs the kotex package (TeX Live: ko.tex, fonts included).")
+    lines += [r"\documentclass{article}", r"\usepackage{fontspec}"]
+    if _hangul(text):
+        lines.append(r"\usepackage{kotex}")
+    return lines
+
+
 def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
     p, W = precision, trace.weights
     V, H = len(trace.vocab), trace.hidden
     f = _tex_activation(trace.activation)
     lines = [
-        r"\documentclass{article}",
-        r"\usepackage[utf8]{inputenc}",
+        *tex_preamble(trace.vocab, trace.texts),
         r"\usepackage{amsmath}",
         r"\usepackage[margin=2cm]{geometry}",
         rf"\setcounter{{MaxMatrixCols}}{{{max(10, V, H)}}}",
@@ -991,8 +1023,9 @@ def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
         rf"h_0 = 0, \qquad h_t = {f}\left(x_t W_{{xh}} + h_{{t-1}} W_{{hh}} + B_h\right),"
         r" \qquad z = h_T W_y + B_y, \qquad y = \sigma(z)",
         r"\]",
-        "Row vectors times matrices. Sentences are numbered from 0 (their batch row),"
-        f" time steps from 1. Numbers are rounded to {p} decimals.",
+        "Row vectors times matrices. Sentences and time steps are counted from 1, as on"
+        " the screen (the JSON and CSV exports use NumPy's 0-based indices)."
+        f" Numbers are rounded to {p} decimals.",
         "",
         r"\section*{Vocabulary and sentences}",
         "One-hot vectors in first-seen order: "
@@ -1007,7 +1040,8 @@ def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
     ]
     for b in range(trace.batch):
         target = "" if trace.labels is None else str(int(trace.labels[b]))
-        lines.append(rf"{b} & {tex_escape(trace.texts[b])} & {target} & {int(trace.lengths[b])} \\")
+        lines.append(rf"{b + 1} & {tex_escape(trace.texts[b])} & {target} & "
+                     rf"{int(trace.lengths[b])} \\")
     lines += [
         r"\end{tabular}",
         "",
@@ -1025,7 +1059,7 @@ def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
         target = "" if trace.labels is None else f" (target {int(trace.labels[b])})"
         lines += [
             "",
-            rf"\section*{{Sentence {b}: {tex_escape(trace.texts[b])}{target}}}",
+            rf"\section*{{Sentence {b + 1}: {tex_escape(trace.texts[b])}{target}}}",
             rf"$h_0 = {bmatrix(np.zeros(H), p)}$.",
         ]
         for t in range(1, trace.steps + 1):
@@ -1037,7 +1071,7 @@ def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
     columns = "rlrrrrr" if labelled else "rlrrr"
     lines += ["", r"\section*{Summary}", rf"\begin{{tabular}}{{{columns}}}", header]
     for b in range(trace.batch):
-        cells = [str(b), tex_escape(trace.texts[b]), f"${fmt.num(trace.z[b], p)}$",
+        cells = [str(b + 1), tex_escape(trace.texts[b]), f"${fmt.num(trace.z[b], p)}$",
                  f"${prob(trace.y[b], p)}$", str(int(trace.prediction[b]))]
         if trace.target is not None and trace.loss is not None:
             cells += [str(int(trace.target[b])), f"${prob(trace.loss[b], p)}$"]
@@ -1058,7 +1092,8 @@ def latex_lines(trace: Trace, precision: int = 3) -> list[str]:
 
 
 def render_latex(trace: Trace, precision: int = 3) -> str:
-    """A standalone LaTeX article (amsmath, bmatrix): compile with pdflatex."""
+    """A standalone LaTeX article (amsmath, bmatrix): compile with pdflatex, or with
+    xelatex when a token is not ASCII (the first lines say which, see tex_preamble)."""
     return "\n".join(latex_lines(trace, precision)) + "\n"
 
 

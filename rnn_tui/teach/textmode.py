@@ -31,6 +31,7 @@ def lines(
     H = W.hidden
     yield "rnn-tui: many-to-one RNN, forward pass"
     yield f"  h_t = {activation}(x_t·Wxh + h_{{t-1}}·Whh + Bh),  y = sigmoid(h_T·Wy + By)"
+    yield "  sentences and time steps are counted from 1, as on the screen"
     yield ""
     yield f"vocabulary (one-hot, first-seen order): {len(W.vocab)} tokens"
     for i, token in enumerate(W.vocab):
@@ -40,7 +41,7 @@ def lines(
     yield ""
     yield f"batch X {fmt.shape(dataset.X)} = (batch, time steps, features)"
     for b, text in enumerate(dataset.texts):
-        yield f"  {b}: {text:<30} target {int(dataset.labels[b])}   length {dataset.lengths[b]}"
+        yield f"  {b + 1}: {text:<30} target {int(dataset.labels[b])}   length {dataset.lengths[b]}"
     yield ""
     yield "weights"
     for name in WEIGHT_NAMES:
@@ -62,7 +63,7 @@ def lines(
         )
         for b in range(B):
             read = r.tokens[b]
-            yield f"  sentence {b}: token {read if read is not None else '(padding)'}"
+            yield f"  sentence {b + 1}: token {read if read is not None else '(padding)'}"
             if not r.active[b]:
                 # nothing is applied past the end: no sum, no activation
                 yield (f"    past its end, no sum and no {activation};"
@@ -89,7 +90,7 @@ def lines(
                 f"  loss {out.loss[b]:.{p}f}"
             )
         yield (
-            f"  {b}: {dataset.texts[b]:<24} z {fmt.num(out.z[b, 0], p)}"
+            f"  {b + 1}: {dataset.texts[b]:<24} z {fmt.num(out.z[b, 0], p)}"
             f"  y {out.y[b, 0]:.{p}f}  prediction {int(out.prediction[b, 0])}{verdict}"
         )
     if out.mean_loss is not None:

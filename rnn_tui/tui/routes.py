@@ -42,6 +42,7 @@ HELP = [
     ("?", "help.help"),
     ("q", "help.quit"),
     ("ctrl+l", "help.redraw"),
+    ("1, 2, 3", "help.counting"),  # not keys: how the screen counts, said once
 ]
 
 

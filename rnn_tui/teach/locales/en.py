@@ -159,9 +159,7 @@ MESSAGES: dict[str, str] = {
     "cli.arg.between": "must be between {low} and {high}, not {value}",
     "cli.arg.zero_or_more": "must be 0 or more, not {value}",
     "cli.arg.positive": "must be a positive number, not {value}",
-    "help.counting_keys": "1, 2, 3",
-    "help.counting": "counting starts at 1: sentence 1, t = 1 and sum₁[1] are the first "
-                     "(in JSON and CSV, indices are NumPy's, from 0)",
+    "help.counting": "counts start at 1: sentence 1, t = 1, [1] (JSON, CSV: 0)",
     # --- training, backward, editors, files (issue 7: the screens t, g, e, w, x, s) ---
     # training (t)
     "weights.initial": "initial weights",

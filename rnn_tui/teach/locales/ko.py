@@ -158,9 +158,7 @@ MESSAGES: dict[str, str] = {
     "cli.arg.between": "{low} 에서 {high} 사이여야 한다 ({value} 는 아니다)",
     "cli.arg.zero_or_more": "0 이상이어야 한다 ({value} 는 아니다)",
     "cli.arg.positive": "양수여야 한다 ({value} 는 아니다)",
-    "help.counting_keys": "1, 2, 3",
-    "help.counting": "1 부터 센다: 문장 1, t = 1, sum₁[1] 이 첫 번째다 "
-                     "(JSON 과 CSV 의 인덱스는 NumPy 식으로 0 부터)",
+    "help.counting": "1 부터 센다: 문장 1, t = 1, [1] (JSON, CSV 는 0 부터)",
     # --- training, backward, editors, files (issue 7: the screens t, g, e, w, x, s) ---
     # training (t)
     "weights.initial": "처음 가중치",
