@@ -165,3 +165,19 @@ def test_korean_latex_compiles_with_xelatex(tmp_path):
                             cwd=tmp_path, capture_output=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:]
     assert (tmp_path / "ko.pdf").exists()
+
+
+async def test_screen_and_text_mode_name_the_same_sentence_the_same_way(six):
+    from conftest import press
+
+    from rnn_tui.tui.app import RNNApp
+
+    dataset, weights = six
+    app = RNNApp(dataset, weights, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = await press(pilot, "5", "L")
+        assert "sentence 5: b b a c a" in text
+    out = textmode.render(dataset, weights)
+    assert "  5: b b a c a " in out
+    t1 = out.split("--- time step t = 1 of 6 ---")[1].split("--- time step")[0]
+    assert "sentence 5: token b" in t1  # "b b a c a" reads b first
