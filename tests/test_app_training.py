@@ -103,10 +103,10 @@ async def test_training_runs_to_completion_and_the_stepper_uses_the_result(activ
         text = await press(pilot, "3", "end")
         assert "[trained weights]" in text
         assert f"  = {fmt.num(out.z[2, 0])} ◀" in text
-        assert f"1 / (1 + e^(−z)) = {out.y[2, 0]:.3f}" in text
+        assert f"1 / (1 + e^(−z)) = {fmt.prob(out.y[2, 0])}" in text
         assert "prediction 1  (y ≥ 0.5 → 1, else 0)   target 1  ✓ right" in text
         text = await press(pilot, "1")
-        assert f"1 / (1 + e^(−z)) = {out.y[0, 0]:.3f}" in text
+        assert f"1 / (1 + e^(−z)) = {fmt.prob(out.y[0, 0])}" in text
         assert "prediction 0  (y ≥ 0.5 → 1, else 0)   target 0  ✓ right" in text
 
 
@@ -165,7 +165,7 @@ async def test_initial_and_trained_weights_toggle_and_keep_the_position() -> Non
         out = Stepper(trained, app.dataset.X, app.dataset.lengths, app.dataset.labels).run()
         text = await press(pilot, "3", "end")
         pos = app.pos
-        assert f"1 / (1 + e^(−z)) = {out.y[2, 0]:.3f}" in text
+        assert f"1 / (1 + e^(−z)) = {fmt.prob(out.y[2, 0])}" in text
         version = app.version
 
         text = await press(pilot, "i")
@@ -173,13 +173,13 @@ async def test_initial_and_trained_weights_toggle_and_keep_the_position() -> Non
         assert app.version == version + 1
         assert app.pos == pos and app.selected == 2
         assert_same_weights(app.weights, initial)
-        assert f"1 / (1 + e^(−z)) = {ref0.y[2, 0]:.3f}" in text  # before training: ~0.5
+        assert f"1 / (1 + e^(−z)) = {fmt.prob(ref0.y[2, 0])}" in text  # before training: ~0.5
         assert fmt.vec(initial.Wxh[0]) in text or app.cursor.at_output
 
         text = await press(pilot, "i")
         assert "[trained weights]" in text
         assert app.weights is trained
-        assert f"1 / (1 + e^(−z)) = {out.y[2, 0]:.3f}" in text
+        assert f"1 / (1 + e^(−z)) = {fmt.prob(out.y[2, 0])}" in text
 
         # the same seed gives the same initial weights: a new app starts where this one did
         assert_same_weights(lesson_app().weights, initial)

@@ -98,7 +98,7 @@ def test_text_mode_prints_the_lesson_forward_pass() -> None:
     block = out.split("--- time step t = 3 of 3 ---")[1].split("sentence 3: token as")[1]
 
     def vec(v: np.ndarray) -> str:
-        return "[" + " ".join(f"{x:+.3f}".replace("-0.000", "+0.000") for x in v) + "]"
+        return "[" + " ".join("+0.000" if x == 0 else f"{x:+.3f}" for x in v) + "]"
 
     assert f"x·Wxh    = {vec(r3.xWxh[2])}" in block
     assert f"h·Whh    = {vec(r3.hWhh[2])}" in block

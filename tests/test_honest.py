@@ -201,3 +201,100 @@ def test_clipping_is_pytorchs(max_norm: float) -> None:
     np.testing.assert_array_equal(got, want)
     if norm <= max_norm < norm + 1e-6:  # the window: PyTorch scales, a little
         assert np.linalg.norm(got) < 5.0
+
+
+# --- 4. rounding that does not lie -------------------------------------------------
+
+
+def test_num_shows_the_values_sign() -> None:
+    assert fmt.num(-0.0004) == "-0.000" and fmt.num(0.0004) == "+0.000"
+    assert fmt.num(-0.04, 1) == "-0.0" and fmt.num(-0.4, 0) == "-0"
+    assert fmt.num(0.0) == fmt.num(-0.0) == "+0.000"  # zero itself has no sign
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    for v in np.concatenate([rng.normal(size=300) * 1e-3, rng.normal(size=300)]):
+        for p in (0, 1, 3):
+            assert fmt.num(v, p)[0] == ("-" if v < 0 else "+"), (v, p)
+
+
+def test_colour_follows_the_values_sign() -> None:
+    import numpy as np
+
+    from rnn_tui.tui.panels import numbers as n
+
+    small = n.vec(np.array([-0.0004, 0.0004]), 3)
+    assert small.plain == "[-0.000 +0.000]"
+    negative, positive = (n.style_of(-1.0), n.style_of(1.0))
+    assert negative in str(small.spans[0].style) and positive in str(small.spans[1].style)
+    assert negative in str(n.num(-0.0004, 3).style)
+
+
+@pytest.mark.parametrize("p", [0, 1, 3, 6])
+def test_prob_is_never_exactly_0_or_1_unless_it_is(p: int) -> None:
+    assert fmt.prob(0.0, p) == f"{0:.{p}f}" and fmt.prob(1.0, p) == f"{1:.{p}f}"
+    eps = 10.0 ** -(p + 2)
+    low, high = fmt.prob(eps, p), fmt.prob(1 - eps, p)
+    assert low.startswith("<") and float(low[1:]) == 10.0 ** -p
+    assert high.startswith(">") and float(high[1:]) < 1
+    assert fmt.prob(1 + eps, p).startswith(">")  # a loss just above 1
+    assert fmt.prob(0.25, 3) == "0.250" and fmt.prob(float("nan")) == fmt.OVERFLOW
+
+
+def _trained():
+    from rnn_tui.core.data import lesson_dataset
+    from rnn_tui.core.train import load_preset
+
+    return lesson_dataset(), load_preset("trained")
+
+
+def test_trained_y_and_loss_are_not_0_or_1_anywhere(tmp_path) -> None:
+    from rnn_tui.core.model import forward
+    from rnn_tui.export.trace import build_trace, render
+    from rnn_tui.teach import textmode
+
+    d, w = _trained()
+    _, y = forward(w, d.X, d.lengths)
+    assert all(0 < v < 1 for v in y[:, 0]) and (y > 0.999).any() and (y < 0.001).any()
+    text = textmode.render(d, w)
+    assert "y >0.999" in text and "y <0.001" in text and "loss <0.001" in text
+    assert "y 1.000" not in text and "y 0.000" not in text and "loss 0.000" not in text
+    assert "mean loss (binary cross-entropy): <0.001" in text
+    trace = build_trace(d, w)
+    md, tex = render(trace, "md"), render(trace, "tex")
+    for out in (md, tex):
+        assert ">0.999" in out and "<0.001" in out
+        # no unsigned 0.000 or 1.000 (y and the loss are the unsigned numbers)
+        assert not re.search(r"(?<![\d.+-])[01]\.000(?!\d)", out)
+    import json
+
+    data = json.loads(render(trace, "json"))
+    assert data["sentences"][2]["output"]["y"] == float(y[2, 0])  # data: full precision
+    assert repr(float(y[2, 0])) in render(trace, "csv")
+
+
+async def test_trained_output_panel_says_not_1() -> None:
+    d, w = _trained()
+    app = RNNApp(d, w, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = await press(pilot, "3", "end")
+        assert "y = sigmoid(z) = 1 / (1 + e^(−z)) = >0.999" in text
+        assert "loss = −[target·log y + (1−target)·log(1−y)] = <0.001" in text
+        assert "= 1.000" not in text and "= 0.000" not in text
+
+
+async def test_gradient_view_at_one_decimal_keeps_the_sign() -> None:
+    d = data()
+    w = weights(d)
+    app = RNNApp(d, w, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "g")
+        text = await press(pilot, "minus", "minus", "minus", "end")
+        trace = app.screen.trace
+        small = [v for arr in (trace.dWxh, trace.dWhh, trace.dbh, trace.dWy, trace.dby)
+                 for v in arr.ravel() if -0.05 < v < 0]
+        assert small  # the data has a small negative gradient entry
+        for arr in (trace.dWxh, trace.dWhh):
+            for row in arr:
+                assert fmt.vec(row, 1) in text
+        assert "-0.0" in text

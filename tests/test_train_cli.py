@@ -53,7 +53,7 @@ def test_weights_trained_loads_the_preset(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no file called "trained" here
     code, out, err = run(capsys, "--weights", "trained", "--text")
     assert code == 0, err
-    assert "+9.722  y 1.000  prediction 1  target 1  right" in out
+    assert "+9.722  y >0.999  prediction 1  target 1  right" in out
 
 
 def test_a_file_named_trained_wins_over_the_preset(tmp_path, capsys, monkeypatch):

@@ -1,7 +1,10 @@
 """Number formatting shared by the text mode and the widgets (no Textual here).
 
 Every number has a visible sign and a fixed number of decimals, so columns
-line up and negative and positive values differ without colour.
+line up and negative and positive values differ without colour. Rounding never
+lies: the sign shown is the value's, and y or a loss is never shown as exactly 0
+or 1 when it is not. The app, ``--text`` and the Markdown and LaTeX exports all
+format through here (CSV and JSON keep full precision: they are data).
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ OVERFLOW = "overflow"
 def num(value: float, precision: int = 3) -> str:
     """``+0.123`` / ``-0.123``: sign always shown, fixed decimals.
 
-    ``-0.000`` shows as ``+0.000``; inf and NaN show as ``overflow`` (``OVERFLOW``);
-    from 1e9 on, a number is written as ``+1.000e+09``.
+    The sign is the value's: a small negative number shows as ``-0.000`` (it is
+    below zero), and only zero itself (``-0.0`` too) as ``+0.000``. inf and NaN
+    show as ``overflow`` (``OVERFLOW``); from 1e9 on, a number is written as
+    ``+1.000e+09``.
     """
     text = f"{float(value):+.{precision}f}"
     second = text[1]
     if second == "0":
-        if text[0] == "-" and float(text) == 0.0:
+        if text[0] == "-" and value == 0:  # -0.0: zero has no sign
             text = "+" + text[1:]
     elif second in "in":  # +inf, -inf, +nan
         return OVERFLOW
@@ -32,8 +37,23 @@ def num(value: float, precision: int = 3) -> str:
 
 def prob(value: float, precision: int = 3) -> str:
     """A value that is never negative (y, a loss): fixed decimals, no sign;
-    ``overflow`` when it is infinite or NaN, as :func:`num`."""
-    text = f"{float(value):.{precision}f}"
+    ``overflow`` when it is infinite or NaN, as :func:`num`.
+
+    Never exactly 0 or 1 unless it is: what would round to ``0.000`` shows as
+    ``<0.001``, to ``1.000`` as ``>0.999`` (or ``>1.000`` for a loss just above 1).
+    A sigmoid never reaches 0 or 1, and a loss of ``0.000`` would claim a perfect fit.
+    """
+    value = float(value)
+    text = f"{value:.{precision}f}"
+    first = text[0]
+    if first == "0" or first == "1":
+        rounded = float(text)
+        if rounded == 0.0 and value != 0.0:
+            return f"<{10.0 ** -precision:.{precision}f}"
+        if rounded == 1.0 and value != 1.0:
+            below = 1.0 - 10.0 ** -precision if value < 1.0 else 1.0
+            return f">{below:.{precision}f}"
+        return text
     return OVERFLOW if text[-1] in "nf" else text  # "nan", "inf": a digit otherwise
 
 

@@ -87,14 +87,14 @@ def lines(
             ok = int(out.prediction[b, 0]) == int(out.target[b, 0])
             verdict = (
                 f"  target {int(out.target[b, 0])}  {'right' if ok else 'wrong'}"
-                f"  loss {out.loss[b]:.{p}f}"
+                f"  loss {fmt.prob(out.loss[b], p)}"
             )
         yield (
             f"  {b + 1}: {dataset.texts[b]:<24} z {fmt.num(out.z[b, 0], p)}"
-            f"  y {out.y[b, 0]:.{p}f}  prediction {int(out.prediction[b, 0])}{verdict}"
+            f"  y {fmt.prob(out.y[b, 0], p)}  prediction {int(out.prediction[b, 0])}{verdict}"
         )
     if out.mean_loss is not None:
-        yield f"  mean loss (binary cross-entropy): {out.mean_loss:.{p}f}"
+        yield f"  mean loss (binary cross-entropy): {fmt.prob(out.mean_loss, p)}"
 
 
 def render(

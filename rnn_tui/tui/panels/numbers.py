@@ -66,16 +66,17 @@ def style_of(value: float) -> str:
 OVERFLOW_STYLE = "bold reverse"
 
 
-def _style_of_text(text: str) -> str:
-    """The colour of a formatted number (by its sign), or the overflow marker's style."""
+def _style_of_text(text: str, value: float) -> str:
+    """The colour of a number by the value's sign (``-0.000`` is negative), or the
+    overflow marker's style."""
     if text == fmt.OVERFLOW:
         return OVERFLOW_STYLE
-    return style_of(float(text))
+    return style_of(value)
 
 
 def num(value: float, precision: int, style: str = "") -> Text:
     text = fmt.num(value, precision)
-    return Text(text, style=f"{_style_of_text(text)} {_palette.numbers} {style}".strip())
+    return Text(text, style=f"{_style_of_text(text, value)} {_palette.numbers} {style}".strip())
 
 
 def vec(values: np.ndarray, precision: int, style: str = "", marked=()) -> Text:
@@ -95,9 +96,10 @@ def vec(values: np.ndarray, precision: int, style: str = "", marked=()) -> Text:
         if i is None:
             out.append(f"{lead}…{trail}", style=style)
             continue
-        text = fmt.num(flat[i], precision)
+        value = flat[i]
+        text = fmt.num(value, precision)
         extra = " underline" if i in marked else ""
-        colour = f"{_style_of_text(text)} {_palette.numbers} {style}{extra}".strip()
+        colour = f"{_style_of_text(text, value)} {_palette.numbers} {style}{extra}".strip()
         out.append(f"{lead}{text}{trail}", style=colour)
     return out
 

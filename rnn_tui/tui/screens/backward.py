@@ -159,8 +159,8 @@ class OutputGrad(Panel[BackwardView]):
         trace, p = view.trace, view.precision
         T = trace.length
         text = Text()
-        text.append(tr("bw.output_line", y=f"{trace.y:.{p}f}", target=trace.target,
-                        loss=f"{trace.loss:.{p}f}"))
+        text.append(tr("bw.output_line", y=fmt.prob(trace.y, p), target=trace.target,
+                        loss=fmt.prob(trace.loss, p)))
         text.append(tr("bw.dz"))
         text.append_text(_new(n.num(trace.dz, p), view.at_output))
         text.append(f"\ndL/dh{sub(T)} = dL/dz·Wyᵀ = ")
