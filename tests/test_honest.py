@@ -298,3 +298,16 @@ async def test_gradient_view_at_one_decimal_keeps_the_sign() -> None:
             for row in arr:
                 assert fmt.vec(row, 1) in text
         assert "-0.0" in text
+
+
+# --- 5. notation: one transpose ------------------------------------------------------
+
+
+async def test_wy_is_transposed_once() -> None:
+    d = data()
+    w = weights(d)
+    app = RNNApp(d, w, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = await press(pilot, "end")
+        assert f"Wy (4,1) = {fmt.vec(w.Wy)}ᵀ" in text  # a column, written as a row
+        assert "Wyᵀ (1," not in text

@@ -403,7 +403,8 @@ class OutputPanel(Panel[View]):
         text.append(tr("output.read_at", n=b + 1, text=view.texts[b], t=T), style="bold")
         text.append(f"\n{h} = ")
         text.append_text(n.vec(out.h_last[b], p))
-        text.append(f"    Wyᵀ {fmt.shape((1, W.hidden))} = ")
+        # Wy is a column (H,1): written as a row, transposed once
+        text.append(f"    Wy {fmt.shape(W.Wy)} = ")
         text.append_text(n.vec(W.Wy, p, marked={r for n_, r, _ in view.edited if n_ == "Wy"}))
         text.append("ᵀ")
         text.append(f"\nz = {h}·Wy + By   "
