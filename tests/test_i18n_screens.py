@@ -192,7 +192,7 @@ async def test_export_and_save_in_korean(key: str, tmp_path) -> None:
         assert "파일 이름 (rnn-tui 를 시작한 폴더 안):" in text
         assert "enter 쓰기 · tab 다음 칸 · esc 취소" in text
         if key == "x":
-            assert "형식 (↑↓ 그다음 space 로 고르기): Markdown 유인물" in text
+            assert "형식 (↑↓ 로 고르기): Markdown 유인물" in text
             assert "CSV, 한 줄에 숫자 하나 (.csv)" in text
         else:
             assert "가중치는 지정한 파일에, 문장은 그 옆에" in text

@@ -328,4 +328,6 @@ MESSAGES: dict[str, str] = {
     "carried.h_row": "= {h_prev} (carried)",
     # typed input (issue 15, input that works over SSH)
     "edit.too_big": "too big: type a value between -{limit} and {limit}",
+    "key.next_format": "Next format",
+    "key.previous_format": "Previous format",
 }

@@ -325,4 +325,6 @@ MESSAGES: dict[str, str] = {
     "carried.h_row": "= {h_prev} (그대로 전달)",
     # typed input (issue 15, input that works over SSH)
     "edit.too_big": "너무 크다: -{limit} 과 {limit} 사이의 값을 입력",
+    "key.next_format": "다음 형식",
+    "key.previous_format": "이전 형식",
 }
