@@ -12,6 +12,7 @@ from textual.widgets import Input, Static
 
 from rnn_tui.teach.i18n import tr
 from rnn_tui.tui.keys import follow_language
+from rnn_tui.tui.textfield import TextField
 
 #: The longest guess the box takes, in characters (a number is a few).
 MAX_GUESS_CHARS = 40
@@ -42,7 +43,7 @@ class QuizBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="quiz-question", markup=False)
-        yield Input(id="quiz-input", max_length=MAX_GUESS_CHARS, compact=True)
+        yield TextField(id="quiz-input", max_length=MAX_GUESS_CHARS, compact=True)
 
     def on_mount(self) -> None:
         follow_language(self, self.render_text)

@@ -32,6 +32,7 @@ from rnn_tui.tui.keys import (
     next_language,
     translate_bindings,
 )
+from rnn_tui.tui.textfield import TextField
 
 #: Set by ``rnn-tui serve`` for each session it starts.
 SERVED_ENV = "RNN_TUI_SERVED"
@@ -79,7 +80,7 @@ class FileScreen(ModalScreen[None]):
             yield from self.compose_options()
             yield Static(id="file-prompt")
             # select_on_focus off: a stray key (a space) must not replace the whole name
-            yield Input(self.DEFAULT_NAME, id="file-name", compact=True, select_on_focus=False)
+            yield TextField(self.DEFAULT_NAME, id="file-name", compact=True, select_on_focus=False)
             yield Static(id="file-message")
             yield Static(id="file-hint")
 
@@ -207,8 +208,8 @@ class ExportScreen(FileScreen):
     DEFAULT_NAME = "rnn-trace.md"
 
     BINDINGS = [
-        Binding("down", "format(1)", "Next format", show=False),
-        Binding("up", "format(-1)", "Previous format", show=False),
+        Binding("down", "format(1)", "Next format", show=False, id="next_format"),
+        Binding("up", "format(-1)", "Previous format", show=False, id="previous_format"),
     ]
 
     def __init__(self, stepper: Stepper, precision: int = 3) -> None:

@@ -30,6 +30,7 @@ from rnn_tui.tui.keys import (
     next_language,
     translate_bindings,
 )
+from rnn_tui.tui.textfield import TextField
 
 #: The longest sentence the form takes, in characters (a flood of keys stops here).
 MAX_SENTENCE_CHARS = 2000
@@ -69,9 +70,9 @@ class SentencesScreen(ModalScreen[None]):
             yield DataTable(id="sentences-table", cursor_type="row", zebra_stripes=False)
             with Horizontal(id="sentences-form"):
                 yield Label(id="label-sentence", classes="form-label", markup=False)
-                yield Input(id="entry-sentence", max_length=MAX_SENTENCE_CHARS, compact=True)
+                yield TextField(id="entry-sentence", max_length=MAX_SENTENCE_CHARS, compact=True)
                 yield Label(id="label-label", classes="form-label", markup=False)
-                yield Input(id="entry-label", placeholder="0/1", max_length=3, compact=True)
+                yield TextField(id="entry-label", placeholder="0/1", max_length=3, compact=True)
             yield Static(id="sentences-message", markup=False)
             yield Static(id="sentences-hint", markup=False)
 

@@ -32,6 +32,7 @@ from rnn_tui.tui.keys import (
     translate_bindings,
 )
 from rnn_tui.tui.panels import numbers as n
+from rnn_tui.tui.textfield import TextField
 
 #: How the editor names each weight (the lesson writes the biases Bh and By).
 TITLES = {"Wxh": "Wxh", "Whh": "Whh", "bh": "Bh", "Wy": "Wy", "by": "By"}
@@ -161,7 +162,7 @@ class WeightsScreen(ModalScreen[None]):
             yield Static(id="weights-cell", markup=False)
             with Horizontal(id="weights-entry"):
                 yield Label(id="weights-entry-label", markup=False)
-                yield Input(id="weights-value", max_length=MAX_VALUE_CHARS, compact=True)
+                yield TextField(id="weights-value", max_length=MAX_VALUE_CHARS, compact=True)
             yield Static(id="weights-message", markup=False)
             yield Static(id="weights-output", markup=False)
             yield Static(id="weights-hint", markup=False)
