@@ -227,15 +227,16 @@ async def test_served_refusals_in_korean(monkeypatch, key, short, long) -> None:
         assert long in str(seen)
 
 
+# In Korean the whole line is Korean, the "error:" too (issue 15: no half-English lines).
 @pytest.mark.parametrize(("argv", "environ", "message"), [
     (["--lang", "ko", "--weights", "trained", "--seed", "3"], {},
-     "--seed 은 --weights 와 함께 쓸 수 없다 (파일이 정한다)"),
+     "오류: --seed 은 --weights 와 함께 쓸 수 없다 (파일이 정한다)"),
     (["--precision", "12"], {"LANG": "ko_KR.UTF-8"},
-     "argument --precision: must be between 0 and 8, not 12 (rnn-tui --help 참고)"),
+     "오류: 인자 --precision: 0 에서 8 사이여야 한다 (12 는 아니다) (rnn-tui --help 참고)"),
     (["--lang=en", "--trace", "t.json", "--hidden", "2"], {"LANG": "ko_KR.UTF-8"},
-     "--hidden can't be used with --trace (the trace sets it)"),
+     "error: --hidden can't be used with --trace (the trace sets it)"),
     (["--hidden", "2", "--weights", "trained"], {},
-     "--hidden can't be used with --weights (the file sets it)"),
+     "error: --hidden can't be used with --weights (the file sets it)"),
 ])
 def test_cli_errors_follow_lang_or_the_locale(monkeypatch, capsys, argv, environ, message):
     from rnn_tui.cli.main import main
@@ -243,4 +244,4 @@ def test_cli_errors_follow_lang_or_the_locale(monkeypatch, capsys, argv, environ
     for var, value in environ.items():
         monkeypatch.setenv(var, value)
     assert main(argv) == 2
-    assert capsys.readouterr().err == f"rnn-tui: error: {message}\n"
+    assert capsys.readouterr().err == f"rnn-tui: {message}\n"
