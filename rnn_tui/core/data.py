@@ -236,14 +236,20 @@ def check_sizes(token_lists: Sequence[Sequence[str]]) -> None:
         raise DataError(f"{len(token_lists):,} sentences, more than the limit of "
                         f"{MAX_SENTENCES:,}")
     for i, tokens in enumerate(token_lists):
-        if len(tokens) > MAX_TOKENS:
-            raise DataError(f"sentence {i + 1}: {len(tokens):,} tokens, more than the limit "
-                            f"of {MAX_TOKENS}")
-        for token in tokens:
-            ch = control_character(token)
-            if ch is not None:
-                raise DataError(f"sentence {i + 1}: the token {brief(token)} has a control "
-                                f"character ({printable(ch)})")
+        check_tokens(tokens, f"sentence {i + 1}")
+
+
+def check_tokens(tokens: Sequence[str], where: str) -> None:
+    """DataError (its message starting with ``where``) when a sentence is too long
+    or one of its tokens has a control character."""
+    if len(tokens) > MAX_TOKENS:
+        raise DataError(f"{where}: {len(tokens):,} tokens, more than the limit of "
+                        f"{MAX_TOKENS}")
+    for token in tokens:
+        ch = control_character(token)
+        if ch is not None:
+            raise DataError(f"{where}: the token {brief(token)} has a control "
+                            f"character ({printable(ch)})")
 
 
 def lesson_dataset() -> Dataset:
@@ -271,14 +277,7 @@ def parse_data(text: str, source: str = "data") -> tuple[list[list[str]], list[i
         tokens = tokenize(sentence)
         if not tokens:
             raise DataError(f"{where}: the sentence is empty")
-        if len(tokens) > MAX_TOKENS:
-            raise DataError(f"{where}: {len(tokens):,} tokens, more than the limit of "
-                            f"{MAX_TOKENS}")
-        for token in tokens:
-            ch = control_character(token)
-            if ch is not None:
-                raise DataError(f"{where}: the token {brief(token)} has a control "
-                                f"character ({printable(ch)})")
+        check_tokens(tokens, where)
         if len(sentences) == MAX_SENTENCES:
             raise DataError(f"{where}: more than {MAX_SENTENCES:,} sentences (the limit)")
         sentences.append(tokens)
