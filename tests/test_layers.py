@@ -20,34 +20,30 @@ def modules(prefix: str) -> list[str]:
     return found
 
 
+def loaded_by(names: list[str]) -> list[str]:
+    """Every module in sys.modules after importing ``names`` in a clean interpreter."""
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out)
+
+
 def test_every_plain_module_imports_no_ui_or_network_library() -> None:
     names = [m for p in PLAIN for m in modules(p)]
     assert len(names) >= 15, names  # every module, not three
-    code = (
-        "import importlib, json, sys\n"
-        f"for name in {names!r}:\n"
-        "    importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules\n"
-        "             if m.split('.')[0] in ('textual', 'rich', 'asyncssh'))\n"
-        "print(json.dumps(bad))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert json.loads(out) == []
+    bad = [m for m in loaded_by(names) if m.split(".")[0] in ("textual", "rich", "asyncssh")]
+    assert bad == []
 
 
 def test_the_terminal_writer_imports_nothing_else_of_rnn_tui() -> None:
-    names = modules("rnn_tui.term")
-    code = (
-        "import importlib, json, sys\n"
-        f"for name in {names!r}:\n"
-        "    importlib.import_module(name)\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('rnn_tui.')\n"
-        "                        and not m.startswith('rnn_tui.term'))))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert json.loads(out) == []
+    loaded = loaded_by(modules("rnn_tui.term"))
+    assert [m for m in loaded
+            if m.startswith("rnn_tui.") and not m.startswith("rnn_tui.term")] == []
 
 
 def test_the_package_is_where_the_layers_say() -> None:
