@@ -30,7 +30,6 @@ from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.lesson import Lesson
 from rnn_tui.tui import layout, routes
 from rnn_tui.tui.autoplay import Autoplay, next_speed
-from rnn_tui.tui.keys import translate_bindings
 from rnn_tui.tui.panels import numbers
 from rnn_tui.tui.panels.base import Panel
 from rnn_tui.tui.panels.quizbar import QuizBar
@@ -164,7 +163,7 @@ class RNNApp(TerminalApp):
 
     def _apply_lang(self) -> None:
         layout.apply_lang(self)
-        translate_bindings(self)
+        self.refresh_bindings()  # the footer reads the words again
 
     def _apply_look(self) -> None:
         numbers.set_palette(self.look)

@@ -38,14 +38,6 @@ class TranslatedBindings:
                 for key, item in active.items()}
 
 
-def translate_bindings(node: DOMNode) -> None:
-    """Show ``node``'s bindings in the current language: the footer reads them again.
-
-    (The words are looked up when they are read, see ``TranslatedBindings``.)
-    """
-    node.refresh_bindings()
-
-
 def follow_language(node: DOMNode, apply: Callable[[], None]) -> None:
     """Call ``apply`` now, and again after each language switch (the app's ``lang``)."""
     apply()

@@ -35,7 +35,6 @@ from rnn_tui.tui.keys import (
     TranslatedBindings,
     follow_language,
     next_language,
-    translate_bindings,
 )
 from rnn_tui.tui.panels import numbers as n
 from rnn_tui.tui.panels.base import Panel
@@ -343,7 +342,7 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
         follow_language(self, self._apply_lang)
 
     def _apply_lang(self) -> None:
-        translate_bindings(self)
+        self.refresh_bindings()  # the footer reads the words again
         # the app's "[trained weights]" label, in the language just chosen
         self.weights_label = getattr(self.app, "weights_label", self.weights_label)
         self.query_one("#bw-norms").border_title = Content(tr("bw.norms_title"))

@@ -30,7 +30,6 @@ from rnn_tui.tui.keys import (
     LANG_BINDING,
     follow_language,
     next_language,
-    translate_bindings,
 )
 from rnn_tui.tui.textfield import TextField
 
@@ -93,7 +92,7 @@ class FileScreen(ModalScreen[None]):
 
     def apply_lang(self) -> None:
         """Every label in the current language; subclasses add their options'."""
-        translate_bindings(self)
+        self.refresh_bindings()  # the footer reads the words again
         self.query_one("#file-box").border_title = tr(self.TITLE_KEY)
         self.query_one("#file-prompt", Static).update(tr("file.prompt"))
         self.query_one("#file-hint", Static).update(tr("file.hint"))

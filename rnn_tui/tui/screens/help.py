@@ -11,7 +11,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from rnn_tui.teach.i18n import tr
-from rnn_tui.tui.keys import translate_bindings
 
 KEY_NAMES = {
     "right": "→", "left": "←", "up": "↑", "down": "↓", "space": "space",
@@ -50,7 +49,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(tr("help.hint"), id="help-hint", markup=False)
 
     def on_mount(self) -> None:
-        translate_bindings(self)
+        self.refresh_bindings()  # the footer reads the words again
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -28,7 +28,6 @@ from rnn_tui.tui.keys import (
     LANG_BINDING,
     follow_language,
     next_language,
-    translate_bindings,
 )
 from rnn_tui.tui.textfield import TextField
 
@@ -82,7 +81,7 @@ class SentencesScreen(ModalScreen[None]):
 
     def _apply_lang(self) -> None:
         """Labels, the table's header, the hint and the title in the current language."""
-        translate_bindings(self)
+        self.refresh_bindings()  # the footer reads the words again
         self.query_one("#label-sentence", Label).update(tr("sent.field_sentence"))
         self.query_one("#label-label", Label).update(tr("sent.field_label"))
         self.query_one("#entry-sentence", Input).placeholder = tr("sent.placeholder")

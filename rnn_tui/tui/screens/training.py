@@ -41,7 +41,6 @@ from rnn_tui.tui.keys import (
     LANG_BINDING,
     follow_language,
     next_language,
-    translate_bindings,
 )
 
 #: The app trains as the built-in preset was made: Adam, full batch, 2000 epochs.
@@ -192,7 +191,7 @@ class TrainingScreen(ModalScreen[TrainingOutcome | None]):
 
     def _apply_lang(self) -> None:
         """The title, the settings line, the keys and the numbers in the current language."""
-        translate_bindings(self)
+        self.refresh_bindings()  # the footer reads the words again
         self.query_one("#training-box").border_title = Content(tr("train.title"))
         self.query_one("#training-settings", Static).update(tr(
             "train.settings", optimizer=OPTIMIZER.capitalize(), lr=f"{DEFAULT_LR[OPTIMIZER]:g}",

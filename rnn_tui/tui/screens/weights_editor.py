@@ -29,7 +29,6 @@ from rnn_tui.tui.keys import (
     LANG_BINDING,
     follow_language,
     next_language,
-    translate_bindings,
 )
 from rnn_tui.tui.panels import numbers as n
 from rnn_tui.tui.textfield import TextField
@@ -171,7 +170,7 @@ class WeightsScreen(ModalScreen[None]):
         follow_language(self, self._apply_lang)
 
     def _apply_lang(self) -> None:
-        translate_bindings(self)
+        self.refresh_bindings()  # the footer reads the words again
         self.query_one("#weights-box").border_title = Content(tr("wed.title"))
         self.query_one("#weights-entry-label", Label).update(tr("wed.new_value"))
         self.query_one("#weights-value", Input).placeholder = tr("wed.placeholder")
