@@ -119,15 +119,18 @@ class StatusBar(Panel[View]):
         else:
             name = view.act if c.phase == 4 else tr(f"phase.{c.phase}")
             where = tr("status.substep", t=c.t, T=T, k=c.phase, K=SUBSTEPS, name=name)
+        if view.message:  # messages go here, not in toasts over the narration: the
+            # message comes first, and the sub-step's name gives way to it
+            where = f"t = {c.t}/{T}"
         text.append(where, style="bold")
+        if view.message:
+            text.append(f"  ({view.message})", style="italic")
         if view.batch:
             text.append("  " + tr("status.batch_view"))
         if view.mode:
             text.append("  " + view.mode)
         if view.playing:
             text.append("  " + tr("status.playing", speed=f"{view.speed:g}"))
-        if view.message:
-            text.append(f"  ({view.message})", style="italic")
         return text
 
 
