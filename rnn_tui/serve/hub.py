@@ -1,0 +1,504 @@
+"""The class hub: the server process's copy of the class, shared with every session.
+
+``rnn-tui serve`` (with teachers configured) runs one :class:`Hub` on its own
+asyncio loop. Each session's app process connects to it over a unix stream
+socket in a private (0700) temporary directory and talks in the small
+versioned messages of :mod:`rnn_tui.teach.classroom`; the server tells the
+process where the hub is, and which session it is, in its environment
+(``ENV_SOCKET``, ``ENV_TOKEN``). No asyncssh here: the hub runs and is tested
+on its own.
+
+    hub = Hub(log=logger)
+    await hub.start()                       # hub.path: the socket
+    token = hub.admit(name, role, via="ssh")  # one session (the SSH login chose the role)
+    hub.forget(token)                       # that session ended
+    hub.roster()                            # the roster message's entries
+    await hub.close()
+
+Rules:
+
+- A connection's first line is ``hello{token}`` of an admitted session, within
+  ``hello_timeout`` seconds, else it is closed. A token has one link at a
+  time: a new hello with it replaces the old link.
+- The role is the login's (``admit``), never the session's word: a student's
+  teacher-only message is ignored (and logged, rate-limited). A line that is
+  not a well-formed message closes that link (one log line).
+- The first teacher to connect while nobody leads leads; another teacher takes
+  the lead with ``lead``. A new leader is sent ``class{you_lead: true}`` and
+  then sends its content and position. Each content from the leader bumps the
+  hub's ``rev``; its positions are stamped with the current ``rev``. Both go
+  to every other session (a teacher who does not lead follows too), and at
+  once to one that joins late. When the leader leaves, nobody leads; everyone
+  is told and keeps the last state.
+- Roster (teachers only): sent when it changes, at most every
+  ``roster_interval`` seconds, and every ``roster_refresh`` seconds while
+  anything is connected (idle times move). ``connected`` and ``following``
+  count students; ``students`` lists every connected session (teachers too,
+  with their role). A following session is idle only as long as the leader
+  is: its idle time is the smaller of its own and the leader's.
+- Latest state wins: each link keeps at most one unwritten message of each
+  type; its writer task writes them in a fixed order and waits for the socket
+  to drain, and whatever arrives meanwhile replaces what is pending. So a
+  stuck or dead session holds at most one batch, and delays nobody.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from rnn_tui.teach import classroom
+from rnn_tui.teach.classroom import MessageError, decode, display_name, encode
+
+#: The order a link's pending messages are written in.
+WRITE_ORDER = ("welcome", "class", "content", "position", "roster", "hand")
+#: Sessions admitted at once (the server allows at most 1000).
+MAX_ADMITTED = classroom.MAX_ROSTER
+#: Bytes read from a socket at a time.
+READ_SIZE = 64 * 1024
+
+
+class _RateLimited:
+    """Log each kind of line at most every ``every`` seconds, counting the rest."""
+
+    def __init__(self, log: logging.Logger, every: float = 10.0) -> None:
+        self.log = log
+        self.every = every
+        self.last: dict[str, float] = {}
+        self.skipped: dict[str, int] = {}
+
+    def __call__(self, message: str, *args: Any) -> None:
+        now = time.monotonic()
+        if now - self.last.get(message, -1e9) < self.every:
+            self.skipped[message] = self.skipped.get(message, 0) + 1
+            return
+        skipped = self.skipped.pop(message, 0)
+        more = f" (and {skipped} more like it)" if skipped else ""
+        self.last[message] = now
+        self.log.warning(message + more, *args)
+
+
+@dataclass(eq=False)
+class Member:
+    """One admitted session and what the hub knows of it."""
+
+    id: int
+    name: str
+    role: str
+    via: str
+    token: str
+    link: _Link | None = None
+    following: bool = True
+    selected: int = 0
+    t: int = 0
+    steps: int = 0
+    phase: int = 0
+    score: list = field(default_factory=lambda: [0, 0, 0])
+    hand: bool = False
+    #: When this session last sent its own position or hand (monotonic).
+    active: float = field(default_factory=time.monotonic)
+
+    @property
+    def teacher(self) -> bool:
+        return self.role == "teacher"
+
+
+class _Link:
+    """One connection from a session process: its reader and its writer task."""
+
+    def __init__(self, hub: Hub, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter) -> None:
+        self.hub = hub
+        self.reader = reader
+        self.writer = writer
+        self.member: Member | None = None
+        self.pending: dict[str, bytes] = {}
+        self.wake = asyncio.Event()
+        self.closed = False
+        self.writer_task: asyncio.Task | None = None
+
+    def send(self, kind: str, line: bytes) -> None:
+        """Queue ``line`` (a message of type ``kind``), replacing an unwritten one."""
+        if self.closed:
+            return
+        self.pending[kind] = line
+        self.wake.set()
+
+    async def write_loop(self) -> None:
+        try:
+            while not self.closed:
+                await self.wake.wait()
+                self.wake.clear()
+                batch = [self.pending.pop(k) for k in WRITE_ORDER if k in self.pending]
+                if not batch:
+                    continue
+                self.writer.write(b"".join(batch))
+                await self.writer.drain()
+        except (ConnectionError, OSError):
+            self.hub._drop(self, None)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.pending.clear()
+        self.wake.set()
+        with contextlib.suppress(Exception):
+            self.writer.close()
+        if self.writer_task is not None and self.writer_task is not asyncio.current_task():
+            self.writer_task.cancel()
+
+
+class Hub:
+    """The class's state and the sessions' links (see the module's docstring)."""
+
+    def __init__(self, log: logging.Logger | None = None, *, hello_timeout: float = 5.0,
+                 roster_interval: float = 0.25, roster_refresh: float = 2.0) -> None:
+        self.log = log or logging.getLogger("rnn_tui.cli.serve")
+        self.hello_timeout = hello_timeout
+        self.roster_interval = roster_interval
+        self.roster_refresh = roster_refresh
+        self.path = ""
+        self._dir: str | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._members: dict[str, Member] = {}  # token -> member
+        self._next_id = 1
+        self._links: set[_Link] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self.leader: Member | None = None
+        self.locked = False
+        self.rev = 0
+        self._content: bytes | None = None
+        self._position: bytes | None = None
+        self._leader_active = time.monotonic()
+        self._roster_dirty = False
+        self._roster_sent = 0.0
+        self._roster_timer: asyncio.TimerHandle | None = None
+        self._refresh_timer: asyncio.TimerHandle | None = None
+        self._warn = _RateLimited(self.log)
+        self.closing = False
+
+    # -- the server's side -----------------------------------------------------
+
+    async def start(self) -> None:
+        self._dir = tempfile.mkdtemp(prefix="rnn-tui-class-")  # mode 0700
+        self.path = os.path.join(self._dir, "hub.sock")
+        self._server = await asyncio.start_unix_server(self._accept, self.path)
+        os.chmod(self.path, 0o600)
+        self._refresh_timer = asyncio.get_running_loop().call_later(
+            self.roster_refresh, self._refresh)
+
+    def admit(self, name: str, role: str, via: str = "ssh") -> str:
+        """A new session's secret token (its process says it in its hello)."""
+        if role not in classroom.ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        if len(self._members) >= MAX_ADMITTED:
+            raise RuntimeError("too many sessions in the class")
+        token = secrets.token_urlsafe(24)
+        self._members[token] = Member(self._next_id, display_name(name), role,
+                                      display_name(via)[:10], token)
+        self._next_id += 1
+        return token
+
+    def forget(self, token: str) -> None:
+        """The session of ``token`` ended: close its link, if any; it can't come back."""
+        member = self._members.pop(token, None)
+        if member is not None and member.link is not None:
+            self._drop(member.link, None)
+
+    def roster(self) -> list[dict]:
+        """Every connected session's roster entry, in order of arrival."""
+        now = time.monotonic()
+        leader = self.leader
+        leader_idle = now - self._leader_active if leader is not None else None
+        out = []
+        for m in sorted(self._connected(), key=lambda m: m.id):
+            idle = now - m.active
+            if m.following and leader_idle is not None and m is not leader:
+                idle = min(idle, leader_idle)
+            out.append({"id": m.id, "name": m.name, "via": m.via, "role": m.role,
+                        "following": m.following and m is not leader,
+                        "selected": m.selected, "t": m.t, "steps": m.steps,
+                        "phase": m.phase, "idle": round(max(idle, 0.0), 1),
+                        "hand": m.hand, "score": list(m.score)})
+        return out
+
+    async def close(self) -> None:
+        self.closing = True
+        for timer in (self._roster_timer, self._refresh_timer):
+            if timer is not None:
+                timer.cancel()
+        self._roster_timer = self._refresh_timer = None
+        if self._server is not None:
+            self._server.close()
+        for link in list(self._links):
+            link.close()
+        self._links.clear()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+            self._server = None
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    # -- links -------------------------------------------------------------------
+
+    def _connected(self) -> list[Member]:
+        return [m for m in self._members.values() if m.link is not None]
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.closing:
+            writer.close()
+            return
+        link = _Link(self, reader, writer)
+        self._links.add(link)
+        link.writer_task = self._spawn(link.write_loop())
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        try:
+            await self._serve(link)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._drop(link, None)
+
+    async def _serve(self, link: _Link) -> None:
+        buf = bytearray()
+        deadline = asyncio.get_running_loop().time() + self.hello_timeout
+        while not link.closed:
+            member = link.member
+            limit = classroom.MAX_LINE if member is not None and member.teacher \
+                else classroom.MAX_SMALL
+            end = buf.find(b"\n")
+            if end < 0:
+                if len(buf) > limit:
+                    self._drop(link, "line too long")
+                    return
+                try:
+                    if member is None:
+                        left = deadline - asyncio.get_running_loop().time()
+                        if left <= 0:
+                            raise asyncio.TimeoutError
+                        data = await asyncio.wait_for(link.reader.read(READ_SIZE), left)
+                    else:
+                        data = await link.reader.read(READ_SIZE)
+                except asyncio.TimeoutError:
+                    self._drop(link, "no hello in time")
+                    return
+                except (ConnectionError, OSError):
+                    return
+                if not data:
+                    return
+                buf += data
+                continue
+            line = bytes(buf[:end])
+            del buf[:end + 1]
+            if len(line) > limit:
+                self._drop(link, "line too long")
+                return
+            try:
+                msg = decode(line, "session")
+            except MessageError as exc:
+                self._drop(link, str(exc))
+                return
+            if link.member is None:
+                if not self._hello(link, msg):
+                    return
+            else:
+                self._message(link.member, msg)
+
+    def _hello(self, link: _Link, msg: dict) -> bool:
+        member = self._members.get(msg["token"]) if msg["type"] == "hello" else None
+        if member is None:
+            self._drop(link, "expected hello with a session's token"
+                       if msg["type"] != "hello" else "unknown token")
+            return False
+        old = member.link
+        if old is not None:
+            old.member = None  # replaced, not left
+            self._drop(old, None)
+        member.link = link
+        link.member = member
+        member.active = time.monotonic()
+        self.log.info("class: %s %s joined (%s)", member.role, member.name,
+                      "reconnected" if old is not None else f"id {member.id}")
+        link.send("welcome", encode("welcome", id=member.id, name=member.name, role=member.role))
+        if member.teacher and self.leader is None:
+            self._set_leader(member)
+        else:
+            link.send("class", self._class_line(member))
+            if member is not self.leader:
+                if self._content is not None:
+                    link.send("content", self._content)
+                if self._position is not None:
+                    link.send("position", self._position)
+        self._roster_changed(now=member.teacher)
+        return True
+
+    def _drop(self, link: _Link, reason: str | None) -> None:
+        """Close ``link``; log ``reason`` (a bad line) in one line."""
+        if link.closed:
+            return
+        member = link.member
+        if reason is not None:
+            who = f"{member.role} {member.name}" if member is not None else "a session"
+            self._warn("class: closing the link of %s: %s", who, reason[:120])
+        link.close()
+        self._links.discard(link)
+        if member is None or member.link is not link:
+            return
+        member.link = None
+        member.hand = False
+        self.log.info("class: %s %s left", member.role, member.name)
+        if member is self.leader:
+            self.leader = None
+            self.log.info("class: nobody leads (%s left)", member.name)
+            self._broadcast_class()
+        self._roster_changed()
+
+    # -- messages ---------------------------------------------------------------
+
+    def _message(self, member: Member, msg: dict) -> None:
+        kind = msg["type"]
+        if kind in classroom.TEACHER_ONLY and not member.teacher:
+            self._warn("class: ignored %s from student %s", kind, member.name)
+            return
+        if kind == "hello":
+            self._warn("class: ignored a second hello from %s", member.name)
+        elif kind == "position":
+            self._position_from(member, msg)
+        elif kind == "content":
+            self._content_from(member, msg)
+        elif kind == "hand":
+            member.hand = msg["up"]
+            member.active = time.monotonic()
+            self._roster_changed()
+        elif kind == "lock":
+            if msg["on"] != self.locked:
+                self.locked = msg["on"]
+                self.log.info("class: %s %s the class", member.name,
+                              "locked" if self.locked else "unlocked")
+                self._broadcast_class()
+        elif kind == "lead":
+            if member is not self.leader:
+                self._set_leader(member)
+        elif kind == "clear_hand":
+            target = next((m for m in self._connected() if m.id == msg["id"]), None)
+            if target is not None and target.hand:
+                target.hand = False
+                assert target.link is not None
+                target.link.send("hand", encode("hand", up=False))
+                self._roster_changed()
+
+    def _position_from(self, member: Member, msg: dict) -> None:
+        now = time.monotonic()
+        member.active = now
+        member.following = msg["following"]
+        member.selected, member.t, member.steps = msg["selected"], msg["t"], msg["steps"]
+        member.phase, member.score = msg["phase"], list(msg["score"])
+        if member is self.leader:
+            self._leader_active = now
+            self._position = encode("position", rev=self.rev, selected=msg["selected"],
+                                    pos=msg["pos"], batch_view=msg["batch_view"],
+                                    backward=msg["backward"])
+            self._to_followers("position", self._position)
+        self._roster_changed()
+
+    def _content_from(self, member: Member, msg: dict) -> None:
+        if member is not self.leader:
+            return  # a teacher who no longer leads (a message in flight)
+        from rnn_tui.teach.lesson import Lesson, LessonError
+
+        try:
+            Lesson.from_dict(msg["lesson"])
+        except LessonError as exc:
+            self._warn("class: ignored content from %s: %s", member.name, str(exc)[:120])
+            return
+        self.rev += 1
+        self._leader_active = time.monotonic()
+        self._content = encode("content", rev=self.rev, lesson=msg["lesson"])
+        self._position = None  # a position belongs to its content
+        self._to_followers("content", self._content)
+
+    def _to_followers(self, kind: str, line: bytes) -> None:
+        for m in self._connected():
+            if m is not self.leader:
+                assert m.link is not None
+                m.link.send(kind, line)
+
+    # -- the class ----------------------------------------------------------------
+
+    def _class_line(self, member: Member) -> bytes:
+        leader = self.leader
+        return encode("class", locked=self.locked,
+                      leader=leader.name if leader is not None else None,
+                      you_lead=member is leader)
+
+    def _broadcast_class(self) -> None:
+        for m in self._connected():
+            assert m.link is not None
+            m.link.send("class", self._class_line(m))
+
+    def _set_leader(self, member: Member) -> None:
+        self.leader = member
+        self._leader_active = time.monotonic()
+        self.log.info("class: %s leads", member.name)
+        self._broadcast_class()
+
+    # -- roster -------------------------------------------------------------------
+
+    def _roster_changed(self, now: bool = False) -> None:
+        self._roster_dirty = True
+        if self._roster_timer is not None and not now:
+            return
+        if self._roster_timer is not None:
+            self._roster_timer.cancel()
+        loop = asyncio.get_running_loop()
+        wait = 0.0 if now else max(0.0, self._roster_sent + self.roster_interval - loop.time())
+        self._roster_timer = loop.call_later(wait, self._send_roster)
+
+    def _send_roster(self) -> None:
+        self._roster_timer = None
+        if not self._roster_dirty or self.closing:
+            return
+        self._roster_dirty = False
+        self._roster_sent = asyncio.get_running_loop().time()
+        teachers = [m for m in self._connected() if m.teacher]
+        if not teachers:
+            return
+        entries = self.roster()[:classroom.MAX_ROSTER]
+        students = [e for e in entries if e["role"] == "student"]
+        line = encode("roster", connected=len(students),
+                      following=sum(e["following"] for e in students), students=entries)
+        for m in teachers:
+            assert m.link is not None
+            m.link.send("roster", line)
+
+    def _refresh(self) -> None:
+        """Idle times move: a roster every ``roster_refresh`` seconds to teachers."""
+        self._refresh_timer = asyncio.get_running_loop().call_later(
+            self.roster_refresh, self._refresh)
+        if any(m.teacher for m in self._connected()):
+            self._roster_changed()
