@@ -330,4 +330,31 @@ MESSAGES: dict[str, str] = {
     "edit.too_big": "too big: type a value between -{limit} and {limit}",
     "key.next_format": "Next format",
     "key.previous_format": "Previous format",
+    # messages in the status line, not toasts over the narration (issue 15)
+    "notice.new_token": "new token {words}: vocabulary {size}, Wxh {shape}",
+    "notice.new_tokens": "new tokens {words}: vocabulary {size}, Wxh {shape}",
+    "notice.saved": "saved {weights} and {data}",
+    # what the marks mean: help and the one-line legend (issue 15)
+    "legend.title": "What the marks mean",
+    "legend.line": "blue +, orange − · ◀ just revealed · [{token}] current token · "
+                   "···· not yet · {pad} padding · underline: edited",
+    "legend.colour": "blue, orange",
+    "legend.sign": "colour = sign: blue positive, orange negative (the sign is written too)",
+    "legend.new": "just revealed by the last key",
+    "legend.token": "the current token (the time step's input)",
+    "legend.pending": "not computed yet",
+    "legend.pad": "padding: the sentence has ended, h is carried unchanged",
+    "legend.underline": "underline",
+    "legend.edited": "edited by hand (w)",
+    "legend.rounded": "rounded: tanh is within 0.0005 of ±1 but never reaches it",
+    # the network, unrolled in time (key n, and a panel at roomy sizes) (issue 15)
+    "diagram.title": "the network, unrolled in time",
+    "diagram.arrows": "Wxh: input → h · Whh: h → next h (memory) · Wy: h → y · "
+                      "= carried",
+    "diagram.hint": "→ ← sub-step · L H time step · ↑↓ sentence · n or esc closes",
+    "diagram.now": "highlighted: {what}",
+    "diagram.output": "y = sigmoid(h_T·Wy + By)",
+    "diagram.pad": "sentence {n} ended at t = {length}: {pad} steps carry h unchanged (=)",
+    "help.network": "the network unrolled in time, this sub-step highlighted",
+    "key.network": "Network",
 }

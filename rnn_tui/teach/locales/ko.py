@@ -327,4 +327,31 @@ MESSAGES: dict[str, str] = {
     "edit.too_big": "너무 크다: -{limit} 과 {limit} 사이의 값을 입력",
     "key.next_format": "다음 형식",
     "key.previous_format": "이전 형식",
+    # 상태 줄의 알림 (내레이션을 가리는 토스트 대신) (issue 15)
+    "notice.new_token": "새 토큰 {words}: 어휘 {size}, Wxh {shape}",
+    "notice.new_tokens": "새 토큰 {words}: 어휘 {size}, Wxh {shape}",
+    "notice.saved": "{weights}, {data} 저장함",
+    # 표시의 뜻: 도움말과 한 줄 범례 (issue 15)
+    "legend.title": "표시의 뜻",
+    "legend.line": "파랑 +, 주황 − · ◀ 방금 드러남 · [{token}] 현재 토큰 · "
+                   "···· 아직 · {pad} 패딩 · 밑줄: 직접 수정",
+    "legend.colour": "파랑, 주황",
+    "legend.sign": "색 = 부호: 파랑은 양수, 주황은 음수 (부호도 함께 쓴다)",
+    "legend.new": "마지막 키로 방금 드러난 값",
+    "legend.token": "현재 토큰 (이 시간 단계의 입력)",
+    "legend.pending": "아직 계산되지 않음",
+    "legend.pad": "패딩: 문장이 끝났고, h 는 그대로 전달된다",
+    "legend.underline": "밑줄",
+    "legend.edited": "직접 수정한 값 (w)",
+    "legend.rounded": "반올림: tanh 는 ±1 에 0.0005 안으로 다가가지만 닿지 않는다",
+    # 시간으로 펼친 신경망 (키 n, 넓은 화면에서는 패널) (issue 15)
+    "diagram.title": "시간으로 펼친 신경망",
+    "diagram.arrows": "Wxh: 입력 → h · Whh: h → 다음 h (기억) · Wy: h → y · "
+                      "= 그대로 전달",
+    "diagram.hint": "→ ← 단계 · L H 시간 단계 · ↑↓ 문장 · n 또는 esc 닫기",
+    "diagram.now": "강조: {what}",
+    "diagram.output": "y = sigmoid(h_T·Wy + By)",
+    "diagram.pad": "문장 {n} 은 t = {length} 에서 끝남: {pad} 단계는 h 를 그대로 전달 (=)",
+    "help.network": "시간으로 펼친 신경망, 현재 단계를 강조",
+    "key.network": "신경망",
 }
