@@ -9,6 +9,11 @@ variables, no current directory or user site on sys.path), so it finds the
 package from its own location (an installed package or a source checkout
 alike), adds any ``--site`` directory the server named, moves into HOME, and
 runs the stepper with OPTIONS.
+
+``session.py --warm SCRIPT ARGS...`` starts the server's warm process instead
+(rnn_tui.serve.warm): the same interpreter, flags and sys.path, with the app
+imported once; each session is then forked from it and runs SCRIPT ARGS (this
+file's ``main``, usually) without starting an interpreter.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ import os
 import sys
 
 
-def _setup(argv: list[str]) -> list[str]:
-    """Make rnn_tui importable, enter HOME; the app options."""
+def fix_path() -> None:
+    """Make rnn_tui importable (from this file's location), and nothing beside it."""
     here = os.path.dirname(os.path.abspath(__file__))
     package_root = os.path.dirname(os.path.dirname(here))
     # Run as a script, sys.path[0] is rnn_tui/cli/ itself: its modules must not be
@@ -27,6 +32,10 @@ def _setup(argv: list[str]) -> list[str]:
         sys.path[0] = package_root
     elif package_root not in sys.path:
         sys.path.insert(0, package_root)
+
+
+def add_sites(argv: list[str]) -> list[str]:
+    """Add the ``--site DIR`` directories that start ``argv``; the app options after them."""
     options = list(argv)
     while options and options[0] == "--site" and len(options) >= 2:
         import site
@@ -35,6 +44,11 @@ def _setup(argv: list[str]) -> list[str]:
         del options[:2]
     if options and options[0] == "--":
         del options[0]
+    return options
+
+
+def enter_home() -> None:
+    """Move into HOME (the session's private directory); files private from now on."""
     home = os.environ.get("HOME", "")
     if home and os.path.isabs(home):
         try:
@@ -42,11 +56,56 @@ def _setup(argv: list[str]) -> list[str]:
         except OSError as exc:
             sys.exit(f"rnn-tui: can't enter the session directory: {exc.strerror}")
     os.umask(0o077)
+
+
+def _setup(argv: list[str]) -> list[str]:
+    """Make rnn_tui importable, enter HOME; the app options."""
+    fix_path()
+    options = add_sites(argv)
+    enter_home()
     return options
 
 
+def preload(argv: list[str]) -> None:
+    """What a session needs before its first frame, imported in the warm process
+    (the modules a session has loaded when it first draws)."""
+    add_sites(argv)  # a --site directory's packages are imported from too
+    import numpy.random  # noqa: F401
+    import rich.cells
+    import textual.app  # noqa: F401
+    import textual.drivers.linux_driver  # noqa: F401
+    import textual.layouts.factory  # noqa: F401
+    import textual.pilot  # noqa: F401
+    import textual.scrollbar  # noqa: F401
+
+    from rnn_tui.cli import main as cli
+    from rnn_tui.tui import app  # noqa: F401
+    from rnn_tui.tui.screens import (  # noqa: F401
+        backward,
+        files,
+        help,
+        sentences,
+        training,
+        weights_editor,
+    )
+
+    cli.run_parser()
+    rich.cells.cell_len("한 →")  # loads the Unicode width tables
+
+
 def main(argv: list[str] | None = None) -> int:
-    options = _setup(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--warm"]:  # the server's warm process: session.py --warm SCRIPT ARGS
+        fix_path()
+        import gc
+
+        gc.disable()  # as the app does while it imports (rnn_tui.cli.main)
+        if len(argv) > 1 and os.path.isfile(argv[1]) and os.path.samefile(argv[1], __file__):
+            preload(argv[2:])
+        from rnn_tui.serve import warm
+
+        return warm.main(argv[1:])
+    options = _setup(argv)
     from rnn_tui.cli import main as cli
 
     return cli.main(options)

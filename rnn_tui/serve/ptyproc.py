@@ -9,6 +9,11 @@ The child is started with :func:`os.posix_spawnp` (``setsid`` then opening the
 pty slave by name), so the pty becomes its controlling terminal: a resize
 (TIOCSWINSZ) sends it SIGWINCH and a hangup sends it SIGHUP, as for a login.
 Its exit is noticed through a pidfd (Linux) or, elsewhere, by polling.
+
+Given a :class:`rnn_tui.serve.warm.WarmProcess` that is up, the child is forked
+from it instead (same pty set-up, same environment and limits, no interpreter
+to start); the warm process is its parent, and reports its wait status. If the
+warm process dies first, the exit is noticed through the pidfd it handed over.
 """
 
 from __future__ import annotations
@@ -18,10 +23,15 @@ import errno
 import fcntl
 import os
 import resource
+import select
 import signal
 import struct
 import termios
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rnn_tui.serve.warm import WarmProcess
 
 READ_SIZE = 65536
 #: Input queued for the child above which the caller should stop reading.
@@ -78,6 +88,7 @@ class PtyProcess:
         on_exit: Callable[[int], None],
         on_input_drained: Callable[[], None] | None = None,
         rlimits: Mapping[int, tuple[int, int]] | None = None,
+        warm: WarmProcess | None = None,
     ) -> None:
         self.argv = list(argv)
         self.env = dict(env)
@@ -86,6 +97,9 @@ class PtyProcess:
         self._on_exit = on_exit
         self._on_input_drained = on_input_drained
         self.rlimits = dict(rlimits or {})
+        self.warm = warm
+        #: Forked from the warm process (not our child: it reports the exit).
+        self.forked = False
         self._loop = asyncio.get_running_loop()
         self.pid: int | None = None
         self.returncode: int | None = None
@@ -105,6 +119,11 @@ class PtyProcess:
         master, slave = os.openpty()
         try:
             set_winsize(slave, self.cols, self.rows)
+            if self._fork_from_warm(slave):
+                os.set_blocking(master, False)
+                self._master = master
+                self._resume_reading()
+                return
             tty_name = os.ttyname(slave)
             self.pid = os.posix_spawnp(
                 self.argv[0],
@@ -141,6 +160,37 @@ class PtyProcess:
             self._poll = self._loop.call_later(0.2, self._poll_exit)
         else:
             self._loop.add_reader(self._pidfd, self._child_exited)
+
+    def _fork_from_warm(self, slave: int) -> bool:
+        """Have the warm process fork the child on ``slave``; False if it can't now."""
+        if self.warm is None:
+            return False
+        started = self.warm.spawn(slave, self.env, self.rlimits, self._warm_exit)
+        if started is None:
+            return False
+        self.pid, self._pidfd = started
+        self.forked = True
+        return True
+
+    def _warm_exit(self, status: int | None) -> None:
+        """The warm process reaped the child (``status``), or died first (None)."""
+        if self.returncode is not None:
+            return
+        if status is not None:
+            self._finish(exit_code(status))
+        elif self._pidfd is not None:  # an orphan now: its exit is still seen
+            self._loop.add_reader(self._pidfd, self._orphan_exited)
+        else:  # pragma: no cover - no pidfd: nothing tells us when it ends
+            self._finish(255)
+
+    def _orphan_exited(self) -> None:
+        from rnn_tui.serve.warm import zombie_exit_status
+
+        assert self.pid is not None
+        status = zombie_exit_status(self.pid)
+        if status is not None:  # still a zombie, so its id is still its own
+            self._signal_group(signal.SIGKILL, force=True)  # what it left behind
+        self._finish(255 if status is None else exit_code(status))
 
     def _apply_rlimits(self) -> None:
         """Set the child's resource limits (``prlimit``: posix_spawn can't).
@@ -270,8 +320,13 @@ class PtyProcess:
         if self.running:
             self._signal_group(signal.SIGKILL)
 
-    def _signal_group(self, sig: int) -> None:
+    def _signal_group(self, sig: int, force: bool = False) -> None:
         if self.pid is None or self.returncode is not None:
+            return
+        if self.forked and not force and self._pidfd is not None and \
+                select.select([self._pidfd], [], [], 0)[0]:
+            # Not our child: once it has exited, the warm process may reap it
+            # at any moment (and ends its group itself).
             return
         try:
             os.killpg(self.pid, sig)
