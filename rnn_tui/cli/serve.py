@@ -129,6 +129,9 @@ def parser() -> Parser:
                      metavar="SECONDS",
                      help="close a session after this long without a key press "
                      "(default 1800; 0 = never)")
+    lim.add_argument("--no-warm", action="store_true",
+                     help="start every session as a new process, not forked from a warm "
+                     "one (slower to start, more memory; for comparison)")
     add_model_options(p)
     p.add_argument_group("display").add_argument(
         "--precision", type=bounded_int(0, 8), default=None, metavar="N",
@@ -168,6 +171,7 @@ def build_config(args, command: list[str] | None = None):
         port=args.port,
         max_sessions=args.max_sessions,
         idle_timeout=float(args.idle_timeout),
+        warm=not args.no_warm,
     )
     if args.authorized_keys:
         config.auth = "keys"

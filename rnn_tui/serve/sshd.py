@@ -38,6 +38,7 @@ from typing import Any
 import asyncssh
 
 from rnn_tui.serve.ptyproc import PtyProcess, clamp_size
+from rnn_tui.serve.warm import WarmProcess
 
 log = logging.getLogger("rnn_tui.cli.serve")
 
@@ -235,6 +236,9 @@ class ServeConfig:
     limits: SessionLimits = field(default_factory=SessionLimits)
     #: Where each session's private working directory is made (default: the temp dir).
     session_root: str | None = None
+    #: Fork sessions from a warm process (rnn_tui/serve/warm.py) when ``command``
+    #: allows it; until it is up, or if it dies, sessions start the old way.
+    warm: bool = False
 
 
 @dataclass
@@ -307,6 +311,7 @@ class ClassServer:
         self._old_handler: (
             Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object] | None) = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.warm: WarmProcess | None = None
 
     @property
     def pending(self) -> int:
@@ -340,6 +345,10 @@ class ClassServer:
         self._loop.set_exception_handler(self._loop_exception)
         self._acceptor = await asyncssh.create_server(
             lambda: _Connection(self), c.host, c.port, **options)
+        if c.warm:
+            self.warm = WarmProcess.for_command(c.command)
+            if self.warm is not None:
+                self.warm.start()
 
     def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
         """Out of file descriptors in the accept loop: one line, not a traceback per accept."""
@@ -453,6 +462,8 @@ class ClassServer:
                                        self.config.kill_grace + 5)
             except asyncio.TimeoutError:  # pragma: no cover - SIGKILL not obeyed
                 log.error("%d session process(es) did not end", len(self.sessions))
+        if self.warm is not None:
+            await self.warm.close()
         for conn in list(self.connections):
             conn.close()
         if self._acceptor is not None:
@@ -792,6 +803,7 @@ class _Session(asyncssh.SSHServerSession):
                 on_output=self._output, on_exit=self._process_exited,
                 on_input_drained=self._input_drained,
                 rlimits=srv.config.limits.rlimits(),
+                warm=srv.warm,
             )
             self.proc.start()
         except OSError as exc:
