@@ -3,6 +3,9 @@
 Every student who connects (``ssh -p 2222 student@host``) gets their own
 stepper process on their own terminal. Exactly one way to log in must be
 chosen: an authorized_keys file, a password file, or ``--no-auth``.
+``--teacher-keys`` (and/or ``--teacher-password-file``) make the logins that
+use them teachers': the class then follows the teacher (README, "Leading a
+class").
 """
 
 from __future__ import annotations
@@ -80,19 +83,23 @@ def read_password_file(path: str) -> bytes:
     return password
 
 
-def read_authorized_keys(path: str):
+def read_authorized_keys(path: str, what: str = "authorized keys"):
+    """The keys of an authorized_keys file, and their comments (the names
+    logins with them get): ``(keys, {key blob: comment})``."""
     import asyncssh
+
+    from rnn_tui.serve.sshd import key_names
 
     try:
         text = Path(path).read_text()
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"can't read authorized keys {path}: {exc}") from None
+        raise CliError(f"can't read {what} {path}: {exc}") from None
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
-        raise CliError(f"authorized keys file {path} has no keys")
+        raise CliError(f"{what} file {path} has no keys")
     try:
-        return asyncssh.import_authorized_keys(text)
+        return asyncssh.import_authorized_keys(text), key_names(text)
     except (ValueError, asyncssh.KeyImportError) as exc:
-        raise CliError(f"bad authorized keys file {path}: {exc}") from None
+        raise CliError(f"bad {what} file {path}: {exc}") from None
 
 
 def port_int(text: str) -> int:
@@ -122,6 +129,13 @@ def parser() -> Parser:
                     help="accept the password on the first line of FILE")
     ex.add_argument("--no-auth", action="store_true",
                     help="let anyone who can reach the port in (only on a trusted network)")
+    teach = p.add_argument_group(
+        "teachers (optional: the class then follows the teacher who leads)")
+    teach.add_argument("--teacher-keys", metavar="FILE",
+                       help="a login with a public key in this authorized_keys file is a "
+                       "teacher (the key's comment is the name shown)")
+    teach.add_argument("--teacher-password-file", metavar="FILE",
+                       help="a login with the password on the first line of FILE is a teacher")
     lim = p.add_argument_group("limits")
     lim.add_argument("--max-sessions", type=bounded_int(1, 1000), default=50, metavar="N",
                      help="students at once (default 50)")
@@ -133,9 +147,13 @@ def parser() -> Parser:
                      help="start every session as a new process, not forked from a warm "
                      "one (slower to start, more memory; for comparison)")
     add_model_options(p)
-    p.add_argument_group("display").add_argument(
-        "--precision", type=bounded_int(0, 8), default=None, metavar="N",
-        help="decimals shown (default 3)")
+    display = p.add_argument_group("display (what every session starts with)")
+    display.add_argument("--precision", type=bounded_int(0, 8), default=None, metavar="N",
+                         help="decimals shown (default 3)")
+    display.add_argument("--lang", choices=("en", "ko"), default=None,
+                         help="language (default: each student's own locale)")
+    display.add_argument("--theme", choices=("default", "projector"), default=None,
+                         help="colours (default: default)")
     return p
 
 
@@ -146,10 +164,12 @@ def app_options(args) -> list[str]:
         value = getattr(args, name)
         if value is not None:
             out += [f"--{name}", os.path.abspath(value)]
-    for name in ("hidden", "seed", "bias", "precision"):
-        value = getattr(args, name)
+    for name in ("hidden", "seed", "bias", "precision", "lang", "theme"):
+        value = getattr(args, name, None)
         if value is not None:
             out += [f"--{name}", str(value)]
+    if getattr(args, "activation", "tanh") != "tanh":  # the app's default
+        out += ["--activation", args.activation]
     return out
 
 
@@ -175,12 +195,20 @@ def build_config(args, command: list[str] | None = None):
     )
     if args.authorized_keys:
         config.auth = "keys"
-        config.authorized_keys = read_authorized_keys(args.authorized_keys)
+        config.authorized_keys, names = read_authorized_keys(args.authorized_keys)
+        config.key_names.update(names)
     elif args.password_file:
         config.auth = "password"
         config.password = read_password_file(args.password_file)
     else:
         config.auth = "none"
+    if args.teacher_keys:
+        config.teacher_keys, names = read_authorized_keys(args.teacher_keys, "teacher keys")
+        config.key_names.update(names)  # a teacher's comment names the key
+    if args.teacher_password_file:
+        config.teacher_password = read_password_file(args.teacher_password_file)
+        if config.teacher_password == config.password:
+            raise CliError("the teacher password must not be the class password")
     return config
 
 
@@ -264,8 +292,14 @@ def banner(config, key_path: Path, key, created: bool, port: int) -> str:
         f"Host key {key_path}{' (new)' if created else ''}",
         f"  fingerprint {fingerprint(key)}",
         f"Students connect with:  ssh -p {port} student@{shown}",
-        "Stop with Ctrl-C.",
     ]
+    if config.teacher_keys is not None:
+        lines.append(f"Teachers connect with:  ssh -p {port} -i YOUR_KEY teacher@{shown}")
+    if config.teacher_password is not None:
+        extra = "" if config.auth == "password" else "-o PreferredAuthentications=password "
+        lines.append(f"Teachers connect with:  ssh -p {port} {extra}teacher@{shown} "
+                     "(the teacher password)")
+    lines.append("Stop with Ctrl-C.")
     return "\n".join(lines)
 
 

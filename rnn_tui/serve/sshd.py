@@ -14,6 +14,12 @@ logins per connection and per address, an address that keeps failing locked
 out for a while (as OpenSSH's PerSourcePenalties); a few small environment
 variables, only before the session starts; an idle timeout that only key
 presses reset. Every per-address table is bounded.
+
+With teachers (``--teacher-keys``, ``--teacher-password-file``) the server also
+runs the class hub (:mod:`rnn_tui.serve.hub`): a teacher's login makes a
+teacher's session; every session is admitted to the hub and told where it is
+in its environment; student sessions run at a lower priority (a higher nice
+value) than teachers', so a full class does not slow the leader down.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import asyncio
 import codecs
 import hmac
 import logging
+import os
 import re
 import resource
 import shutil
@@ -37,6 +44,7 @@ from typing import Any
 
 import asyncssh
 
+from rnn_tui.serve.hub import Hub
 from rnn_tui.serve.ptyproc import PtyProcess, clamp_size
 from rnn_tui.serve.warm import WarmProcess
 
@@ -112,6 +120,34 @@ class PasteFilter:
         """The held tail, when nothing followed it in time (a lone Esc, say)."""
         held, self.held = self.held, ""
         return held
+
+
+_KEY_LINE_RE = re.compile(
+    r"(?:^|\s)((?:ssh|ecdsa|sk)-[A-Za-z0-9@.+-]+)\s+([A-Za-z0-9+/]+={0,3})(?:\s+(.*))?$")
+
+
+def key_names(text: str) -> dict[bytes, str]:
+    """Each key of an authorized_keys text (its public blob) and its comment,
+    the name a login with it gets in the class roster."""
+    import base64
+    import binascii
+
+    names: dict[bytes, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _KEY_LINE_RE.search(line)
+        if m is None:
+            continue
+        try:
+            blob = base64.b64decode(m.group(2), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        comment = (m.group(3) or "").strip()
+        if comment:
+            names.setdefault(blob, comment)
+    return names
 
 
 def app_command(app_options: Sequence[str]) -> list[str]:
@@ -236,6 +272,18 @@ class ServeConfig:
     limits: SessionLimits = field(default_factory=SessionLimits)
     #: Where each session's private working directory is made (default: the temp dir).
     session_root: str | None = None
+    #: Teachers: a login with one of these keys, or this password, is a teacher's.
+    #: With either, the server runs the class hub (students follow the teacher).
+    teacher_keys: asyncssh.SSHAuthorizedKeys | None = None
+    teacher_password: bytes | None = None
+    #: Names for logins with a key (teachers' and students'): key blob -> comment.
+    key_names: dict = field(default_factory=dict)
+    #: Added to the nice value of each student's session process (0: none).
+    student_nice: int = 5
+
+    @property
+    def has_teachers(self) -> bool:
+        return self.teacher_keys is not None or self.teacher_password is not None
     #: Fork sessions from a warm process (rnn_tui/serve/warm.py) when ``command``
     #: allows it; until it is up, or if it dies, sessions start the old way.
     warm: bool = False
@@ -311,6 +359,8 @@ class ClassServer:
         self._old_handler: (
             Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object] | None) = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: The class hub (only with teachers).
+        self.hub: Hub | None = Hub(log) if config.has_teachers else None
         self.warm: WarmProcess | None = None
 
     @property
@@ -334,12 +384,16 @@ class ClassServer:
             login_timeout=c.login_timeout,
             keepalive_interval=60,
             keepalive_count_max=3,
-            kbdint_auth=False,
+            # Without a login of their own, students get in by keyboard-interactive
+            # with no prompt, once a teacher's key or password is not offered.
+            kbdint_auth=c.auth == "none" and c.has_teachers,
             gss_host=None,
             host_based_auth=False,
         )
         # Public keys are checked by _Connection.validate_public_key (counted,
         # penalised and logged), not by asyncssh's authorized_client_keys.
+        if self.hub is not None:
+            await self.hub.start()
         self._loop = asyncio.get_running_loop()
         self._old_handler = self._loop.get_exception_handler()
         self._loop.set_exception_handler(self._loop_exception)
@@ -464,6 +518,8 @@ class ClassServer:
                 log.error("%d session process(es) did not end", len(self.sessions))
         if self.warm is not None:
             await self.warm.close()
+        if self.hub is not None:
+            await self.hub.close()
         for conn in list(self.connections):
             conn.close()
         if self._acceptor is not None:
@@ -493,6 +549,10 @@ class _Connection(asyncssh.SSHServer):
         self.failures = 0
         self.session: _Session | None = None
         self._no_session_timer: asyncio.TimerHandle | None = None
+        #: What the login that succeeds makes of this connection (each method
+        #: sets them as it checks, so the last check before success decides).
+        self.role = "student"
+        self.name = ""
 
     # -- connection ----------------------------------------------------------
 
@@ -554,13 +614,29 @@ class _Connection(asyncssh.SSHServer):
     def begin_auth(self, username: str) -> bool:
         self.spoke = True  # a client, not an idle socket
         self.username = printable(username)
-        return self.server.config.auth != "none"
+        self.name = username
+        c = self.server.config
+        return c.auth != "none" or c.has_teachers
 
     def password_auth_supported(self) -> bool:
-        return self.server.config.auth == "password"
+        c = self.server.config
+        return c.auth == "password" or c.teacher_password is not None
 
     def public_key_auth_supported(self) -> bool:
-        return self.server.config.auth == "keys"
+        c = self.server.config
+        return c.auth == "keys" or c.teacher_keys is not None
+
+    def kbdint_auth_supported(self) -> bool:
+        c = self.server.config
+        return c.auth == "none" and c.has_teachers
+
+    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+        """No login for students (``--no-auth`` with teachers): in, no prompt."""
+        self._login_as("student", username)
+        return self.kbdint_auth_supported()
+
+    def _login_as(self, role: str, name: str) -> None:
+        self.role, self.name = role, name
 
     async def _attempt(self, kind: str, check) -> bool:
         """One login attempt: counted per address (checked only if the address
@@ -591,20 +667,46 @@ class _Connection(asyncssh.SSHServer):
         return False
 
     async def validate_password(self, username: str, password: str) -> bool:
-        secret = self.server.config.password or b""
-        return await self._attempt("wrong password", lambda: hmac.compare_digest(
-            password.encode("utf-8", "surrogateescape"), secret))
+        c = self.server.config
+        given = password.encode("utf-8", "surrogateescape")
+
+        def check() -> bool:
+            # Both compared, always: the time does not say which one matched.
+            teacher = c.teacher_password is not None and hmac.compare_digest(
+                given, c.teacher_password)
+            student = c.auth == "password" and hmac.compare_digest(given, c.password or b"")
+            self._login_as("teacher" if teacher else "student", username)
+            return teacher or student
+
+        return await self._attempt("wrong password", check)
 
     async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        keys = self.server.config.authorized_keys
-        if keys is None:
+        c = self.server.config
+        name = c.key_names.get(key.public_data) or username
+        teacher = c.teacher_keys is not None and \
+            c.teacher_keys.validate(key, self.ip, self.ip) is not None
+        if not teacher and c.auth != "keys":
+            # A student's own key, where students need none: not a failed login
+            # (a class behind one address would lock itself out).
             return False
-        return await self._attempt("unknown public key", lambda: keys.validate(
-            key, self.ip, self.ip) is not None)
+
+        def check() -> bool:
+            student = not teacher and c.authorized_keys is not None and \
+                c.authorized_keys.validate(key, self.ip, self.ip) is not None
+            self._login_as("teacher" if teacher else "student", name)
+            return teacher or student
+
+        return await self._attempt("unknown public key", check)
 
     def auth_completed(self) -> None:
         self.authenticated = True
-        log.info("login %s user=%s", self.peer, self.username)
+        if not self.name:  # no login needed (--no-auth, no teachers)
+            self.name = self.username
+        if self.role == "teacher":
+            log.info("login %s user=%s: teacher %s", self.peer, self.username,
+                     printable(self.name))
+        else:
+            log.info("login %s user=%s", self.peer, self.username)
         # An authenticated connection must open its session promptly.
         loop = asyncio.get_running_loop()
         self._no_session_timer = loop.call_later(
@@ -707,6 +809,7 @@ class _Session(asyncssh.SSHServerSession):
         self.started = False
         self.last_input = time.monotonic()
         self.started_at = 0.0
+        self.class_token: str | None = None
         self._idle_timer: asyncio.TimerHandle | None = None
         self._end_message: str | None = None
         self._input_paused = False
@@ -797,6 +900,7 @@ class _Session(asyncssh.SSHServerSession):
             self.workdir = tempfile.mkdtemp(prefix="rnn-tui-session-",
                                             dir=srv.config.session_root)
             env = session_env(self.term, chan.accepted_env, self.workdir)
+            env.update(self._join_class())
             self.proc = PtyProcess(
                 srv.config.command, env,
                 cols=clamp_size(cols, 80), rows=clamp_size(rows, 24),
@@ -810,8 +914,10 @@ class _Session(asyncssh.SSHServerSession):
             log.error("could not start session process: %s", exc)
             self.proc = None
             self._remove_workdir()
+            self._leave_class()
             self._refuse(MSG_START_FAILED)
             return
+        self._lower_priority()
         srv.sessions.add(self)
         srv.stats.sessions_started += 1
         self.started_at = time.monotonic()
@@ -822,6 +928,39 @@ class _Session(asyncssh.SSHServerSession):
             self.last_input = time.monotonic()
             self._idle_timer = asyncio.get_running_loop().call_later(
                 srv.config.idle_timeout, self._check_idle)
+
+    def _join_class(self) -> dict[str, str]:
+        """Admit this session to the class hub: what its environment says of it."""
+        hub = self.server.hub
+        if hub is None:
+            return {}
+        from rnn_tui.teach.classroom import ENV_SOCKET, ENV_TOKEN
+
+        conn = self.connection
+        try:
+            self.class_token = hub.admit(conn.name or conn.username, conn.role)
+        except RuntimeError as exc:  # pragma: no cover - more than the server allows
+            log.error("%s: not in the class: %s", conn.peer, exc)
+            return {}
+        return {ENV_SOCKET: hub.path, ENV_TOKEN: self.class_token}
+
+    def _leave_class(self) -> None:
+        hub, token = self.server.hub, self.class_token
+        self.class_token = None
+        if hub is not None and token is not None:
+            hub.forget(token)
+
+    def _lower_priority(self) -> None:
+        """A student's process yields the CPU to the teachers' (a higher nice value)."""
+        nice = self.server.config.student_nice
+        if self.server.hub is None or self.connection.role != "student" or nice <= 0:
+            return
+        assert self.proc is not None and self.proc.pid is not None
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.proc.pid,
+                           min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
+        except OSError:  # it already ended, or we may not
+            pass
 
     def _refuse(self, message: str) -> None:
         assert self.chan is not None
@@ -953,6 +1092,7 @@ class _Session(asyncssh.SSHServerSession):
         srv.sessions.discard(self)
         srv.stats.ended.append(code)
         self._remove_workdir()
+        self._leave_class()
         if self._idle_timer is not None:
             self._idle_timer.cancel()
             self._idle_timer = None
