@@ -268,13 +268,23 @@ def run(argv: Sequence[str]) -> int:
         return 0
     from rnn_tui.tui.app import make_app
 
-    app = make_app(model, precision=args.precision, lang=args.lang, theme=args.theme)
+    app = make_app(model, precision=args.precision, lang=args.lang, theme=args.theme,
+                   classroom=classroom_env())
     gc.freeze()  # what start-up built stays: later collections skip it
     gc.enable()
     # Served over SSH (rnn-tui serve sets RNN_TUI_SERVED=1), every mouse move would
     # cross the network, and nothing here needs a mouse: leave mouse tracking off.
     app.run(mouse=os.environ.get("RNN_TUI_SERVED") != "1")
     return app.return_code or 0
+
+
+def classroom_env() -> tuple[str, str] | None:
+    """The class hub's socket and this session's token, when ``rnn-tui serve`` runs a
+    class (taken out of the environment: nothing started from here inherits them)."""
+    from rnn_tui.teach.classroom import ENV_SOCKET, ENV_TOKEN
+
+    path, token = os.environ.pop(ENV_SOCKET, ""), os.environ.pop(ENV_TOKEN, "")
+    return (path, token) if path and token else None
 
 
 def lang_of(argv: Sequence[str]) -> str:

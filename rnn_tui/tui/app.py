@@ -13,6 +13,7 @@ what it shows has changed. Helpers: ``layout`` (the panels, app.tcss's rules),
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -40,6 +41,7 @@ from rnn_tui.tui.themes import PROJECTOR, TEXTUAL_THEMES, THEMES
 from rnn_tui.tui.view import View, lesson_view
 
 if TYPE_CHECKING:  # imported when the key is pressed, not at start-up
+    from rnn_tui.tui.classlink import ClassLink
     from rnn_tui.tui.screens.sentences import SentencesScreen
     from rnn_tui.tui.screens.weights_editor import WeightsScreen
 
@@ -97,6 +99,12 @@ class RNNApp(TerminalApp):
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+l", "redraw", "Redraw", show=False, id="redraw"),
+        # a class's keys (issue 16): on only in a class, by role (check_action)
+        Binding("f", "class_follow", "Follow", show=False, id="class_follow"),
+        Binding("a", "class_hand", "Hand", show=False, id="class_hand"),
+        Binding("c", "class_roster", "Class", show=False, id="class_roster"),
+        Binding("o", "class_lock", "Lock", show=False, id="class_lock"),
+        Binding("F", "class_lead", "Lead", show=False, id="class_lead"),
     ]
 
     HELP_ROWS = routes.HELP  # the help screen's rows (DOMNode.HELP is Textual's help text)
@@ -118,6 +126,7 @@ class RNNApp(TerminalApp):
         lang: str | None = None,
         theme: str = "default",
         seed: int = 0,
+        classroom: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(lang or i18n.detect())
         self.register_theme(PROJECTOR)
@@ -129,6 +138,11 @@ class RNNApp(TerminalApp):
         self.quizflow = QuizFlow(self)
         self.autoplay = Autoplay(self, self._tick)
         self._shown_step_title: str | None = None  # the step panel's title, as text
+        self.classlink: ClassLink | None = None  # in a class: the link to the hub
+        if classroom is not None:
+            from rnn_tui.tui.classlink import ClassLink
+
+            self.classlink = ClassLink(self, *classroom)
 
     # --- the lesson, read-only (tests and screens read these) --------------------
     pos = _lesson("pos")
@@ -160,6 +174,8 @@ class RNNApp(TerminalApp):
         self._apply_size()
         self._apply_lang()
         self.refresh_view()
+        if self.classlink is not None:
+            self.classlink.start()
 
     def _apply_lang(self) -> None:
         layout.apply_lang(self)
@@ -185,9 +201,13 @@ class RNNApp(TerminalApp):
 
     # --- lesson -> screen ---------------------------------------------------------
     def view(self) -> View:
-        return lesson_view(self.lesson, precision=self.precision, feedback=self.quizflow.feedback,
+        view = lesson_view(self.lesson, precision=self.precision, feedback=self.quizflow.feedback,
                            playing=self.playing, speed=self.speed, lang=self.lang,
                            theme=self.look)
+        if self.classlink is not None:  # the class's words lead the status bar's extras
+            view = replace(view, mode="  ".join(w for w in (self.classlink.status(), view.mode)
+                                                if w))
+        return view
 
     def refresh_view(self) -> None:
         """Let each panel repaint what changed in the lesson."""
@@ -208,9 +228,13 @@ class RNNApp(TerminalApp):
         self.stepper_screen.set_class(view.batch, "batch-view")
         self.stepper_screen.query_one("#middle").set_class(view.cursor.at_output, "at-output")
         self.stepper_screen.set_class(self.quiz, "quiz-on")
+        if self.classlink is not None:
+            self.classlink.sync()  # where this session is, to the class hub
 
     def push_screen(self, *args, **kwargs):
         result = super().push_screen(*args, **kwargs)
+        if self.classlink is not None and args:
+            self.classlink.screen_pushed(args[0])
         self.call_after_refresh(self._refresh_keys)  # keys a screen on top takes
         return result
 
@@ -247,11 +271,41 @@ class RNNApp(TerminalApp):
     # --- actions: keys -> lesson changes ----------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         top = self.screen_stack[-1] if self.screen_stack else None
+        if action.startswith("class_"):  # in a class only, by role
+            return self.classlink is not None and self.classlink.may(action, top)
         if getattr(top, "OWNS_KEYS", False):
             return action == "quit"  # those screens have their own keys
         if action in ("train", "toggle_weights", "backward"):
             return len(self.screen_stack) <= 1  # not on top of another screen
         return True
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """In a class, a stepping key leaves follow mode, or is refused while locked."""
+        link = self.classlink
+        if link is not None:
+            name = action[1] if isinstance(action, tuple) else action.split("(")[0]
+            if not link.allow(name.rpartition(".")[2], default_namespace):
+                return True  # refused (the status line says why)
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def action_class_follow(self) -> None:
+        self._class_key("class_follow")
+
+    def action_class_hand(self) -> None:
+        self._class_key("class_hand")
+
+    def action_class_roster(self) -> None:
+        self._class_key("class_roster")
+
+    def action_class_lock(self) -> None:
+        self._class_key("class_lock")
+
+    def action_class_lead(self) -> None:
+        self._class_key("class_lead")
+
+    def _class_key(self, action: str) -> None:
+        if self.classlink is not None:
+            self.classlink.key(action)
 
     def action_next_substep(self) -> None:
         lesson = self.lesson
@@ -338,7 +392,9 @@ class RNNApp(TerminalApp):
 
 
 def make_app(model, precision: int = 3, lang: str | None = None,
-             theme: str = "default") -> RNNApp:
-    """The app for a resolved CLI model (see ``cli.build_model``); tests use it too."""
+             theme: str = "default", classroom: tuple[str, str] | None = None) -> RNNApp:
+    """The app for a resolved CLI model (see ``cli.build_model``); tests use it too.
+    ``classroom``: the class hub's socket and this session's token (a served class)."""
     return RNNApp(model.dataset, model.weights, precision=precision,
-                  activation=model.activation, lang=lang, theme=theme, seed=model.seed)
+                  activation=model.activation, lang=lang, theme=theme, seed=model.seed,
+                  classroom=classroom)

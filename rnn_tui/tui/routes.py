@@ -47,7 +47,12 @@ HELP = [
 
 
 def show_help(app: RNNApp) -> None:
-    app.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in HELP]))
+    rows = HELP
+    if app.classlink is not None:  # a class's keys, only in a class (and by role)
+        from rnn_tui.tui.classlink import help_rows
+
+        rows = HELP + help_rows(app.classlink.role)
+    app.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in rows]))
 
 
 def train(app: RNNApp) -> None:

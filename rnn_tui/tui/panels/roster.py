@@ -1,0 +1,142 @@
+"""The class roster (issue 16): who is connected, following, where, idle, hands, quiz.
+
+``roster_lines`` turns the hub's roster message into lines of text (names are
+the users' text: never markup); the roster screen (key ``c``) and the panel
+beside the stepper (a teacher's, when the terminal is roomy) both draw them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.content import Content
+from textual.widgets import Static
+
+from rnn_tui.teach.i18n import tr
+from rnn_tui.tui.keys import follow_language
+from rnn_tui.tui.panels import numbers as n
+
+if TYPE_CHECKING:
+    from rnn_tui.tui.classlink import ClassLink
+
+#: The panel's width beside the stepper, in cells.
+PANEL_WIDTH = 36
+HAND = "✋"
+
+
+def idle_text(seconds: float) -> str:
+    """5s, 3m, 2h: how long a session did nothing of its own."""
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    return f"{s // 3600}h"
+
+
+def where_text(entry: dict[str, Any]) -> str:
+    """Sentence, t and sub-step, counted from 1 as the screen counts."""
+    n_, t, steps, phase = entry["selected"] + 1, entry["t"], entry["steps"], entry["phase"]
+    if phase == 0:
+        return tr("class.where_start", n=n_)
+    if phase == 5:
+        return tr("class.where_output", n=n_)
+    return tr("class.where", n=n_, t=t, T=steps, k=phase)
+
+
+def quiz_text(entry: dict[str, Any]) -> str:
+    asked, points, skipped = entry["score"]
+    best = 2 * (asked + skipped)
+    return tr("status.quiz", points=points, best=best) if best else ""
+
+
+def count_text(roster: dict[str, Any] | None) -> str:
+    if roster is None:
+        return tr("class.roster_none")
+    return tr("class.roster_count", connected=roster["connected"],
+              following=roster["following"])
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells (with … when cut)."""
+    if cell_len(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if cell_len(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
+                 chosen: int | None = None, wide: bool = False) -> list[Text]:
+    """The roster as lines ``width`` cells wide at most: the counts, then one
+    entry per session (two lines each unless ``wide``); ``chosen`` (a session's
+    id) is drawn reversed."""
+    lines = [Text(fit(count_text(roster), width), style="bold")]
+    if roster is None:
+        return lines
+    students = roster["students"]
+    if not students:
+        lines.append(Text(fit(tr("class.roster_empty"), width), style=n.muted()))
+    name_width = max([cell_len(s["name"]) for s in students] + [4])
+    name_width = min(name_width, 16 if wide else width - 3)
+    for s in students:
+        style = "reverse" if s["id"] == chosen else ""
+        hand = HAND if s["hand"] else "  "
+        name = s["name"]
+        if s["role"] == "teacher":
+            name += " " + tr("class.teacher_mark")
+        state = tr("class.state_following") if s["following"] else tr("class.state_own")
+        details = [state, where_text(s), tr("class.idle", time=idle_text(s["idle"]))]
+        quiz = quiz_text(s)
+        if quiz:
+            details.append(quiz)
+        if s["role"] == "teacher" and s["name"] == leader:
+            details[0] = tr("class.state_leads")
+        if wide:
+            head = f"{hand} {fit(name, name_width)}"
+            head += " " * max(0, name_width + 3 - cell_len(head))
+            lines.append(Text(fit(head + "  " + " · ".join(details), width), style=style))
+        else:
+            lines.append(Text(fit(f"{hand} {name}", width), style=f"bold {style}".strip()))
+            lines.append(Text(fit("   " + " · ".join(details), width), style=style))
+    return lines
+
+
+class RosterPanel(Static):
+    """The roster beside the stepper: a teacher's, when the terminal is roomy."""
+
+    SCOPED_CSS = False  # the rule below names the screen's size class
+    DEFAULT_CSS = f"""
+    RosterPanel {{
+        dock: right;
+        width: {PANEL_WIDTH};
+        height: 1fr;
+        display: none;
+        border: round $accent;
+        padding: 0 1;
+    }}
+    Screen.roomy RosterPanel {{
+        display: block;
+    }}
+    """
+
+    def __init__(self, link: ClassLink, **kwargs: Any) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.link = link
+        self._shown: tuple | None = None
+
+    def on_mount(self) -> None:
+        follow_language(self, self.show_roster)
+
+    def show_roster(self) -> None:
+        self.border_title = Content(tr("class.roster_title"))  # text, never markup
+        lines = roster_lines(self.link.roster, self.link.leader, PANEL_WIDTH - 4)
+        key = tuple((line.plain, line.style) for line in lines)
+        if key != self._shown:  # only when what it shows changed
+            self._shown = key
+            self.update(Text("\n").join(lines))
