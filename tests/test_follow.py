@@ -18,7 +18,8 @@ from conftest import screen_text
 from rnn_tui.core.data import lesson_dataset
 from rnn_tui.core.model import Weights
 from rnn_tui.serve.hub import Hub
-from rnn_tui.teach import fmt
+from rnn_tui.teach import fmt, i18n
+from rnn_tui.tui import classlink
 from rnn_tui.tui.app import RNNApp
 
 SIZE = (100, 30)
@@ -103,3 +104,260 @@ async def test_students_follow_the_teacher_step_and_output() -> None:
             for app in (ann, bob):
                 np.testing.assert_allclose(app.stepper.output.y, want_y, rtol=1e-12)
                 assert fmt.prob(want_y[0, 0]) in screen_text(app)
+
+
+async def test_own_key_leaves_follow_mode_and_f_returns() -> None:
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        async with teacher.run_test(size=SIZE) as tp, ann.run_test(size=SIZE) as ap:
+            pilots = (tp, ap)
+            await until(pilots, lambda: up(teacher, ann) and ann.classlink.applied is not None)
+            await tp.press("L")
+            await until(pilots, lambda: ann.pos == 4)
+            await ap.press("right")  # her own key: she carries on from the teacher's state
+            await until(pilots, lambda: ann.pos == 5)
+            assert not ann.classlink.following
+            assert "on your own; f: follow the teacher" in screen_text(ann)
+            await tp.press("L", "L")
+            await until(pilots, lambda: teacher.pos == 12)
+            await until(pilots, lambda: teacher.classlink.roster is not None and any(
+                not s["following"] for s in teacher.classlink.roster["students"]
+                if s["name"] == "ann"))
+            assert ann.pos == 5  # not moved by the teacher
+            np.testing.assert_allclose(ann.weights.Wxh, teacher.weights.Wxh)  # his weights
+            await ap.press("f")
+            await until(pilots, lambda: ann.pos == 12)
+            assert ann.classlink.following
+            assert "following kim" in screen_text(ann)
+            await tp.press("left")
+            await until(pilots, lambda: ann.pos == 11)
+
+
+async def test_lock_refuses_stepping_keys_then_unlock() -> None:
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        async with teacher.run_test(size=SIZE) as tp, ann.run_test(size=SIZE) as ap:
+            pilots = (tp, ap)
+            await until(pilots, lambda: up(teacher, ann) and ann.classlink.applied is not None)
+            await tp.press("L")
+            await until(pilots, lambda: ann.pos == 4)
+            await ap.press("right", "right")  # on her own, a little ahead
+            await until(pilots, lambda: ann.pos == 6)
+            await tp.press("o")  # lock: everyone follows
+            await until(pilots, lambda: ann.classlink.locked and ann.pos == 4)
+            assert ann.classlink.following
+            await ap.press("right", "L", "down", "b", "g")  # all refused
+            await until(pilots, lambda: "the class is locked" in screen_text(ann))
+            assert (ann.pos, ann.selected, ann.batch_view) == (4, 0, False)
+            assert len(ann.screen_stack) == 1  # no backward view of her own
+            assert "[class locked]" in screen_text(ann)
+            await ap.press("f2")  # language still works
+            await until(pilots, lambda: ann.lang == "ko")
+            await ap.press("f2")
+            await tp.press("L")
+            await until(pilots, lambda: ann.pos == 8)
+            await tp.press("o")  # unlock
+            await until(pilots, lambda: not ann.classlink.locked)
+            await ap.press("right")
+            await until(pilots, lambda: ann.pos == 9)
+            assert not ann.classlink.following
+
+
+async def test_roster_shows_names_positions_and_hands() -> None:
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        bob = class_app(hub, "bob", "student", STUDENT_SEED)
+        async with teacher.run_test(size=SIZE) as tp, ann.run_test(size=SIZE) as ap, \
+                bob.run_test(size=SIZE) as bp:
+            pilots = (tp, ap, bp)
+            await until(pilots, lambda: up(teacher, ann, bob)
+                        and bob.classlink.applied is not None)
+            await tp.press("L")
+            await until(pilots, lambda: ann.pos == bob.pos == 4)
+            await bp.press("down", "right")  # bob: sentence 2, t 2 sub-step 1, on his own
+            await ap.press("a")  # ann raises her hand
+            await tp.press("c")
+            await until(pilots, lambda: "✋ ann" in screen_text(teacher)
+                        and "bob" in screen_text(teacher)
+                        and "sentence 2, t 2/3, 1/4" in screen_text(teacher))
+            text = screen_text(teacher)
+            assert "2 connected, 1 following" in text
+            ann_line = next(line for line in text.splitlines() if "ann" in line)
+            assert "following" in ann_line and "sentence 1, t 1/3, 4/4" in ann_line
+            bob_line = next(line for line in text.splitlines() if "bob" in line)
+            assert "on own" in bob_line and "✋" not in bob_line
+            assert "hand raised" in screen_text(ann)
+            # the teacher lowers ann's hand from the roster (ann is the first student)
+            await tp.press("down")  # from the teacher's own line to ann's
+            await tp.press("enter")
+            await until(pilots, lambda: not ann.classlink.hand)
+            await until(pilots, lambda: "✋" not in screen_text(teacher))
+            assert "hand raised" not in screen_text(ann)
+            await tp.press("escape")
+            await until(pilots, lambda: len(teacher.screen_stack) == 1)
+
+
+async def test_a_late_joiner_gets_the_whole_state_at_once() -> None:
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        async with teacher.run_test(size=SIZE) as tp:
+            await until((tp,), lambda: up(teacher) and teacher.classlink.leads)
+            await tp.press("down", "down", "L", "L", "right", "b")
+            late = class_app(hub, "lee", "student", STUDENT_SEED)
+            async with late.run_test(size=SIZE) as lp:
+                pilots = (tp, lp)
+                await until(pilots, lambda: late.pos == 9)
+                assert (late.selected, late.batch_view) == (2, True)
+                np.testing.assert_allclose(late.weights.Wxh, teacher.weights.Wxh)
+                assert "following kim" in screen_text(late)
+
+
+async def test_the_link_lost_then_back() -> None:
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        async with teacher.run_test(size=SIZE) as tp, ann.run_test(size=SIZE) as ap:
+            pilots = (tp, ap)
+            await until(pilots, lambda: up(teacher, ann) and ann.classlink.applied is not None)
+            await hub.close()  # the server's hub is gone
+            await until(pilots, lambda: ann.classlink.state == "lost")
+            assert "class link lost; retrying" in screen_text(ann)
+            await ap.press("right", "right")  # she keeps working on her own
+            assert ann.pos == 2
+
+
+async def test_reconnects_and_follows_the_newest_state(monkeypatch) -> None:
+    monkeypatch.setattr(classlink, "RETRY", 0.05)
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        token = hub.admit("ann", "student")
+        d = lesson_dataset()
+        ann = RNNApp(d, Weights.init(d.vocab, hidden=3, seed=STUDENT_SEED), lang="en",
+                     classroom=(hub.path, token))
+        async with teacher.run_test(size=SIZE) as tp, ann.run_test(size=SIZE) as ap:
+            pilots = (tp, ap)
+            await until(pilots, lambda: up(teacher, ann) and ann.classlink.applied is not None)
+            # another link says ann's hello: the hub drops hers (one link per token)
+            reader, writer = await asyncio.open_unix_connection(hub.path)
+            writer.write(b'{"v":1,"type":"hello","token":"%s"}\n' % token.encode())
+            await writer.drain()
+            await tp.press("L")
+            # she loses the link, comes back (the stray link is dropped in turn) and
+            # follows the newest state again
+            await until(pilots, lambda: ann.classlink.joins == 2 and ann.pos == 4)
+            assert "following kim" in screen_text(ann)
+            writer.close()
+
+
+async def test_the_teacher_leaves_students_keep_the_last_state() -> None:
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        async with ann.run_test(size=SIZE) as ap:
+            async with teacher.run_test(size=SIZE) as tp:
+                await until((tp, ap), lambda: up(teacher, ann)
+                            and ann.classlink.applied is not None)
+                await tp.press("L")
+                await until((tp, ap), lambda: ann.pos == 4)
+            await until((ap,), lambda: ann.classlink.leader is None)
+            assert ann.pos == 4
+            np.testing.assert_allclose(ann.stepper.h, h1(TEACHER_SEED))
+            assert "the teacher left; the last state stays" in screen_text(ann)
+
+
+async def test_a_korean_student_with_an_english_teacher() -> None:
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED, lang="en")
+        min_ = class_app(hub, "min", "student", STUDENT_SEED, lang="ko")
+        async with teacher.run_test(size=SIZE) as tp, min_.run_test(size=SIZE) as mp:
+            pilots = (tp, mp)
+            await until(pilots, lambda: up(teacher, min_) and min_.classlink.applied is not None)
+            await tp.press("L")
+            await until(pilots, lambda: min_.pos == 4)
+            # the language is each session's own (one process here: the last app's
+            # language is the catalogue's, so only the student's screen is read)
+            i18n.set_lang("ko")
+            min_.refresh_view()
+            await mp.pause()
+            text = screen_text(min_)
+            assert min_.lang == "ko" and teacher.lang == "en"
+            assert "kim 따라가는 중" in text
+            for value in h1(TEACHER_SEED)[0]:
+                assert fmt.num(value) in text
+            await mp.press("right")
+            await until(pilots, lambda: "혼자 진행 중; f: 선생님 따라가기" in screen_text(min_))
+
+
+async def test_students_follow_the_backward_view() -> None:
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        async with teacher.run_test(size=SIZE) as tp, ann.run_test(size=SIZE) as ap:
+            pilots = (tp, ap)
+            await until(pilots, lambda: up(teacher, ann) and ann.classlink.applied is not None)
+            await tp.press("down", "end", "g", "right", "right", "right")
+            await until(pilots, lambda: type(ann.screen).__name__ == "BackwardScreen"
+                        and ann.screen.pos == 3)
+            assert ann.screen.selected == 1
+            await tp.press("escape")
+            await until(pilots, lambda: len(ann.screen_stack) == 1)
+            assert ann.lesson.backward is None
+
+
+async def test_another_teacher_takes_the_lead() -> None:
+    async with hub_running() as hub:
+        kim = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        lee = class_app(hub, "lee", "teacher", STUDENT_SEED)
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        async with kim.run_test(size=SIZE) as kp, lee.run_test(size=SIZE) as lp, \
+                ann.run_test(size=SIZE) as ap:
+            pilots = (kp, lp, ap)
+            await until(pilots, lambda: up(kim, lee, ann) and kim.classlink.leads
+                        and lee.classlink.applied is not None)
+            await kp.press("L")
+            await until(pilots, lambda: ann.pos == lee.pos == 4)  # lee follows too
+            await lp.press("F")
+            await until(pilots, lambda: lee.classlink.leads and not kim.classlink.leads)
+            await lp.press("L")
+            await until(pilots, lambda: ann.pos == kim.pos == 8)
+            assert "following lee" in screen_text(ann) and "following lee" in screen_text(kim)
+            assert "you lead the class" in screen_text(lee)
+
+
+async def test_class_keys_only_in_a_class_and_by_role() -> None:
+    d = lesson_dataset()
+    alone = RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang="en")
+    async with alone.run_test(size=SIZE) as p:
+        await p.press("question_mark")
+        await p.pause()
+        assert "follow the teacher" not in " ".join(text for _, text in alone.screen.rows)
+        await p.press("escape", "a", "o", "c", "f", "F")
+        assert alone.pos == 0 and len(alone.screen_stack) == 1
+    async with hub_running() as hub:
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        async with ann.run_test(size=(100, 40)) as ap:
+            await until((ap,), lambda: up(ann))
+            await ap.press("o", "c", "F")  # a teacher's keys: nothing for a student
+            await ap.pause()
+            assert len(ann.screen_stack) == 1 and not hub.locked and hub.leader is None
+            await ap.press("question_mark")
+            await until((ap,), lambda: len(ann.screen_stack) == 2)
+            rows = " ".join(text for _, text in ann.screen.rows)
+            assert "follow the teacher again" in rows and "raise / lower your hand" in rows
+            assert "lock / unlock" not in rows
+
+
+def test_the_environment_names_the_hub(monkeypatch) -> None:
+    from rnn_tui.cli.main import classroom_env
+    from rnn_tui.teach.classroom import ENV_SOCKET, ENV_TOKEN
+
+    monkeypatch.delenv(ENV_SOCKET, raising=False)
+    monkeypatch.delenv(ENV_TOKEN, raising=False)
+    assert classroom_env() is None
+    monkeypatch.setenv(ENV_SOCKET, "/tmp/hub.sock")
+    monkeypatch.setenv(ENV_TOKEN, "secret")
+    assert classroom_env() == ("/tmp/hub.sock", "secret")
+    assert ENV_TOKEN not in __import__("os").environ  # not handed down to children

@@ -103,6 +103,7 @@ class ClassLink:
         self.locked = False
         self.leader: str | None = None
         self.hand = False
+        self.joins = 0  # welcomes so far (a reconnect makes another)
         self.roster: dict[str, Any] | None = None
         self.content: tuple[int, dict] | None = None  # the newest (rev, lesson) received
         self.position: dict[str, Any] | None = None  # the newest leader position received
@@ -127,6 +128,8 @@ class ClassLink:
             except (OSError, EOFError, ValueError, asyncio.TimeoutError,
                     asyncio.IncompleteReadError):
                 pass  # ValueError: a line too long, or a bad message (MessageError)
+            except Exception:  # noqa: BLE001 - whatever went wrong, the lesson goes on alone
+                pass
             self._lost()
             await asyncio.sleep(RETRY)
 
@@ -192,6 +195,7 @@ class ClassLink:
         kind = msg["type"]
         if kind == "welcome":
             self.state = "up"
+            self.joins += 1
             self.role, self.name, self.id = msg["role"], msg["name"], msg["id"]
             self.applied = None  # a hub started again counts its revisions again
             self._sent_content = self._sent_position = None
@@ -342,8 +346,10 @@ class ClassLink:
         lesson = self.app.lesson
         c = lesson.cursor
         screen = self._backward_screen()
-        backward = None if screen is None else int(screen.pos)
-        selected = lesson.selected if screen is None else int(screen.selected)
+        if screen is None or not screen.is_mounted:  # (reading a reactive would set it up)
+            backward, selected = lesson.backward, lesson.selected
+        else:
+            backward, selected = int(screen.pos), int(screen.selected)
         s = lesson.score
         return {"selected": selected, "pos": lesson.pos, "batch_view": lesson.batch_view,
                 "backward": backward, "following": self.following and not self.leads,
