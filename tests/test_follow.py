@@ -361,3 +361,75 @@ def test_the_environment_names_the_hub(monkeypatch) -> None:
     monkeypatch.setenv(ENV_TOKEN, "secret")
     assert classroom_env() == ("/tmp/hub.sock", "secret")
     assert ENV_TOKEN not in __import__("os").environ  # not handed down to children
+
+
+async def test_the_roster_beside_the_stepper_when_roomy() -> None:
+    from rnn_tui.tui.panels.roster import RosterPanel
+
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        roomy = (130, 40)
+        async with teacher.run_test(size=roomy) as tp, ann.run_test(size=roomy) as ap:
+            pilots = (tp, ap)
+            await until(pilots, lambda: up(teacher, ann) and ann.classlink.applied is not None)
+            await ap.press("a")
+
+            def panel_text() -> str:
+                panel = teacher.query_one(RosterPanel)
+                return "\n".join(s.text for s in panel.render_lines(panel.region.reset_offset))
+
+            await until(pilots, lambda: "✋ ann" in panel_text())
+            panel = teacher.query_one(RosterPanel)
+            assert panel.display and panel.region.right == roomy[0]
+            assert teacher.query_one("#step").region.right <= panel.region.x  # beside it
+            text = panel_text()
+            assert "1 connected, 1 following" in text and "sentence 1, start" in text
+            assert not ann.query(RosterPanel)  # a student has none
+            await tp.resize_terminal(100, 30)
+            await tp.pause()
+            assert not teacher.query_one(RosterPanel).display  # no room: the c key shows it
+
+
+def test_what_waits_to_be_sent_is_one_message_per_kind() -> None:
+    """Latest state wins on the session's side too: while the socket is slow, each
+    kind of message waits in one slot, replaced by a newer one."""
+    d = lesson_dataset()
+    app = RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang="en",
+                 classroom=("/nonexistent", "token"))
+    link = app.classlink
+    link.state, link.role, link.leads = "up", "teacher", True
+    for pos in range(1, 13):
+        app.lesson.pos = pos
+        link.sync()
+    for student in range(1000):
+        link.clear_hand(student)
+    kinds = [k if isinstance(k, str) else k[0] for k in link._pending]
+    assert kinds.count("position") == 1 and kinds.count("content") == 1
+    assert kinds.count("clear_hand") == classlink.MAX_PENDING_CLEARS
+    assert b'"pos":12' in link._pending["position"]
+
+
+async def test_a_bad_line_from_the_hub_drops_the_link(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(classlink, "RETRY", 0.05)
+    lines = [b'{"v":1,"type":"welcome","id":1,"name":"ann","role":"student"}\n',
+             b'{"v":2,"type":"class"}\n']
+    hellos = []
+
+    async def hub(reader, writer):
+        hellos.append(await reader.readline())
+        for line in lines:
+            writer.write(line)
+        await writer.drain()
+        await reader.read()  # until the app closes the link
+
+    server = await asyncio.start_unix_server(hub, str(tmp_path / "hub.sock"))
+    d = lesson_dataset()
+    app = RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang="en",
+                 classroom=(str(tmp_path / "hub.sock"), "tok"))
+    async with server, app.run_test(size=SIZE) as p:
+        await until((p,), lambda: len(hellos) >= 2)  # dropped, then tried again
+        assert hellos[0] == b'{"v":1,"type":"hello","token":"tok"}\n'
+        assert app.classlink.joins >= 1
+        await p.press("right")
+        assert app.pos == 1  # the lesson goes on

@@ -286,7 +286,8 @@ class ClassLink:
     def _backward_screen(self) -> Any:
         from rnn_tui.tui.screens.backward import BackwardScreen
 
-        top = self.app.screen
+        stack = self.app.screen_stack
+        top = stack[-1] if stack else None
         return top if isinstance(top, BackwardScreen) else None
 
     def _close_backward(self) -> None:

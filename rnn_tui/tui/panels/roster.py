@@ -74,7 +74,7 @@ def fit(text: str, width: int) -> str:
 def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
                  chosen: int | None = None, wide: bool = False) -> list[Text]:
     """The roster as lines ``width`` cells wide at most: the counts, then one
-    entry per session (two lines each unless ``wide``); ``chosen`` (a session's
+    entry per session (three lines each unless ``wide``); ``chosen`` (a session's
     id) is drawn reversed."""
     lines = [Text(fit(count_text(roster), width), style="bold")]
     if roster is None:
@@ -101,8 +101,9 @@ def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
             head = f"{hand} {fit(name, name_width)}"
             head += " " * max(0, name_width + 3 - cell_len(head))
             lines.append(Text(fit(head + "  " + " · ".join(details), width), style=style))
-        else:
+        else:  # narrow (the panel): the name, where, then the rest
             lines.append(Text(fit(f"{hand} {name}", width), style=f"bold {style}".strip()))
+            lines.append(Text(fit("   " + details.pop(1), width), style=style))
             lines.append(Text(fit("   " + " · ".join(details), width), style=style))
     return lines
 
