@@ -13,7 +13,6 @@ what it shows has changed. Helpers: ``layout`` (the panels, app.tcss's rules),
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -204,9 +203,8 @@ class RNNApp(TerminalApp):
         view = lesson_view(self.lesson, precision=self.precision, feedback=self.quizflow.feedback,
                            playing=self.playing, speed=self.speed, lang=self.lang,
                            theme=self.look)
-        if self.classlink is not None:  # the class's words lead the status bar's extras
-            view = replace(view, mode="  ".join(w for w in (self.classlink.status(), view.mode)
-                                                if w))
+        if self.classlink is not None:  # the class's words; the roster panel's room
+            view = self.classlink.dress(view)
         return view
 
     def refresh_view(self) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
 from rnn_tui.teach import classroom
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from rnn_tui.tui.app import RNNApp
+    from rnn_tui.tui.view import View
 
 #: Seconds between attempts to reach the hub again after the link broke.
 RETRY = 2.0
@@ -422,6 +423,21 @@ class ClassLink:
         self._send("clear_hand", key=("clear_hand", student), id=student)
 
     # --- what the status line says ------------------------------------------------
+    def dress(self, view: View) -> View:
+        """The app's View with the class's words first among the status bar's extras;
+        and, while the roster panel is beside the stepper, the room the stepper has."""
+        mode = "  ".join(w for w in (self.status(), view.mode) if w)
+        view = replace(view, mode=mode)
+        size = getattr(view, "size", None)
+        if self._panel_shown() and size is not None and size[0]:
+            from rnn_tui.tui.panels.roster import PANEL_WIDTH
+
+            view = replace(view, size=(size[0] - PANEL_WIDTH, size[1]))
+        return view
+
+    def _panel_shown(self) -> bool:
+        return self.role == "teacher" and self.app.stepper_screen.has_class("roomy")
+
     def status(self) -> str:
         """Words for the status bar: the link, following or not, the lock, the hand."""
         parts = []

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rnn_tui.tui.classlink import ClassLink
 
 #: The panel's width beside the stepper, in cells.
-PANEL_WIDTH = 36
+PANEL_WIDTH = 30  # at the roomy width (110) the stepper keeps its 80
 HAND = "✋"
 
 
@@ -74,7 +74,7 @@ def fit(text: str, width: int) -> str:
 def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
                  chosen: int | None = None, wide: bool = False) -> list[Text]:
     """The roster as lines ``width`` cells wide at most: the counts, then one
-    entry per session (three lines each unless ``wide``); ``chosen`` (a session's
+    entry per session (three or four lines each unless ``wide``); ``chosen`` (a session's
     id) is drawn reversed."""
     lines = [Text(fit(count_text(roster), width), style="bold")]
     if roster is None:
@@ -101,10 +101,12 @@ def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
             head = f"{hand} {fit(name, name_width)}"
             head += " " * max(0, name_width + 3 - cell_len(head))
             lines.append(Text(fit(head + "  " + " · ".join(details), width), style=style))
-        else:  # narrow (the panel): the name, where, then the rest
+        else:  # narrow (the panel): the name, where, following and idle, the quiz
             lines.append(Text(fit(f"{hand} {name}", width), style=f"bold {style}".strip()))
-            lines.append(Text(fit("   " + details.pop(1), width), style=style))
-            lines.append(Text(fit("   " + " · ".join(details), width), style=style))
+            lines.append(Text(fit("   " + details[1], width), style=style))
+            lines.append(Text(fit("   " + " · ".join(details[0:3:2]), width), style=style))
+            if quiz:
+                lines.append(Text(fit("   " + quiz, width), style=style))
     return lines
 
 
