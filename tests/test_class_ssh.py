@@ -9,17 +9,24 @@ runs the real ``python -m rnn_tui serve`` and the real app.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
+import signal
 import sys
 import time
 
 import asyncssh
+import numpy as np
 import pytest
 
 from rnn_tui.cli import main as cli
 from rnn_tui.cli import serve
+from rnn_tui.core.data import lesson_dataset
+from rnn_tui.core.model import Weights
 from rnn_tui.serve.sshd import ClassServer, ServeConfig, key_names
-from tests.test_ssh import HAVE_SSH, SSH_OPTS, host_key, run_ssh, settle
+from rnn_tui.teach import fmt
+from tests.test_ssh import HAVE_SSH, HAVE_TMUX, SSH_OPTS, host_key, run_ssh, settle
 
 #: A session command that joins the class and says what it learnt, then ends.
 CLASS_FAKE = r"""
@@ -250,5 +257,225 @@ asyncio.run(stay())
         await server.close()
 
 
-# SSH_OPTS is used by the end-to-end tests below.
-assert SSH_OPTS
+# -- end to end: the real server and app, OpenSSH clients in tmux ---------------------
+
+SIZE = ("100", "30")
+SEED = 7
+
+
+def h1_row() -> str:
+    """Sentence 1's h₁ as the h history panel shows it, computed here by plain NumPy."""
+    d = lesson_dataset()
+    w = Weights.init(d.vocab, hidden=3, seed=SEED)
+    h1 = np.tanh(d.X[0, 0, :] @ w.Wxh + np.zeros(3) @ w.Whh + w.bh).ravel()
+    return "h₁ [" + " ".join(fmt.num(v) for v in h1) + "]"
+
+
+def y_text() -> str:
+    """Sentence 1's y, by plain NumPy."""
+    d = lesson_dataset()
+    w = Weights.init(d.vocab, hidden=3, seed=SEED)
+    h = np.zeros(3)
+    for t in range(int(d.lengths[0])):
+        h = np.tanh(d.X[0, t, :] @ w.Wxh + h @ w.Whh + w.bh).ravel()
+    return fmt.prob(float((1 / (1 + np.exp(-(h @ w.Wy + w.by)))).ravel()[0]))
+
+
+class Class:
+    """``rnn-tui serve`` with a teacher key, and people joining it with OpenSSH in tmux
+    (one tmux session per person, on a private tmux server)."""
+
+    def __init__(self, tmp_path) -> None:
+        self.tmp = tmp_path
+        self.tmux = f"rnn-tui-class-{os.getpid()}-{id(self)}"
+        self.proc: asyncio.subprocess.Process | None = None
+        self.log: list[str] = []
+        self._reader: asyncio.Task | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        write_key(self.tmp / "teacher", "Ms Kim")
+        keys_file(self.tmp / "teachers.pub",
+                  asyncssh.read_private_key(str(self.tmp / "teacher")))
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+            "--host-key", str(self.tmp / "host_key"), "--seed", str(SEED),
+            "--teacher-keys", str(self.tmp / "teachers.pub"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        banner = b""
+        while b"Stop with Ctrl-C" not in banner:
+            line = await asyncio.wait_for(self.proc.stdout.readline(), 15)
+            assert line, banner
+            banner += line
+        self.port = int(re.search(rb"ssh -p (\d+) ", banner).group(1))
+        self._reader = asyncio.create_task(self._read_log())
+
+    async def _read_log(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        while len(self.log) < 10000:
+            line = await self.proc.stderr.readline()
+            if not line:
+                return
+            self.log.append(line.decode(errors="replace").rstrip())
+
+    async def tmux_run(self, *args: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            "tmux", "-L", self.tmux, *args,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 10)
+        assert proc.returncode == 0, err.decode()
+        return out.decode(errors="replace")
+
+    async def join(self, who: str, *, teacher: bool = False, lang: str = "C.UTF-8") -> None:
+        ssh = ["ssh", "-tt", *SSH_OPTS, "-o", "SendEnv=LANG", "-p", str(self.port)]
+        if teacher:
+            ssh += ["-i", str(self.tmp / "teacher")]
+        cmd = f"LANG={lang} {' '.join(ssh)} {who}@127.0.0.1; echo SSH-EXIT; sleep 60"
+        await self.tmux_run("new-session", "-d", "-s", who, "-x", SIZE[0], "-y", SIZE[1], cmd)
+
+    async def screen(self, who: str) -> str:
+        return await self.tmux_run("capture-pane", "-p", "-t", who)
+
+    async def wait_for(self, who: str, *texts: str, absent: str | None = None,
+                       timeout: float = 15) -> str:
+        """``who``'s screen once it shows every one of ``texts`` (and not ``absent``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = await self.screen(who)
+            if all(t in screen for t in texts) and (absent is None or absent not in screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{who}: {texts!r} (not {absent!r}) not on screen:\n"
+                                     f"{screen}")
+            await asyncio.sleep(0.05)
+
+    async def keys(self, who: str, *keys: str) -> None:
+        await self.tmux_run("send-keys", "-t", who, *keys)
+
+    def pid(self, who: str) -> int:
+        for line in self.log:
+            m = re.search(rf"session start \S+ user={who} pid=(\d+)", line)
+            if m:
+                return int(m.group(1))
+        raise AssertionError(f"no session of {who} in the log")
+
+    async def close(self) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            "tmux", "-L", self.tmux, "kill-server",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await proc.wait()
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 15)
+            except asyncio.TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._reader, 2)
+
+
+@pytest.fixture
+async def klass(tmp_path):
+    if not (HAVE_SSH and HAVE_TMUX):
+        pytest.skip("needs ssh and tmux")
+    k = Class(tmp_path)
+    try:
+        await k.start()
+        yield k
+    finally:
+        await k.close()
+
+
+FOLLOWING, FOLLOWING_KO = "following Ms Kim", "Ms Kim 따라가는 중"
+OWN, OWN_KO = "on your own; f: follow the teacher", "혼자 진행 중; f: 선생님 따라가기"
+
+
+async def test_students_follow_explore_and_come_back(klass):
+    """The teacher presses L: both students show h₁ (an independent NumPy run); End:
+    both show y. A student's own key: on their own; f: back to the teacher. One
+    student in Korean, the teacher in English."""
+    await klass.join("kim", teacher=True)
+    await klass.join("ann")
+    await klass.join("bob", lang="ko_KR.UTF-8")
+    await klass.wait_for("kim", "you lead the class", "t = 0/3")
+    await klass.wait_for("ann", FOLLOWING)
+    await klass.wait_for("bob", FOLLOWING_KO, "은닉 상태 기록")
+    row = h1_row()
+    assert row not in await klass.screen("ann")
+    await klass.keys("kim", "L")
+    for who in ("kim", "ann", "bob"):
+        await klass.wait_for(who, row, "t = 1/3")
+    await klass.keys("kim", "End")
+    y = y_text()
+    for who in ("ann", "bob"):
+        await klass.wait_for(who, y, "t = 3/3")
+    # ann steps back on her own; bob stays with the teacher
+    await klass.keys("ann", "Left")
+    await klass.wait_for("ann", OWN, absent=FOLLOWING)
+    await klass.keys("bob", "Home")
+    await klass.wait_for("bob", OWN_KO, "t = 0/3")
+    await klass.keys("kim", "Left")  # the teacher moves on meanwhile (output -> tanh)
+    await klass.wait_for("kim", "t = 3/3  sub-step 4/4")
+    await klass.keys("ann", "f")
+    await klass.wait_for("ann", FOLLOWING, "t = 3/3  sub-step 4/4")
+    await klass.keys("bob", "f")
+    await klass.wait_for("bob", FOLLOWING_KO, "t = 3/3")
+    assert "teacher Ms Kim" in "\n".join(klass.log)
+
+
+async def test_lock_roster_late_joiner_and_people_leaving(klass):
+    await klass.join("kim", teacher=True)
+    await klass.join("ann")
+    await klass.join("bob")
+    await klass.wait_for("kim", "you lead the class")
+    for who in ("ann", "bob"):
+        await klass.wait_for(who, FOLLOWING)
+    await klass.keys("kim", "L")
+    await klass.wait_for("ann", "t = 1/3", FOLLOWING)
+    # lock: a student's stepping keys say so, and do nothing; the same key unlocks
+    await klass.keys("kim", "o")
+    await klass.wait_for("ann", "[class locked]")
+    await klass.keys("ann", "Right")
+    await klass.wait_for("ann", "the class is locked", "t = 1/3", FOLLOWING)
+    await klass.keys("ann", "?")  # help still works
+    await klass.wait_for("ann", "next whole time step")
+    await klass.keys("ann", "Escape")
+    await klass.wait_for("ann", FOLLOWING, absent="next whole time step")
+    await klass.keys("kim", "o")
+    await klass.wait_for("ann", FOLLOWING, absent="[class locked]")
+    # the roster: both names and where they are
+    await klass.keys("bob", "a")  # bob raises his hand
+    await klass.wait_for("bob", "hand raised")
+    await klass.keys("kim", "c")
+    roster = await klass.wait_for("kim", "2 connected, 2 following", "ann", "bob", "✋")
+    assert roster.count("sentence 1, t 1/3, 4/4") >= 2, roster
+    await klass.keys("kim", "Escape")
+    await klass.wait_for("kim", "you lead the class", absent="connected")
+    # a late joiner gets the whole state at once
+    await klass.keys("kim", "L")
+    await klass.wait_for("kim", "t = 2/3")
+    await klass.join("carol")
+    await klass.wait_for("carol", FOLLOWING, "t = 2/3")
+    # a student's process is killed: the class goes on without her
+    os.kill(klass.pid("ann"), signal.SIGKILL)
+    await klass.wait_for("ann", "SSH-EXIT")
+    await klass.keys("kim", "L")
+    for who in ("bob", "carol"):
+        await klass.wait_for(who, "t = 3/3", FOLLOWING)
+    await klass.keys("kim", "c")
+    roster = await klass.wait_for("kim", "2 connected", "carol")
+    assert "ann" not in roster
+    await klass.keys("kim", "Escape")
+    await klass.wait_for("kim", "you lead the class", absent="connected")
+    # the teacher leaves: the students keep the last state, and are told
+    await klass.keys("kim", "q")
+    await klass.wait_for("kim", "SSH-EXIT")
+    for who in ("bob", "carol"):
+        await klass.wait_for(who, "the teacher left; the last state stays", "t = 3/3")
+    log = "\n".join(klass.log)
+    for line in ("login", "teacher Ms Kim", "Ms Kim locked the class",
+                 "Ms Kim unlocked the class", "student ann joined", "student ann left",
+                 "student carol joined", "teacher Ms Kim left"):
+        assert line in log, line

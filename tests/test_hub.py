@@ -235,6 +235,10 @@ async def test_roster_to_teachers_only_with_counts_idle_and_hands(hub):
     assert idle["s1"] < 1 and idle["s2"] >= 100
     hub._leader_active -= 50
     assert {e["name"]: e["idle"] for e in hub.roster()}["s1"] == pytest.approx(50, abs=1)
+    # any key of the leader's is activity (a lock, not only a step)
+    t.send("lock", on=True)
+    await t.recv("class", locked=True)
+    assert {e["name"]: e["idle"] for e in hub.roster()}["s1"] < 1
 
 
 async def test_roster_is_coalesced(hub):

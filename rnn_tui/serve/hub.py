@@ -385,6 +385,8 @@ class Hub:
         if kind in classroom.TEACHER_ONLY and not member.teacher:
             self._warn("class: ignored %s from student %s", kind, member.name)
             return
+        if member is self.leader:
+            self._leader_active = time.monotonic()  # any key of the leader's counts
         if kind == "hello":
             self._warn("class: ignored a second hello from %s", member.name)
         elif kind == "position":
