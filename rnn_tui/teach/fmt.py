@@ -78,3 +78,12 @@ def shape(arr: np.ndarray | tuple[int, ...]) -> str:
 def width(precision: int) -> int:
     """Characters one formatted number takes (for values with |v| < 10)."""
     return precision + 3
+
+
+def clip(text: str, limit: int = 40, keep_end: bool = False) -> str:
+    """``text`` cut to at most ``limit`` characters, with ``…`` where it was cut: at the
+    end, or at the start with ``keep_end`` (a path, whose file name matters most). For a
+    user's token or a file name in the one-line status message."""
+    if len(text) <= limit:
+        return text
+    return "…" + text[len(text) - limit + 1:] if keep_end else text[:limit - 1] + "…"

@@ -364,18 +364,20 @@ class RNNApp(TerminalApp):
     action_help = routes.show_help
 
     def refuse(self, what: str) -> None:
-        """Served over SSH: say so in the status line and a notification, write nothing."""
+        """Served over SSH: say so in the status line (no toast over the narration)."""
         self.lesson.say(f"served.{what}")
         self.refresh_view()
-        super().refuse(what)
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:
         """A new batch: restart the stepper on it at t = 0."""
+        from rnn_tui.tui.screens.sentences import vocabulary_notice
+
         result = message.result
-        if result.new_tokens:  # the tokens are the user's text: shown as typed
-            self.notify(result.notice(), title=tr("edit.vocabulary"), timeout=8, markup=False)
         self.playing = False
         self.lesson.new_dataset(result)
+        if result.new_tokens:  # in the status line: a toast would cover the narration
+            key, values = vocabulary_notice(result)
+            self.lesson.say(key, **values)
         self.refresh_view()
 
     def on_weights_screen_edited(self, message: WeightsScreen.Edited) -> None:

@@ -115,7 +115,8 @@ def export(app: RNNApp) -> None:
     if served():
         app.refuse("export")
     else:
-        app.push_screen(ExportScreen(app.lesson.stepper, app.precision))
+        app.push_screen(ExportScreen(app.lesson.stepper, app.precision),
+                        lambda notice: _say(app, notice))
 
 
 def save(app: RNNApp) -> None:
@@ -124,5 +125,14 @@ def save(app: RNNApp) -> None:
     if served():
         app.refuse("save")
     else:
-        app.push_screen(SaveScreen(app.lesson.weights, app.lesson.dataset))
+        app.push_screen(SaveScreen(app.lesson.weights, app.lesson.dataset),
+                        lambda notice: _say(app, notice))
+
+
+def _say(app: RNNApp, notice: tuple[str, dict[str, str]] | None) -> None:
+    """What a file screen wrote, in the status line (a toast would cover the narration)."""
+    if notice is not None:
+        key, values = notice
+        app.lesson.say(key, **values)
+        app.refresh_view()
 

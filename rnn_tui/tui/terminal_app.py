@@ -63,7 +63,8 @@ class TerminalApp(App[int]):
         self.screen.refresh()
 
     def refuse(self, what: str) -> None:
-        """Say why ``what`` is off in a served session (RNNApp says it in the status line)."""
+        """Say why ``what`` is off in a served session. RNNApp overrides it: it says so in
+        its status line, as a toast would cover the narration at 80x24."""
         from rnn_tui.tui.screens.files import served_message
 
         self.notify(served_message(what, long=True), severity="warning", markup=False)

@@ -24,6 +24,7 @@ from textual.widgets import Input, RadioButton, RadioSet, Static
 from rnn_tui.core.data import Dataset, atomic_write_text, check_target, printable
 from rnn_tui.core.model import Weights
 from rnn_tui.core.stepper import Stepper
+from rnn_tui.teach import fmt
 from rnn_tui.teach.edit import data_path, save_session
 from rnn_tui.teach.i18n import tr
 from rnn_tui.tui.keys import (
@@ -45,6 +46,9 @@ FORMATS = (
 )
 SUFFIXES = {suffix: key for key, _, suffix in FORMATS}
 
+#: What a file screen hands back when it wrote: a catalogue key and its values.
+Notice = tuple[str, dict[str, str]]
+
 
 def served_message(what: str, long: bool = False) -> str:
     """Why ``what`` ("export" or "save") is off in a served session: short, or the full reason."""
@@ -56,7 +60,7 @@ def served() -> bool:
     return os.environ.get(SERVED_ENV, "") == "1"
 
 
-class FileScreen(ModalScreen[None]):
+class FileScreen(ModalScreen[Notice | None]):
     """Ask for a file name; on enter, confirm any overwrite, then write."""
 
     CSS_PATH = "../editors.tcss"  # loaded when first opened, not at start-up
@@ -109,7 +113,8 @@ class FileScreen(ModalScreen[None]):
     def targets(self, name: str) -> tuple[Path, ...]:
         return (Path(name),)
 
-    def write(self, paths: tuple[Path, ...]) -> str:
+    def write(self, paths: tuple[Path, ...]) -> Notice:
+        """Write the file(s); what to say in the status line (a catalogue key, its values)."""
         raise NotImplementedError
 
     # the flow
@@ -170,8 +175,7 @@ class FileScreen(ModalScreen[None]):
             self.say(tr("file.cannot_write", reason=reason), error=True)
             self.query_one("#file-name", Input).focus()
             return
-        self.app.notify(done, title=tr(self.TITLE_KEY), timeout=6, markup=False)  # a path: text
-        self.dismiss(None)
+        self.dismiss(done)  # said in the app's status line: a toast would cover the narration
 
     def action_cancel(self) -> None:
         if self.confirming:
@@ -261,12 +265,13 @@ class ExportScreen(FileScreen):
             index = [k for k, _, _ in FORMATS].index(key)
             list(self.query(RadioButton))[index].value = True
 
-    def write(self, paths: tuple[Path, ...]) -> str:
+    def write(self, paths: tuple[Path, ...]) -> Notice:
         from rnn_tui.export.trace import render, trace_from_stepper
 
         trace = trace_from_stepper(self.stepper)  # a copy runs; the app's stepper stays put
         atomic_write_text(paths[0], render(trace, self.format, self.precision))
-        return tr("file.wrote_trace", format=self.format, path=paths[0])
+        return "file.wrote_trace", {"format": self.format,
+                                    "path": fmt.clip(str(paths[0]), 30, keep_end=True)}
 
 
 class SaveScreen(FileScreen):
@@ -290,6 +295,7 @@ class SaveScreen(FileScreen):
     def targets(self, name: str) -> tuple[Path, ...]:
         return (Path(name), data_path(name))
 
-    def write(self, paths: tuple[Path, ...]) -> str:
+    def write(self, paths: tuple[Path, ...]) -> Notice:
         weights, data = save_session(paths[0], self.weights, self.dataset)
-        return tr("file.saved", weights=weights, data=data)
+        return "notice.saved", {"weights": fmt.clip(str(weights), 20, keep_end=True),
+                                "data": fmt.clip(str(data), 20, keep_end=True)}

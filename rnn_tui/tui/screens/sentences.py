@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from rnn_tui.core.data import DataError, Dataset
 from rnn_tui.core.model import Weights
+from rnn_tui.teach import fmt
 from rnn_tui.teach.edit import Rebatched, check_entry, rebatch
 from rnn_tui.teach.i18n import tr
 from rnn_tui.tui.keys import (
@@ -33,6 +34,18 @@ from rnn_tui.tui.textfield import TextField
 
 #: The longest sentence the form takes, in characters (a flood of keys stops here).
 MAX_SENTENCE_CHARS = 2000
+
+
+def vocabulary_notice(result: Rebatched) -> tuple[str, dict[str, str]]:
+    """The status line's message (a catalogue key and its values) for new tokens: short,
+    as it shares one line with t (the editor's own message line says it in full)."""
+    tokens = result.new_tokens
+    words = ", ".join(repr(fmt.clip(t, 12)) for t in tokens[:3])
+    if len(tokens) > 3:
+        words += ", …"
+    key = "notice.new_tokens" if len(tokens) > 1 else "notice.new_token"
+    return key, {"words": words, "size": str(result.weights.vocab_size),
+                 "shape": str(result.weights.Wxh.shape)}
 
 
 class SentencesScreen(ModalScreen[None]):
