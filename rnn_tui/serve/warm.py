@@ -296,16 +296,33 @@ def _fresh_process_state(script: str, args: list[str]) -> None:
     sys.stderr = sys.__stderr__ = io.TextIOWrapper(
         open(2, "wb", closefd=False), encoding=enc,
         errors="backslashreplace", line_buffering=True, write_through=True)
-    try:
-        locale.setlocale(locale.LC_CTYPE, "")
-    except locale.Error:
-        pass
+    _coerce_c_locale(locale)
     tempfile.tempdir = None  # cached from the warm process's TMPDIR
     random.seed()  # (os.fork does this too)
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         numpy.random.seed()  # the global RandomState: each session its own
     sys.argv = [script, *args]
+
+
+def _coerce_c_locale(locale) -> None:
+    """The character-type locale from the environment, as a new interpreter sets
+    it, coercing the C locale to a UTF-8 one (PEP 538) and saying so in LC_CTYPE,
+    as it does: with a ``LANG`` this machine has no locale for, a session sees
+    ``LC_CTYPE=C.UTF-8`` either way."""
+    try:
+        current = locale.setlocale(locale.LC_CTYPE, "")
+    except locale.Error:  # a locale not installed here: the C locale
+        current = locale.setlocale(locale.LC_CTYPE, "C")
+    if current not in ("C", "POSIX") or os.environ.get("LC_ALL"):
+        return
+    for target in ("C.UTF-8", "C.utf8", "UTF-8"):
+        try:
+            locale.setlocale(locale.LC_CTYPE, target)
+        except locale.Error:
+            continue
+        os.environ["LC_CTYPE"] = target
+        return
 
 
 def _run(script: str) -> int:
@@ -329,9 +346,13 @@ class WarmProcess:
     """The server's handle on its warm process (see the module's docstring)."""
 
     def __init__(self, command: Sequence[str], *, spawn_timeout: float = 2.0,
-                 restart_delay: float = 1.0, max_restart_delay: float = 30.0) -> None:
+                 restart_delay: float = 1.0, max_restart_delay: float = 30.0,
+                 first_restart_delay: float = 0.0) -> None:
         self.command = list(command)
         self.spawn_timeout = spawn_timeout
+        #: After a warm process that was up dies, the next starts this much later;
+        #: one that dies before it is up, ``restart_delay`` doubled each time.
+        self.first_restart_delay = first_restart_delay
         self.restart_delay = restart_delay
         self.max_restart_delay = max_restart_delay
         self.pid: int | None = None
@@ -471,19 +492,25 @@ class WarmProcess:
             ready, _, _ = select.select([self._sock], [], [], left)
             if not ready:
                 break
+            answer: tuple[dict, list[int]] | None = None
             for message, fds in self._receive():
-                if message.get("id") == rid and message.get("op") == "spawned":
-                    pid = int(message["pid"])
-                    self._watchers[pid] = on_exit
-                    self.spawned += 1
-                    return pid, (fds[0] if fds else None)
-                if message.get("id") == rid:  # an error
-                    for fd in fds:
-                        os.close(fd)
-                    log.warning("warm process could not fork a session: %s",
-                                str(message.get("error"))[:200])
-                    return None
-                self._dispatch(message, fds)
+                if answer is None and message.get("id") == rid:
+                    answer = message, fds
+                else:  # every other packet read with it too (exit statuses)
+                    self._dispatch(message, fds)
+            if answer is None:
+                continue
+            message, fds = answer
+            if message.get("op") == "spawned" and isinstance(message.get("pid"), int):
+                pid = message["pid"]
+                self._watchers[pid] = on_exit
+                self.spawned += 1
+                return pid, (fds[0] if fds else None)
+            for fd in fds:
+                os.close(fd)
+            log.warning("warm process could not fork a session: %s",
+                        str(message.get("error"))[:200])
+            return None
         # No answer in time: it may still fork; that session is then ended.
         self._abandoned.add(rid)
         log.warning("warm process did not answer in %.1fs; starting a session the old way",
@@ -607,7 +634,7 @@ class WarmProcess:
         if self.closed:
             return
         if self._was_ready:  # it had been working: another one now
-            delay = 0.0
+            delay = self.first_restart_delay
         else:  # it dies young: wait longer each time
             self._failures += 1
             delay = min(self.max_restart_delay, self.restart_delay * 2 ** (self._failures - 1))
