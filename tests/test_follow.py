@@ -433,3 +433,35 @@ async def test_a_bad_line_from_the_hub_drops_the_link(tmp_path, monkeypatch) -> 
         assert app.classlink.joins >= 1
         await p.press("right")
         assert app.pos == 1  # the lesson goes on
+
+
+def test_roster_lines_fit_and_say_everything() -> None:
+    from rich.cells import cell_len
+
+    from rnn_tui.tui.panels.roster import roster_lines
+
+    def entry(i, name, **kw):
+        e = {"id": i, "name": name, "via": "ssh", "role": "student", "following": True,
+             "selected": 0, "t": 0, "steps": 3, "phase": 0, "idle": 0.0, "hand": False,
+             "score": [0, 0, 0]}
+        return {**e, **kw}
+
+    roster = {"connected": 3, "following": 1, "students": [
+        entry(1, "Ms Kim", role="teacher", following=False),
+        entry(2, "ann", hand=True, selected=1, t=2, phase=3, idle=75.0, score=[2, 3, 1]),
+        entry(3, "김민준" * 8, following=False, phase=5, t=3, idle=7300.0),
+        entry(4, "[red]x\x1b[2J", idle=5.4),
+    ]}
+    for wide, width in ((False, 26), (True, 100), (True, 40)):
+        lines = roster_lines(roster, "Ms Kim", width, chosen=2, wide=wide)
+        assert all(cell_len(line.plain) <= width for line in lines)
+        text = "\n".join(line.plain for line in lines)
+        assert "3 connected, 1 following" in text
+        assert "\x1b" not in text and "[red]x?[2J" in text  # text, never markup or escapes
+    text = "\n".join(line.plain for line in roster_lines(roster, "Ms Kim", 100, wide=True))
+    ann = next(line for line in text.splitlines() if "ann" in line)
+    assert ann.startswith("✋ ann") and "following" in ann and "sentence 2, t 2/3, 3/4" in ann
+    assert "idle 1m" in ann and "quiz 3/6" in ann
+    assert "leads" in text.splitlines()[1] and "(teacher)" in text.splitlines()[1]
+    assert "on own" in text and "sentence 1, output" in text and "idle 2h" in text
+    assert "idle 5s" in text

@@ -221,7 +221,8 @@ class ClassLink:
             self._update()
 
     def _class(self, msg: dict[str, Any]) -> None:
-        self.leader = msg["leader"]
+        leader = msg["leader"]
+        self.leader = None if leader is None else classroom.display_name(leader)
         was_locked, self.locked = self.locked, bool(msg["locked"])
         if msg["you_lead"] and not self.leads:
             self.leads, self.following = True, False

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Static
 
+from rnn_tui.teach.classroom import display_name
 from rnn_tui.teach.i18n import tr
 from rnn_tui.tui.keys import follow_language
 from rnn_tui.tui.panels import numbers as n
@@ -82,12 +83,12 @@ def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
     students = roster["students"]
     if not students:
         lines.append(Text(fit(tr("class.roster_empty"), width), style=n.muted()))
-    name_width = max([cell_len(s["name"]) for s in students] + [4])
+    name_width = max([cell_len(display_name(s["name"])) for s in students] + [4])
     name_width = min(name_width, 16 if wide else width - 3)
     for s in students:
         style = "reverse" if s["id"] == chosen else ""
         hand = HAND if s["hand"] else "  "
-        name = s["name"]
+        name = display_name(s["name"])  # printable (the hub's word is checked again)
         if s["role"] == "teacher":
             name += " " + tr("class.teacher_mark")
         state = tr("class.state_following") if s["following"] else tr("class.state_own")
