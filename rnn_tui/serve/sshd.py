@@ -279,7 +279,7 @@ class ServeConfig:
     #: Names for logins with a key (teachers' and students'): key blob -> comment.
     key_names: dict = field(default_factory=dict)
     #: Added to the nice value of each student's session process (0: none).
-    student_nice: int = 5
+    student_nice: int = 19
 
     @property
     def has_teachers(self) -> bool:
@@ -950,16 +950,40 @@ class _Session(asyncssh.SSHServerSession):
         if hub is not None and token is not None:
             hub.forget(token)
 
-    def _lower_priority(self) -> None:
-        """A student's process yields the CPU to the teachers' (a higher nice value)."""
+    def _lower_priority(self, tries: int = 50) -> None:
+        """A student's process yields the CPU to the teachers' (and the server's).
+
+        Its nice value goes up by ``student_nice``; and where the kernel groups
+        each session's processes for the scheduler (Linux's autogroup: every
+        session process calls setsid), where a process's nice counts only
+        within its group, so does its group's: else 40 students would each
+        weigh as much as the teacher. The group is only written once the
+        process leads its own session (a forked one may not yet have)."""
         nice = self.server.config.student_nice
-        if self.server.hub is None or self.connection.role != "student" or nice <= 0:
+        proc = self.proc
+        if self.server.hub is None or self.connection.role != "student" or nice <= 0 \
+                or proc is None or proc.pid is None or not proc.running:
             return
-        assert self.proc is not None and self.proc.pid is not None
+        pid = proc.pid
+        if tries == 50:
+            try:
+                os.setpriority(os.PRIO_PROCESS, pid,
+                               min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
+            except OSError:  # it already ended, or we may not
+                pass
         try:
-            os.setpriority(os.PRIO_PROCESS, self.proc.pid,
-                           min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
-        except OSError:  # it already ended, or we may not
+            with open(f"/proc/{pid}/stat") as f:
+                session = int(f.read().rsplit(")", 1)[1].split()[3])
+        except (OSError, ValueError, IndexError):
+            return  # not Linux, or it ended
+        if session != pid:  # not yet its own session: its group is not its own yet
+            if tries > 0:
+                asyncio.get_running_loop().call_later(0.02, self._lower_priority, tries - 1)
+            return
+        try:
+            with open(f"/proc/{pid}/autogroup", "w") as f:
+                f.write(str(min(19, nice)))
+        except OSError:  # no autogroups here
             pass
 
     def _refuse(self, message: str) -> None:
