@@ -465,3 +465,21 @@ def test_roster_lines_fit_and_say_everything() -> None:
     assert "leads" in text.splitlines()[1] and "(teacher)" in text.splitlines()[1]
     assert "on own" in text and "sentence 1, output" in text and "idle 2h" in text
     assert "idle 5s" in text
+
+
+async def test_before_any_teacher_leads_students_still_follow() -> None:
+    """Keys pressed while waiting for the teacher don't leave follow mode: when the
+    teacher starts, everyone is on the teacher's screen."""
+    async with hub_running() as hub:
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        async with ann.run_test(size=SIZE) as ap:
+            await until((ap,), lambda: up(ann))
+            assert "waiting for the teacher" in screen_text(ann)
+            await ap.press("right", "right", "down")
+            assert ann.pos == 2 and ann.classlink.following
+            teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+            async with teacher.run_test(size=SIZE) as tp:
+                await until((tp, ap), lambda: ann.classlink.applied is not None)
+                assert (ann.pos, ann.selected) == (0, 0)
+                np.testing.assert_allclose(ann.weights.Wxh, teacher.weights.Wxh)
+                assert "following kim" in screen_text(ann)

@@ -114,7 +114,7 @@ class ClassLink:
         self._sent_position: dict[str, Any] | None = None
         self._pending: dict[Any, bytes] = {}
         self._wake = asyncio.Event()
-        self._watched: set[int] = set()  # backward screens whose position we send
+        self._watched: Screen | None = None  # the backward view whose position we send
 
     # --- running ------------------------------------------------------------------
     def start(self) -> None:
@@ -363,8 +363,8 @@ class ClassLink:
         """A backward view: its moves are this session's position too."""
         from rnn_tui.tui.screens.backward import BackwardScreen
 
-        if isinstance(screen, BackwardScreen) and id(screen) not in self._watched:
-            self._watched = {id(screen)}  # one open at a time
+        if isinstance(screen, BackwardScreen) and screen is not self._watched:
+            self._watched = screen  # one open at a time
             for name in ("pos", "selected"):
                 self.app.watch(screen, name, lambda: self.sync(), init=False)
 
@@ -387,9 +387,9 @@ class ClassLink:
                 app.notify(tr("class.locked_key"), markup=False)
             app.refresh_view()
             return False
-        if self.following:
-            self.following = False  # carry on from here, alone
-            self._sent_position = None
+        if self.following and self.content is not None:
+            self.following = False  # carry on from here, alone (before any teacher has
+            self._sent_position = None  # led, nothing to leave: the lesson will follow)
         return True
 
     def may(self, action: str, top: object) -> bool:
