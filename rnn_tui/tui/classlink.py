@@ -161,10 +161,13 @@ class ClassLink:
             await self._wake.wait()
             self._wake.clear()
             pending, self._pending = self._pending, {}
-            for key in sorted(pending, key=lambda k: ORDER.index(k[0] if isinstance(k, tuple)
-                                                                 else k)):
-                writer.write(pending[key])
-            await writer.drain()
+            try:
+                for key in sorted(pending, key=lambda k: ORDER.index(
+                        k[0] if isinstance(k, tuple) else k)):
+                    writer.write(pending[key])
+                await writer.drain()
+            except (ConnectionError, OSError):
+                return  # the reader sees the link end too, and tries again
 
     def _send(self, kind: str, key: Any = None, **fields: Any) -> bool:
         if self.state != "up":
