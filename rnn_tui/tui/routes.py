@@ -52,7 +52,9 @@ def show_help(app: RNNApp) -> None:
         from rnn_tui.tui.classlink import help_rows
 
         rows = HELP + help_rows(app.classlink.role)
-    app.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in rows]))
+    vocab = app.lesson.dataset.vocab  # a word of the data, for the legend's "[as]"
+    app.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in rows],
+                               token=vocab[0] if vocab else "as", precision=app.precision))
 
 
 def train(app: RNNApp) -> None:
