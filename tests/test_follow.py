@@ -190,11 +190,14 @@ async def test_roster_shows_names_positions_and_hands() -> None:
             bob_line = next(line for line in text.splitlines() if "bob" in line)
             assert "on own" in bob_line and "✋" not in bob_line
             assert "hand raised" in screen_text(ann)
+            assert teacher.classlink.hands == 1
+            assert "✋ 1 raised (c: roster)" in teacher.view().mode  # the status bar's words
             # the teacher lowers ann's hand from the roster (ann is the first student)
             await tp.press("down")  # from the teacher's own line to ann's
             await tp.press("enter")
             await until(pilots, lambda: not ann.classlink.hand)
             await until(pilots, lambda: "✋" not in screen_text(teacher))
+            assert "raised" not in teacher.view().mode
             assert "hand raised" not in screen_text(ann)
             await tp.press("escape")
             await until(pilots, lambda: len(teacher.screen_stack) == 1)

@@ -105,6 +105,7 @@ class ClassLink:
         self.leader: str | None = None
         self.hand = False
         self.joins = 0  # welcomes so far (a reconnect makes another)
+        self.hands = 0  # hands raised in the class (a teacher's roster says)
         self.roster: dict[str, Any] | None = None
         self.content: tuple[int, dict] | None = None  # the newest (rev, lesson) received
         self.position: dict[str, Any] | None = None  # the newest leader position received
@@ -190,7 +191,7 @@ class ClassLink:
         was = self.state
         self.state = "lost"
         self.leads = False
-        self.roster = None
+        self.roster, self.hands = None, 0
         if was != "lost":
             self._update()
 
@@ -219,6 +220,10 @@ class ClassLink:
         elif kind == "roster":
             self.roster = msg
             self._show_roster()
+            hands = sum(1 for s in msg["students"] if s["hand"])
+            if hands != self.hands:  # the teacher's status bar counts them
+                self.hands = hands
+                self._update()
         elif kind == "hand":
             self.hand = bool(msg["up"])
             self._update()
@@ -463,6 +468,8 @@ class ClassLink:
             parts.append(tr("class.locked_mark"))
         if self.hand:
             parts.append(tr("class.hand_up"))
+        if self.hands and self.role == "teacher" and self.state == "up":
+            parts.append(tr("class.hands", n=self.hands))
         return "  ".join(parts)
 
     def _update(self) -> None:

@@ -343,7 +343,7 @@ MESSAGES: dict[str, str] = {
     "legend.pad": "패딩: 문장이 끝났고, h 는 그대로 전달된다",
     "legend.underline": "밑줄",
     "legend.edited": "직접 수정한 값 (w)",
-    "legend.rounded": "반올림: |h| ≥ {edge}; tanh 는 ±1 에 다가가지만 닿지 않는다",
+    "legend.rounded": "반올림: tanh 는 ±1 에 0.0005 안으로 다가가지만 닿지 않는다",
     # 시간으로 펼친 신경망 (키 n, 넓은 화면에서는 패널) (issue 15)
     "diagram.title": "시간으로 펼친 신경망",
     "diagram.arrows": "Wxh: 입력 → h · Whh: h → 다음 h (기억) · Wy: h → y · "
@@ -365,6 +365,7 @@ MESSAGES: dict[str, str] = {
     "class.locked_mark": "[수업 잠김]",
     "class.locked_key": "수업이 잠겼습니다: 선생님이 이끕니다",
     "class.hand_up": "✋ 손 듦 (a: 내리기)",
+    "class.hands": "✋ {n}명 손 듦 (c: 명단)",
     "class.roster_title": "수업",
     "class.roster_hint": "↑↓ 선택 · enter: 손 내리기 · esc 닫기",
     "class.roster_none": "아직 명단 없음",
