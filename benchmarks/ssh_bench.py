@@ -16,6 +16,17 @@ pages once). Prints a Markdown table.
     python benchmarks/ssh_bench.py                  # N = 10 and 40, students think 0.3-1.0 s
     python benchmarks/ssh_bench.py --think 0        # everyone presses as fast as they can
     python benchmarks/ssh_bench.py --sessions 40 --steps 50
+    python benchmarks/ssh_bench.py --sessions 200 --max-sessions 200   # scale
+
+Burst mode (``--burst N``, issue 17): how long a class waits when everyone
+connects in the same second. In one run of the server it times one login alone
+(connect -> the first frame's status line, median of ``--alone``), then N
+logins started at once (each from the same start), and reads every session
+process's PSS from /proc/PID/smaps_rollup with all N up. It does this for
+sessions forked from the warm process and, with ``--compare``, for sessions
+started as new processes (``rnn-tui serve --no-warm``).
+
+    python -m benchmarks.ssh_bench --burst 40 --compare
 
 The client runs on the same machine and shares its CPUs with the server.
 """
@@ -110,11 +121,13 @@ class Student:
     def __init__(self, port: int, args) -> None:
         self.port = port
         self.args = args
+        self.began = self.framed = 0.0
         self.first_byte: list[float] = []
         self.update: list[float] = []
         self.step_bytes: list[int] = []
 
     async def connect(self) -> None:
+        self.began = time.perf_counter()
         self.conn = await asyncssh.connect(
             "127.0.0.1", self.port, known_hosts=None, username="student",
             client_keys=None, agent_path=None)
@@ -126,7 +139,8 @@ class Student:
             if self.session.closed.is_set():
                 raise RuntimeError(f"session closed: {self.session.tail[-300:]!r}")
             await asyncio.wait_for(self.session.got.wait(), 60)
-        self.ready_after = time.perf_counter() - t0
+        self.framed = time.perf_counter()
+        self.ready_after = self.framed - t0
         await self.quiet()
 
     async def quiet(self) -> None:
@@ -160,11 +174,13 @@ class Student:
         await self.conn.wait_closed()
 
 
-async def start_server(max_sessions: int, key_path: str):
+async def start_server(max_sessions: int, key_path: str, warm: bool = True):
+    """The server, listening (and its warm process up, unless ``warm`` is False)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
         "--host-key", key_path, "--max-sessions", str(max_sessions),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        *([] if warm else ["--no-warm"]),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     text = b""
     while b"Stop with" not in text:
         line = await asyncio.wait_for(proc.stdout.readline(), 30)
@@ -172,11 +188,96 @@ async def start_server(max_sessions: int, key_path: str):
             raise RuntimeError("server did not start")
         text += line
     port = int(re.search(rb"ssh -p (\d+) ", text).group(1))
+    log = b""
+    while warm and not re.search(rb"warm process \d+ ready", log):
+        line = await asyncio.wait_for(proc.stderr.readline(), 30)
+        if not line:
+            raise RuntimeError(f"the warm process did not start: {log[-500:]!r}")
+        log += line
+
+    async def drain() -> None:  # the server's log must not fill its pipe
+        while await proc.stderr.read(65536):
+            pass
+    proc.drain_task = asyncio.ensure_future(drain())  # type: ignore[attr-defined]
     return proc, port
 
 
+def warm_pid(server_pid: int) -> int | None:
+    for pid in proc_tree(server_pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"--warm" in f.read().split(b"\0"):
+                    return pid
+        except OSError:
+            continue
+    return None
+
+
+async def burst(n: int, args, key_path: str, warm: bool) -> dict:
+    """One login alone (median of ``args.alone``), then ``n`` at once; memory with all up."""
+    server, port = await start_server(n + 1, key_path, warm)
+    students: list[Student] = []
+    try:
+        alone = []
+        for _ in range(args.alone):
+            s = Student(port, args)
+            await s.connect()
+            alone.append(s.framed - s.began)
+            await s.close()
+            await asyncio.sleep(0.3)
+        students = [Student(port, args) for _ in range(n)]
+        t0 = time.perf_counter()
+        await asyncio.gather(*(s.connect() for s in students))
+        waits = sorted(s.framed - t0 for s in students)
+        await asyncio.sleep(1.0)  # every session drawn and idle
+        zygote = warm_pid(server.pid) if warm else None
+        sessions = [p for p in proc_tree(server.pid) if p not in (server.pid, zygote)]
+        pss = sorted(memory_kib(p)[1] for p in sessions)
+        rss = sorted(memory_kib(p)[0] for p in sessions)
+        server_pss = memory_kib(server.pid)[1]
+        zygote_pss = memory_kib(zygote)[1] if zygote else 0
+    finally:
+        await asyncio.gather(*(s.close() for s in students if hasattr(s, "conn")),
+                             return_exceptions=True)
+        server.terminate()
+        await server.wait()
+    return {
+        "mode": "forked from the warm process" if warm else "new process (--no-warm)",
+        "n": n,
+        "alone": statistics.median(alone),
+        "median": statistics.median(waits),
+        "last": waits[-1],
+        "ratio": waits[-1] / statistics.median(alone),
+        "sessions": len(sessions),
+        "pss": statistics.median(pss) / 1024,
+        "rss": statistics.median(rss) / 1024,
+        "pss_total": (sum(pss) + zygote_pss + server_pss) / 1024,
+        "zygote": zygote_pss / 1024,
+        "server": server_pss / 1024,
+    }
+
+
+def burst_table(rows: list[dict]) -> str:
+    lines = [
+        f"{os.cpu_count()} CPUs, client on the same machine, 80x24; first frame = the status "
+        "line's `t = 0` received, from the start of the SSH connection",
+        "",
+        "| sessions start as | one login alone | {n} at once: median / last | last ÷ alone "
+        "| PSS per session (median) | RSS per session | total PSS (server + warm + sessions) |"
+        .format(n=rows[0]["n"] if rows else "N"),
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['mode']} | {r['alone'] * 1000:.0f} ms | {r['median']:.2f} s / "
+            f"{r['last']:.2f} s | {r['ratio']:.1f}× | {r['pss']:.1f} MiB | {r['rss']:.0f} MiB "
+            f"| {r['pss_total']:.0f} MiB ({r['server']:.0f} + {r['zygote']:.0f} + "
+            f"{r['pss_total'] - r['server'] - r['zygote']:.0f}, {r['sessions']} sessions) |")
+    return "\n".join(lines)
+
+
 async def bench(n: int, args, key_path: str) -> dict:
-    server, port = await start_server(n, key_path)
+    server, port = await start_server(max(n, args.max_sessions), key_path, not args.no_warm)
     students = [Student(port, args) for _ in range(n)]
     try:
         t0 = time.perf_counter()
@@ -258,6 +359,12 @@ async def amain(args) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         key_path = os.path.join(tmp, "host_key")
+        if args.burst:
+            for warm in ([True, False] if args.compare else [not args.no_warm]):
+                rows.append(await burst(args.burst, args, key_path, warm))
+                print(f"# burst of {args.burst}, {rows[-1]['mode']}: done", file=sys.stderr)
+            print(burst_table(rows))
+            return
         for n in args.sessions:
             row = await bench(n, args, key_path)
             print(f"# {n} sessions: done", file=sys.stderr)
@@ -276,6 +383,16 @@ def main() -> None:
     p.add_argument("--quiet", type=float, default=50.0,
                    help="ms of silence that ends a repaint (default 50)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--burst", type=int, default=0, metavar="N",
+                   help="burst mode: N logins at once vs one alone, and memory per session")
+    p.add_argument("--alone", type=int, default=3,
+                   help="burst mode: logins alone to take the median of (default 3)")
+    p.add_argument("--compare", action="store_true",
+                   help="burst mode: also with sessions started as new processes")
+    p.add_argument("--no-warm", action="store_true",
+                   help="start the server with --no-warm (sessions as new processes)")
+    p.add_argument("--max-sessions", type=int, default=0,
+                   help="the server's --max-sessions (default: the number of sessions)")
     args = p.parse_args()
     random.seed(args.seed)
     asyncio.run(amain(args))

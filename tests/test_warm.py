@@ -358,6 +358,27 @@ async def test_warm_process_killed_sessions_go_on_and_it_comes_back(probe):
         await server.close()
 
 
+async def test_a_stuck_warm_process_is_replaced(probe):
+    """It gets the pty but never answers: the session starts the old way on
+    another pty, and the stuck process is killed and replaced."""
+    server = await warm_server([sys.executable, probe])
+    server.warm.spawn_timeout = 0.3
+    stuck = server.warm.pid
+    os.kill(stuck, signal.SIGSTOP)
+    try:
+        async with connect(server) as conn:
+            proc = await open_app(conn)
+            out = await expect(proc.stdout, b"READY")
+            assert not the_session(server).proc.forked
+            assert probe_info(out)["ctty"]
+            proc.stdin.write(b"q")
+            assert (await asyncio.wait_for(proc.wait(), 5)).exit_status == 3
+        assert await server.warm.wait_ready(20)
+        assert server.warm.pid != stuck and not alive(stuck)
+    finally:
+        await server.close()
+
+
 async def test_close_ends_sessions_and_the_warm_process(probe):
     server = await warm_server([sys.executable, probe])
     warm_pid = server.warm.pid

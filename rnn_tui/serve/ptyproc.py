@@ -119,11 +119,23 @@ class PtyProcess:
         master, slave = os.openpty()
         try:
             set_winsize(slave, self.cols, self.rows)
-            if self._fork_from_warm(slave):
-                os.set_blocking(master, False)
-                self._master = master
-                self._resume_reading()
-                return
+            if self.warm is not None:
+                from rnn_tui.serve.warm import WarmLost
+
+                try:
+                    forked = self._fork_from_warm(slave)
+                except WarmLost:  # it may have a child on this pty: a new one for ours
+                    os.close(master)
+                    os.close(slave)
+                    master = slave = -1
+                    master, slave = os.openpty()
+                    set_winsize(slave, self.cols, self.rows)
+                    forked = False
+                if forked:
+                    os.set_blocking(master, False)
+                    self._master = master
+                    self._resume_reading()
+                    return
             tty_name = os.ttyname(slave)
             self.pid = os.posix_spawnp(
                 self.argv[0],
@@ -140,10 +152,12 @@ class PtyProcess:
                 setsigmask=(),
             )
         except BaseException:
-            os.close(master)
+            if master >= 0:
+                os.close(master)
             raise
         finally:
-            os.close(slave)
+            if slave >= 0:
+                os.close(slave)
         try:
             self._apply_rlimits()
         except BaseException:

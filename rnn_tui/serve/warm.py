@@ -338,6 +338,10 @@ def _run(script: str) -> int:
 # -- the server's side ----------------------------------------------------------
 
 
+class WarmLost(OSError):
+    """The warm process was lost while it held a session's pty, unanswered."""
+
+
 #: Called with a session's wait status, or None if the warm process died first.
 ExitCallback = Callable[[int | None], None]
 
@@ -366,7 +370,6 @@ class WarmProcess:
         self._pidfd: int | None = None
         self._next_id = 0
         self._watchers: dict[int, ExitCallback] = {}
-        self._abandoned: set[int] = set()
         self._failures = 0  # deaths in a row before it got ready
         self._was_ready = False
         self._restart: asyncio.TimerHandle | None = None
@@ -468,9 +471,11 @@ class WarmProcess:
               ) -> tuple[int, int | None] | None:
         """Fork a session on ``slave`` (the caller keeps and closes it).
 
-        ``(pid, pidfd)``, or None if the warm process is not up or did not
-        answer in time (then start the session the old way). ``on_exit`` gets
-        the wait status later (from the loop, never from within this call)."""
+        ``(pid, pidfd)``; None if the warm process is not up (start the session
+        the old way); WarmLost if it was sent the pty but was lost before it
+        answered (start the session the old way, on a new pty: it may yet
+        have forked a child on that one). ``on_exit`` gets the wait status
+        later (from the loop, never from within this call)."""
         if not self.ready or self._sock is None:
             return None
         self._next_id += 1
@@ -483,7 +488,7 @@ class WarmProcess:
             return None  # its socket is full: it is behind, don't wait for it
         except OSError:
             self._lost("its socket closed")
-            return None
+            return None  # not sent
         deadline = time.monotonic() + self.spawn_timeout
         while True:
             left = deadline - time.monotonic()
@@ -511,11 +516,19 @@ class WarmProcess:
             log.warning("warm process could not fork a session: %s",
                         str(message.get("error"))[:200])
             return None
-        # No answer in time: it may still fork; that session is then ended.
-        self._abandoned.add(rid)
-        log.warning("warm process did not answer in %.1fs; starting a session the old way",
-                    self.spawn_timeout)
-        return None
+        if self._sock is not None:
+            # No answer in time: it is stuck. It may still fork a child on this
+            # pty, so the caller starts the session on a new one, and this warm
+            # process is ended (another is started).
+            log.warning("warm process %s did not answer in %.1fs: ending it", self.pid,
+                        self.spawn_timeout)
+            self._lost("it did not answer")
+            if self.pid is not None:
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        raise WarmLost("the warm process was lost with the session's pty")
 
     # -- messages ----------------------------------------------------------------
 
@@ -550,12 +563,6 @@ class WarmProcess:
 
     def _dispatch(self, message: dict, fds: list[int]) -> None:
         op = message.get("op")
-        if op == "spawned" and message.get("id") in self._abandoned:
-            self._abandoned.discard(message.get("id"))
-            try:  # nobody waits for it: end it (its exit is then ignored)
-                os.killpg(int(message["pid"]), signal.SIGKILL)
-            except (OSError, ValueError, TypeError):
-                pass
         for fd in fds:
             os.close(fd)
         if op == "ready":
@@ -577,8 +584,6 @@ class WarmProcess:
             if callback is not None and isinstance(status, int):
                 assert self._loop is not None
                 self._loop.call_soon(callback, status)
-        elif op == "error":
-            self._abandoned.discard(message.get("id"))
 
     # -- death and restart -------------------------------------------------------
 
@@ -599,7 +604,6 @@ class WarmProcess:
                         self.pid, why)
         self._close_socket()
         watchers, self._watchers = self._watchers, {}
-        self._abandoned.clear()
         assert self._loop is not None
         for callback in watchers.values():
             self._loop.call_soon(callback, None)
