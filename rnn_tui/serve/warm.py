@@ -162,7 +162,7 @@ def main(argv: list[str]) -> int:
     _send(sock, {"op": "ready", "pid": os.getpid(), "threads": threads})
     children: set[int] = set()
     while True:
-        ready, _, _ = select.select([sock, wake_r], [], [])
+        ready, _, _ = select.select([sock.fileno(), wake_r], [], [])
         if wake_r in ready:
             try:
                 while os.read(wake_r, 512):
@@ -170,7 +170,7 @@ def main(argv: list[str]) -> int:
             except BlockingIOError:
                 pass
             _reap(sock, children)
-        if sock not in ready:
+        if sock.fileno() not in ready:
             continue
         try:
             data, fds, flags, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
@@ -288,14 +288,18 @@ def _fresh_process_state(script: str, args: list[str]) -> None:
     # Standard streams on the pty, buffered as Python buffers a terminal.
     utf8 = sys.flags.utf8_mode
     enc = "utf-8" if utf8 else locale.getpreferredencoding(False)
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(
-        open(0, "rb", closefd=False), encoding=enc, errors="surrogateescape")
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(
-        open(1, "wb", closefd=False), encoding=enc, errors="surrogateescape",
-        line_buffering=True)
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(
-        open(2, "wb", closefd=False), encoding=enc,
-        errors="backslashreplace", line_buffering=True, write_through=True)
+    streams = {
+        "stdin": io.TextIOWrapper(open(0, "rb", closefd=False), encoding=enc,
+                                  errors="surrogateescape"),
+        "stdout": io.TextIOWrapper(open(1, "wb", closefd=False), encoding=enc,
+                                   errors="surrogateescape", line_buffering=True),
+        "stderr": io.TextIOWrapper(open(2, "wb", closefd=False), encoding=enc,
+                                   errors="backslashreplace", line_buffering=True,
+                                   write_through=True),
+    }
+    for name, stream in streams.items():
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
     _coerce_c_locale(locale)
     tempfile.tempdir = None  # cached from the warm process's TMPDIR
     random.seed()  # (os.fork does this too)
@@ -329,7 +333,7 @@ def _run(script: str) -> int:
     """Run ``script`` as ``python SCRIPT ARGS`` would (sys.argv is set already)."""
     import runpy
 
-    if not sys.flags.isolated and not sys.flags.safe_path and sys.path:
+    if not sys.flags.isolated and not getattr(sys.flags, "safe_path", 0) and sys.path:
         sys.path[0] = os.path.dirname(os.path.abspath(script))
     runpy.run_path(script, run_name="__main__")
     return 0
