@@ -392,6 +392,10 @@ async def test_the_roster_beside_the_stepper_when_roomy() -> None:
             await tp.resize_terminal(100, 30)
             await tp.pause()
             assert not teacher.query_one(RosterPanel).display  # no room: the c key shows it
+            await ap.press("a")  # lowered while the panel is hidden (and not drawn)
+            await until(pilots, lambda: teacher.classlink.hands == 0)
+            await tp.resize_terminal(*roomy)
+            await until(pilots, lambda: "ann" in panel_text() and "✋" not in panel_text())
 
 
 def test_what_waits_to_be_sent_is_one_message_per_kind() -> None:
@@ -486,3 +490,26 @@ async def test_before_any_teacher_leads_students_still_follow() -> None:
                 assert (ann.pos, ann.selected) == (0, 0)
                 np.testing.assert_allclose(ann.weights.Wxh, teacher.weights.Wxh)
                 assert "following kim" in screen_text(ann)
+
+
+def test_a_large_class_in_the_panel_gets_a_line_each() -> None:
+    from rich.cells import cell_len
+
+    from rnn_tui.tui.panels.roster import roster_lines
+
+    students = [{"id": i, "name": f"student{i:02d}", "via": "ssh", "role": "student",
+                 "following": i % 5 != 0, "selected": i % 3, "t": 2, "steps": 3,
+                 "phase": 1 + i % 4, "idle": 1.0, "hand": i == 33, "score": [0, 0, 0]}
+                for i in range(40)]
+    roster = {"connected": 40, "following": 32, "students": students}
+    lines = [line.plain for line in roster_lines(roster, None, 26, rows=20)]
+    assert len(lines) == 20 and all(cell_len(line) <= 26 for line in lines)
+    assert lines[0] == "40 connected, 32 following"
+    assert lines[1].startswith("✋ student33")  # a raised hand first,
+    assert all(line.endswith(" own") for line in lines[2:10])  # then those on their own
+    assert lines[3] == "   student05 3: t2 2/4 own"
+    assert lines[10] == "   student01    2: t2 2/4"
+    assert lines[-1] == "… 22 more (c: all)"  # 18 shown
+    few = [line.plain for line in roster_lines(roster | {"students": students[:3]}, None, 26,
+                                               rows=20)]
+    assert len(few) == 1 + 3 * 3  # room enough: three lines each

@@ -346,7 +346,7 @@ MESSAGES: dict[str, str] = {
     "legend.pad": "padding: the sentence has ended, h is carried unchanged",
     "legend.underline": "underline",
     "legend.edited": "edited by hand (w)",
-    "legend.rounded": "rounded: |h| ≥ {edge}; tanh comes close to ±1 but never reaches it",
+    "legend.rounded": "rounded: tanh is within 0.0005 of ±1 but never reaches it",
     # the network, unrolled in time (key n, and a panel at roomy sizes) (issue 15)
     "diagram.title": "the network, unrolled in time",
     "diagram.arrows": "Wxh: input → h · Whh: h → next h (memory) · Wy: h → y · "
@@ -381,6 +381,11 @@ MESSAGES: dict[str, str] = {
     "class.where": "sentence {n}, t {t}/{T}, {k}/4",
     "class.where_start": "sentence {n}, start",
     "class.where_output": "sentence {n}, output",
+    "class.short": "{n}: t{t} {k}/4",
+    "class.short_start": "{n}: start",
+    "class.short_output": "{n}: output",
+    "class.own_short": "own",
+    "class.more": "… {n} more (c: all)",
     "class.idle": "idle {time}",
     "class.help_follow": "class: follow the teacher again (after your own keys)",
     "class.help_hand": "class: raise / lower your hand",

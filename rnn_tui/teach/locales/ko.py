@@ -343,7 +343,7 @@ MESSAGES: dict[str, str] = {
     "legend.pad": "패딩: 문장이 끝났고, h 는 그대로 전달된다",
     "legend.underline": "밑줄",
     "legend.edited": "직접 수정한 값 (w)",
-    "legend.rounded": "반올림: |h| ≥ {edge}; tanh 는 ±1 에 다가가지만 닿지 않는다",
+    "legend.rounded": "반올림: tanh 는 ±1 에 0.0005 안으로 다가가지만 닿지 않는다",
     # 시간으로 펼친 신경망 (키 n, 넓은 화면에서는 패널) (issue 15)
     "diagram.title": "시간으로 펼친 신경망",
     "diagram.arrows": "Wxh: 입력 → h · Whh: h → 다음 h (기억) · Wy: h → y · "
@@ -378,6 +378,11 @@ MESSAGES: dict[str, str] = {
     "class.where": "문장 {n}, t {t}/{T}, {k}/4",
     "class.where_start": "문장 {n}, 시작",
     "class.where_output": "문장 {n}, 출력",
+    "class.short": "{n}: t{t} {k}/4",
+    "class.short_start": "{n}: 시작",
+    "class.short_output": "{n}: 출력",
+    "class.own_short": "혼자",
+    "class.more": "… {n}명 더 (c: 전체)",
     "class.idle": "{time} 동안 입력 없음",
     "class.help_follow": "수업: 다시 선생님 따라가기 (직접 키를 누른 뒤)",
     "class.help_hand": "수업: 손 들기 / 내리기",

@@ -37,14 +37,15 @@ def idle_text(seconds: float) -> str:
     return f"{s // 3600}h"
 
 
-def where_text(entry: dict[str, Any]) -> str:
+def where_text(entry: dict[str, Any], short: bool = False) -> str:
     """Sentence, t and sub-step, counted from 1 as the screen counts."""
     n_, t, steps, phase = entry["selected"] + 1, entry["t"], entry["steps"], entry["phase"]
+    prefix = "class.short" if short else "class.where"
     if phase == 0:
-        return tr("class.where_start", n=n_)
+        return tr(f"{prefix}_start", n=n_)
     if phase == 5:
-        return tr("class.where_output", n=n_)
-    return tr("class.where", n=n_, t=t, T=steps, k=phase)
+        return tr(f"{prefix}_output", n=n_)
+    return tr(prefix, n=n_, t=t, T=steps, k=phase)
 
 
 def quiz_text(entry: dict[str, Any]) -> str:
@@ -73,16 +74,20 @@ def fit(text: str, width: int) -> str:
 
 
 def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
-                 chosen: int | None = None, wide: bool = False) -> list[Text]:
+                 chosen: int | None = None, wide: bool = False,
+                 rows: int | None = None) -> list[Text]:
     """The roster as lines ``width`` cells wide at most: the counts, then one
     entry per session (three or four lines each unless ``wide``); ``chosen`` (a session's
-    id) is drawn reversed."""
+    id) is drawn reversed. In ``rows`` lines (the panel's height) a larger class gets
+    a line each, raised hands and those on their own first, then "… N more"."""
     lines = [Text(fit(count_text(roster), width), style="bold")]
     if roster is None:
         return lines
     students = roster["students"]
     if not students:
         lines.append(Text(fit(tr("class.roster_empty"), width), style=n.muted()))
+    if not wide and rows is not None and 1 + 4 * len(students) > rows:
+        return lines + compact_lines(students, leader, width, rows - 1)
     name_width = max([cell_len(display_name(s["name"])) for s in students] + [4])
     name_width = min(name_width, 16 if wide else width - 3)
     for s in students:
@@ -111,6 +116,31 @@ def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
     return lines
 
 
+def compact_lines(students: list[dict[str, Any]], leader: str | None, width: int,
+                  rows: int) -> list[Text]:
+    """One line a session, in ``rows`` lines: hands up first, then those on their own."""
+    order = sorted(students, key=lambda s: (not s["hand"], s["following"]))
+    if len(order) > rows:
+        shown = order[:max(rows - 1, 0)]
+        more = [Text(fit(tr("class.more", n=len(order) - len(shown)), width), style=n.muted())]
+    else:
+        shown, more = order, []
+    lines = []
+    for s in shown:
+        hand = HAND if s["hand"] else "  "
+        where = where_text(s, short=True)
+        if s["role"] == "teacher" and s["name"] == leader:
+            mark = tr("class.state_leads")
+        else:
+            mark = "" if s["following"] else tr("class.own_short")
+        tail = f" {where} {mark}".rstrip()
+        name = fit(display_name(s["name"]), max(width - 2 - cell_len(tail) - 1, 4))
+        line = f"{hand} {name}"
+        line += " " * max(1, width - cell_len(line) - cell_len(tail)) + tail.lstrip()
+        lines.append(Text(fit(line, width)))
+    return lines + more
+
+
 class RosterPanel(Static):
     """The roster beside the stepper: a teacher's, when the terminal is roomy."""
 
@@ -137,9 +167,16 @@ class RosterPanel(Static):
     def on_mount(self) -> None:
         follow_language(self, self.show_roster)
 
+    def on_resize(self) -> None:
+        self.show_roster()  # shown again, or another height
+
     def show_roster(self) -> None:
         self.border_title = Content(tr("class.roster_title"))  # text, never markup
-        lines = roster_lines(self.link.roster, self.link.leader, PANEL_WIDTH - 4)
+        if not self.display:
+            self._shown = None  # drawn when shown (on_resize): a hidden panel costs nothing
+            return
+        lines = roster_lines(self.link.roster, self.link.leader, PANEL_WIDTH - 4,
+                             rows=max(self.content_region.height, 3))
         key = tuple((line.plain, line.style) for line in lines)
         if key != self._shown:  # only when what it shows changed
             self._shown = key
