@@ -346,7 +346,7 @@ MESSAGES: dict[str, str] = {
     "legend.pad": "padding: the sentence has ended, h is carried unchanged",
     "legend.underline": "underline",
     "legend.edited": "edited by hand (w)",
-    "legend.rounded": "rounded: tanh is within 0.0005 of ±1 but never reaches it",
+    "legend.rounded": "rounded: |h| ≥ {edge}; tanh comes close to ±1 but never reaches it",
     # the network, unrolled in time (key n, and a panel at roomy sizes) (issue 15)
     "diagram.title": "the network, unrolled in time",
     "diagram.arrows": "Wxh: input → h · Whh: h → next h (memory) · Wy: h → y · "

@@ -343,7 +343,7 @@ MESSAGES: dict[str, str] = {
     "legend.pad": "패딩: 문장이 끝났고, h 는 그대로 전달된다",
     "legend.underline": "밑줄",
     "legend.edited": "직접 수정한 값 (w)",
-    "legend.rounded": "반올림: tanh 는 ±1 에 0.0005 안으로 다가가지만 닿지 않는다",
+    "legend.rounded": "반올림: |h| ≥ {edge}; tanh 는 ±1 에 다가가지만 닿지 않는다",
     # 시간으로 펼친 신경망 (키 n, 넓은 화면에서는 패널) (issue 15)
     "diagram.title": "시간으로 펼친 신경망",
     "diagram.arrows": "Wxh: 입력 → h · Whh: h → 다음 h (기억) · Wy: h → y · "
