@@ -513,3 +513,30 @@ def test_a_large_class_in_the_panel_gets_a_line_each() -> None:
     few = [line.plain for line in roster_lines(roster | {"students": students[:3]}, None, 26,
                                                rows=20)]
     assert len(few) == 1 + 3 * 3  # room enough: three lines each
+
+
+async def test_students_follow_new_sentences_and_hand_edited_weights() -> None:
+    from rnn_tui.teach.edit import rebatch
+
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", STUDENT_SEED)
+        async with teacher.run_test(size=SIZE) as tp, ann.run_test(size=SIZE) as ap:
+            pilots = (tp, ap)
+            await until(pilots, lambda: up(teacher, ann) and ann.classlink.applied is not None)
+            # the teacher's sentence editor: a new batch, a new word
+            result = rebatch([["as", "soon"], ["never", "as", "soon", "as"]], [1, 0],
+                             teacher.weights, seed=teacher.lesson.seed)
+            teacher.lesson.new_dataset(result)
+            teacher.refresh_view()
+            await until(pilots, lambda: ann.dataset.texts == teacher.dataset.texts)
+            assert ann.weights.vocab == ["as", "soon", "never"]
+            # a weight edited by hand (the weights editor): marked as edited there too
+            teacher.install_weights(teacher.weights.with_entry("Wxh", 2, 1, 0.5))
+            await until(pilots, lambda: ann.weights.Wxh[2, 1] == 0.5)
+            assert ann.lesson.edited() == teacher.lesson.edited() == {("Wxh", 2, 1)}
+            await tp.press("down", "L", "L")
+            await until(pilots, lambda: (ann.selected, ann.pos) == (1, 8))
+            want = teacher.stepper.h.copy()
+            np.testing.assert_allclose(ann.stepper.h, want)
+            assert fmt.num(want[1, 0]) in screen_text(ann)
