@@ -540,3 +540,42 @@ async def test_students_follow_new_sentences_and_hand_edited_weights() -> None:
             want = teacher.stepper.h.copy()
             np.testing.assert_allclose(ann.stepper.h, want)
             assert fmt.num(want[1, 0]) in screen_text(ann)
+
+
+async def test_a_position_waits_for_its_content(tmp_path) -> None:
+    """A position stamped with a revision the session has not got is kept, and used
+    once that content arrives; the student's own quiz score stays hers."""
+    from rnn_tui.teach.classroom import encode
+    from rnn_tui.teach.lesson import Lesson
+
+    d = lesson_dataset()
+    first = Lesson.start(d, Weights.init(d.vocab, hidden=3, seed=TEACHER_SEED)).to_dict()
+    second = Lesson.start(d, Weights.init(d.vocab, hidden=3, seed=3)).to_dict()
+    where = {"selected": 2, "pos": 4, "batch_view": False, "backward": None}
+    go = asyncio.Event()
+
+    async def hub(reader, writer):
+        await reader.readline()
+        writer.write(encode("welcome", id=2, name="ann", role="student")
+                     + encode("class", locked=False, leader="kim", you_lead=False)
+                     + encode("content", rev=1, lesson=first)
+                     + encode("position", rev=2, **where))
+        await writer.drain()
+        await go.wait()
+        writer.write(encode("content", rev=2, lesson=second))
+        await writer.drain()
+        await reader.read()
+
+    server = await asyncio.start_unix_server(hub, str(tmp_path / "hub.sock"))
+    ann = RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), lang="en",
+                 classroom=(str(tmp_path / "hub.sock"), "tok"))
+    async with server, ann.run_test(size=SIZE) as p:
+        ann.lesson.score.points = 3  # her own quiz so far
+        ann.lesson.score.asked = 2
+        await until((p,), lambda: ann.classlink.applied == 1 and ann.classlink.position)
+        assert (ann.pos, ann.selected) == (0, 0)  # the position is for revision 2
+        go.set()
+        await until((p,), lambda: ann.classlink.applied == 2)
+        assert (ann.pos, ann.selected) == (4, 2)
+        np.testing.assert_allclose(ann.weights.Wxh, Weights.init(d.vocab, hidden=3, seed=3).Wxh)
+        assert (ann.lesson.score.asked, ann.lesson.score.points) == (2, 3)
