@@ -17,6 +17,11 @@ then:
 - if the link breaks the session carries on alone, says so, and retries every
   ``RETRY`` seconds; on reconnecting it follows the leader's newest state.
 
+Keys (in RNNApp.BINDINGS; on only in a class, by role; the help lists them
+there): ``f`` follow the teacher again, ``a`` raise or lower one's hand
+(students); ``c`` the roster (a screen; also a panel beside the stepper when the
+terminal is roomy), ``o`` lock or unlock, ``F`` take the lead (teachers).
+
 What to send waits in one slot per message type (latest wins): a slow hub
 never holds up the keys, and nothing here grows without bound.
 """
