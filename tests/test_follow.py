@@ -192,8 +192,7 @@ async def test_roster_shows_names_positions_and_hands() -> None:
             assert "hand raised" in screen_text(ann)
             assert teacher.classlink.hands == 1
             assert "✋ 1 raised (c: roster)" in teacher.view().mode  # the status bar's words
-            # the teacher lowers ann's hand from the roster (ann is the first student)
-            await tp.press("down")  # from the teacher's own line to ann's
+            # the teacher lowers ann's hand from the roster: the raised hand is chosen first
             await tp.press("enter")
             await until(pilots, lambda: not ann.classlink.hand)
             await until(pilots, lambda: "✋" not in screen_text(teacher))

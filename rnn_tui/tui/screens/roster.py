@@ -68,12 +68,22 @@ class RosterScreen(TranslatedBindings, Screen[None]):
         roster = self.link.roster
         return [s["id"] for s in roster["students"]] if roster else []
 
+    def _first(self) -> int | None:
+        """Who is chosen first: a raised hand, else the first student, else anyone."""
+        roster = self.link.roster
+        entries = roster["students"] if roster else []
+        for wanted in (lambda e: e["hand"], lambda e: e["role"] == "student", lambda e: True):
+            for e in entries:
+                if wanted(e):
+                    return e["id"]
+        return None
+
     def show_roster(self) -> None:
         if not self.is_mounted:
             return
         ids = self._ids()
         if self.chosen not in ids:
-            self.chosen = ids[0] if ids else None
+            self.chosen = self._first()
         self.query_one("#roster-title", Static).update(
             Text(" " + tr("class.roster_title") + " · " + tr("class.roster_hint")))
         lines = roster_lines(self.link.roster, self.link.leader, max(self.size.width, 40),
