@@ -82,6 +82,7 @@ class RNNApp(TerminalApp):
             for i in range(1, 10)
         ],
         Binding("b", "toggle_batch", "Batch", id="batch"),
+        Binding("n", "network", "Network", show=False, id="network"),
         Binding("p", "toggle_play", "Play", id="play"),
         Binding("t", "train", "Train", id="train"),
         Binding("i", "toggle_weights", "Initial/trained", show=False, id="weights"),
@@ -362,6 +363,7 @@ class RNNApp(TerminalApp):
     action_export = routes.export
     action_save = routes.save
     action_help = routes.show_help
+    action_network = routes.network
 
     def refuse(self, what: str) -> None:
         """Served over SSH: say so in the status line (no toast over the narration)."""

@@ -1,4 +1,4 @@
-"""The screens the app's keys open (t, g, e, w, x, s, ?), and what comes back.
+"""The screens the app's keys open (t, g, e, w, x, s, n, ?), and what comes back.
 
 The app binds these as its actions (``action_train = routes.train``).
 
@@ -27,6 +27,7 @@ HELP = [
     ("end", "help.end"),
     ("up, down, 1-9", "help.select"),
     ("b", "help.batch"),
+    ("n", "help.network"),
     ("p", "help.play"),
     ("+, -", "help.speed"),
     ("t", "help.train"),
@@ -55,6 +56,15 @@ def show_help(app: RNNApp) -> None:
     vocab = app.lesson.dataset.vocab  # a word of the data, for the legend's "[as]"
     app.push_screen(HelpScreen([(key_label(k), tr(d)) for k, d in rows],
                                token=vocab[0] if vocab else "as", precision=app.precision))
+
+
+def network(app: RNNApp) -> None:
+    """Key n: the network unrolled in time, this sub-step highlighted."""
+    from rnn_tui.tui.screens.diagram import DiagramScreen
+
+    vocab = app.lesson.dataset.vocab
+    app.push_screen(DiagramScreen(app.view, lambda: app.lesson.quiz,
+                                  token=vocab[0] if vocab else "as"))
 
 
 def train(app: RNNApp) -> None:
