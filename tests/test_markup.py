@@ -91,6 +91,8 @@ async def test_sentences_show_literally_in_the_stepper(tmp_path, size) -> None:
                 assert token in text, (token, text)
             await press(pilot, "home")
         text = await press(pilot, "b", "right")  # the batch view
+        for b in range(len(SENTENCES)):  # (at 80x24 it shows a window of the sentences)
+            text += await press(pilot, str(b + 1))
         for token in ("[/]", "[UNK]", QUIT):
             assert token in text
         assert app.is_running

@@ -197,13 +197,14 @@ class RNNApp(TerminalApp):
     def _apply_size(self, size: Size | None = None) -> None:
         # (no `self.is_mounted` test: on an App that is a method, is_mounted(widget))
         if layout.apply_size(self.stepper_screen, size or self.size):
-            self.refresh_view()
+            # later: App's own resize handler (after this one) sets the new self.size
+            self.call_later(self.refresh_view)
 
     # --- lesson -> screen ---------------------------------------------------------
     def view(self) -> View:
         view = lesson_view(self.lesson, precision=self.precision, feedback=self.quizflow.feedback,
                            playing=self.playing, speed=self.speed, lang=self.lang,
-                           theme=self.look)
+                           theme=self.look, size=self.size)
         if self.classlink is not None:  # the class's words; the roster panel's room
             view = self.classlink.dress(view)
         return view
@@ -229,6 +230,7 @@ class RNNApp(TerminalApp):
         self.stepper_screen.set_class(self.quiz, "quiz-on")
         if self.classlink is not None:
             self.classlink.sync()  # where this session is, to the class hub
+        layout.fold(self.stepper_screen, view)  # the parts of the step box that fit
 
     def push_screen(self, *args, **kwargs):
         result = super().push_screen(*args, **kwargs)

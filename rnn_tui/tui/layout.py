@@ -3,7 +3,12 @@ which panels are on screen (the rules of app.tcss, in Python).
 
 The app asks ``shown`` before handing a panel the view: a hidden panel is not
 recomputed, and catches up when it is shown again. Keep ``shown`` in step with
-app.tcss (the classes ``batch-view``, ``at-output`` and ``roomy``).
+app.tcss (the classes ``batch-view``, ``at-output``, ``roomy`` and ``no-room``)
+and with ``fold``, which shows the step box's parts that fit (``step_parts``).
+
+Everything is designed to fit 80×24 with data, not only the lesson's example:
+the room of each part is in ``View`` (``strip_rows``, ``middle_rows``, ...), and
+each panel shows what fits in it, never a line wider than itself.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from rnn_tui.tui.panels.stepper import (
     RecurrentTerm,
     StatusBar,
     SumTerm,
+    step_parts,
 )
 from rnn_tui.tui.view import View
 
@@ -71,25 +77,39 @@ def apply_lang(root: DOMNode) -> None:
 
 
 def apply_size(screen: DOMNode, size: Size) -> bool:
-    """The size classes of the stepper's screen; True if fewer or more entries now fit."""
+    """The size classes of the stepper's screen; True: the panels must look again
+    (what fits in them follows the size: ``View.size``)."""
     width, height = size
     screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")
     screen.set_class(width >= ROOMY_WIDTH and height >= ROOMY_HEIGHT, "roomy")
     # wide layers: how many entries of a vector fit (the lesson's 3 always do)
     limit = 5 if width < 120 else 9 if width < 200 else 0
-    if limit == numbers.limit():
-        return False
     numbers.set_limit(limit)
     return True
+
+
+#: The least lines the batch view needs beside the step box at a roomy size.
+MATRICES_MIN = 3
+
+
+def fold(screen: DOMNode, view: View) -> None:
+    """Show the step box's parts that fit (``step_parts``), and the batch view
+    beside the step only if it has room (``shown`` says the same)."""
+    parts = step_parts(view)
+    for part in STEP_PANELS:
+        screen.query_one(f"#{part}").display = part in parts
+    room = view.batch or BatchMatrices.room(view) >= MATRICES_MIN
+    screen.query_one("#middle").set_class(not room, "no-room")
 
 
 def shown(panel_id: str | None, view: View, roomy: bool) -> bool:
     """Whether the panel is on screen in this view (``roomy``: a large terminal)."""
     at_output = view.cursor.at_output
     if panel_id in STEP_PANELS:
-        return not at_output and not view.batch
+        return not at_output and not view.batch and panel_id in step_parts(view)
     if panel_id == "batch-matrices":
-        return not at_output and (view.batch or roomy)
+        return not at_output and (view.batch or (
+            roomy and BatchMatrices.room(view) >= MATRICES_MIN))
     if panel_id == "output":
         return at_output
     if panel_id in ("batch", "history"):

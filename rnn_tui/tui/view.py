@@ -12,6 +12,9 @@ from rnn_tui.core.stepper import Output, Stepper, StepRecord
 from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.lesson import Lesson
 
+#: The room of a part when the terminal's size is not known (no limit).
+UNBOUNDED = 10_000
+
 
 @dataclass(frozen=True)
 class View:
@@ -32,6 +35,42 @@ class View:
     feedback: str = ""  # quiz: how close the last guess was
     edited: frozenset = frozenset()  # (weight name, row, col) changed by hand
     message: str = ""  # the lesson's status message, in the current language
+    size: tuple[int, int] = (0, 0)  # the terminal (columns, rows); (0, 0): no limit
+    quiz: bool = False  # quiz mode: the narration takes a line more
+
+    # --- the room each part of the screen has (see rnn_tui.tui.layout) ------------
+    # Layout arithmetic only, from the terminal's size: app.tcss gives the status
+    # and key bars a line each, the narration 4 lines (5 in quiz mode), the batch
+    # strip and the history (#top) their lines and borders, #middle the rest.
+
+    def strip_rows(self) -> int:
+        """Lines the batch strip and the history may take (a window of them beyond)."""
+        height = self.size[1]
+        return max(4, min(9, height - 18)) if height else UNBOUNDED
+
+    def top_height(self) -> int:
+        """Rows of #top (the batch strip and the history, borders included)."""
+        if self.batch:
+            return 0
+        s = self.stepper
+        return min(max(s.batch, s.steps), self.strip_rows()) + 2
+
+    def middle_rows(self) -> int:
+        """Rows of #middle: the step box, the batch view or the output."""
+        height = self.size[1]
+        if not height:
+            return UNBOUNDED
+        return height - 2 - (5 if self.quiz else 4) - self.top_height()
+
+    def middle_width(self) -> int:
+        """Columns inside a #middle panel (its border and padding taken off)."""
+        width = self.size[0]
+        return width - 4 if width else UNBOUNDED
+
+    def top_width(self) -> int:
+        """Columns inside the batch strip or the history (half the width each)."""
+        width = self.size[0]
+        return width // 2 - 4 if width else UNBOUNDED
 
     def marked(self, name: str, row: int) -> frozenset[int]:
         """Columns of ``name``'s row ``row`` that were edited by hand."""
@@ -79,7 +118,8 @@ class View:
 
 
 def lesson_view(lesson: Lesson, *, precision: int, feedback: str = "", playing: bool = False,
-                speed: float = 2.0, lang: str = "en", theme: str = "default") -> View:
+                speed: float = 2.0, lang: str = "en", theme: str = "default",
+                size: tuple[int, int] = (0, 0)) -> View:
     """The View of ``lesson`` with the app's presentation (the stepper moved to the cursor)."""
     status = lesson.status
     return View(
@@ -98,6 +138,8 @@ def lesson_view(lesson: Lesson, *, precision: int, feedback: str = "", playing: 
         feedback=feedback,
         edited=lesson.edited(),
         message=tr(status.key, **dict(status.values)) if status else "",
+        size=(int(size[0]), int(size[1])),
+        quiz=lesson.quiz,
     )
 
 

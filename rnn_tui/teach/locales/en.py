@@ -400,4 +400,10 @@ MESSAGES: dict[str, str] = {
     "key.roster_up": "Choose",
     "key.roster_down": "Next",
     "key.roster_lower": "Lower the hand",
+    # what did not fit on the screen (issue 15, everything visible at 80×24)
+    "fit.more_above": "▴ {n} more",
+    "fit.more_below": "▾ {n} more",
+    "fit.sentences_left_out": "sentences not shown: {n} (↑↓ moves the window)",
+    "fit.batch_folded": "this sub-step only: a larger terminal shows them all",
+    "fit.not_shown": "too narrow for: {what}",
 }

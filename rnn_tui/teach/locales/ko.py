@@ -397,4 +397,10 @@ MESSAGES: dict[str, str] = {
     "key.roster_up": "선택",
     "key.roster_down": "다음",
     "key.roster_lower": "손 내리기",
+    # 화면에 다 들어가지 않은 것 (issue 15)
+    "fit.more_above": "▴ {n}개 더",
+    "fit.more_below": "▾ {n}개 더",
+    "fit.sentences_left_out": "보이지 않는 문장: {n}개 (↑↓ 로 이동)",
+    "fit.batch_folded": "이 단계만: 더 큰 터미널에서 모두 보임",
+    "fit.not_shown": "좁아서 빠짐: {what}",
 }

@@ -13,7 +13,7 @@ from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.narration import sub
 from rnn_tui.tui.panels import numbers as n
 from rnn_tui.tui.panels.base import Lines, Panel
-from rnn_tui.tui.panels.stepper import grid, pad
+from rnn_tui.tui.panels.stepper import grid, pack, pad, step_box_height
 from rnn_tui.tui.view import View
 
 
@@ -21,19 +21,20 @@ def _matrix(
     title: str,
     rows: np.ndarray | None,
     precision: int,
-    count: int,
+    which: list[int | None],
     width: int,
     onehot: bool = False,
     carried: tuple[np.ndarray, str, str] | None = None,
 ) -> list[Text]:
-    """The title, then a line per row (grid() takes cells as lines: no splitting).
+    """The title, then a line per row in ``which`` (None: "⋮"; grid() takes cells
+    as lines: no splitting).
 
     ``carried`` is (active, text, how): the rows of sentences that have ended
     (not ``active``) are not what the title says; ``how`` "instead" writes
     ``text`` in place of the row, "after" writes it after the row's numbers.
     """
     lines = [Text(title, style="bold")]
-    for i in n.shown(count):
+    for i in which:
         if i is None:
             lines.append(Text(" ⋮"))
         elif rows is None:
@@ -52,8 +53,18 @@ def _matrix(
     return lines
 
 
+def _width(cell: list[Text]) -> int:
+    return max((line.cell_len for line in cell), default=0)
+
+
 class BatchMatrices(Panel[View]):
-    """x_t (B,V)·Wxh (V,H) = (B,H), h_{t-1} (B,H)·Whh (H,H) = (B,H), + Bh, tanh."""
+    """x_t (B,V)·Wxh (V,H) = (B,H), h_{t-1} (B,H)·Whh (H,H) = (B,H), + Bh, tanh.
+
+    What fits: every row of the grid and every sentence if they fit; else a
+    window of sentences around the selected one, then only the current
+    sub-step's row of the grid, and a weight matrix left out if the line is too
+    narrow. A last line says what was left out.
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -62,7 +73,14 @@ class BatchMatrices(Panel[View]):
         self._constant: tuple[Hashable, tuple[list[Text], list[Text], Text]] | None = None
 
     def key(self, view: View) -> Hashable:
-        return (view.t, min(view.phase, 4), view.selected, view.version, view.precision, view.lang)
+        return (view.t, min(view.phase, 4), view.selected, view.version, view.precision,
+                view.lang, self.room(view), view.middle_width())
+
+    @staticmethod
+    def room(view: View) -> int:
+        """Lines inside the panel: #middle's, or what the step box leaves of it."""
+        rows = view.middle_rows() if view.batch else view.middle_rows() - step_box_height(view)
+        return rows - 2
 
     def _constant_cells(self, view: View) -> tuple[list[Text], list[Text], Text]:
         """· Wxh, · Whh and + Bh: made once, not on every sub-step (grid() copies them)."""
@@ -79,76 +97,157 @@ class BatchMatrices(Panel[View]):
             shape = fmt.shape((view.stepper.batch, W.hidden))
             bias.append("\n" + tr("batch.broadcast", shape=shape), style=n.muted())
             self._constant = (key, (
-                _matrix(f"· Wxh {fmt.shape(W.Wxh)}", W.Wxh, p, W.vocab_size, w),
-                _matrix(f"· Whh {fmt.shape(W.Whh)}", W.Whh, p, W.hidden, w),
+                _matrix(f"· Wxh {fmt.shape(W.Wxh)}", W.Wxh, p, n.shown(W.vocab_size), w),
+                _matrix(f"· Whh {fmt.shape(W.Whh)}", W.Whh, p, n.shown(W.hidden), w),
                 bias,
             ))
         return self._constant[1]
 
-    def _inputs(self, view: View, x: np.ndarray | None) -> Text:
+    def _inputs(self, view: View, x: np.ndarray | None, which: list[int]) -> list[Text]:
         """x_t, one row per sentence, each labelled with its token (the selected one marked)."""
         s = view.stepper
         t = view.t
         tokens = s.tokens_at(t) if t else (None,) * s.batch
         width = max(cell_len(tok) for tok in [*s.vocab, tr("word.pad")])
-        text = Text()
-        text.append(f"x{sub(t)} {fmt.shape((s.batch, s.weights.vocab_size))}", style="bold")
-        for b in range(s.batch):
+        digits = len(str(s.batch))
+        lines = [Text(f"x{sub(t)} {fmt.shape((s.batch, s.weights.vocab_size))}", style="bold")]
+        for b in which:
             mark = "▸" if b == view.selected else " "
             token = tokens[b]
             label = token if token is not None else tr("word.pad")
-            text.append(f"\n{mark}{b + 1} {pad(label, width)} ")
+            line = Text(f"{mark}{b + 1:>{digits}} {pad(label, width)} ")
             if x is None:
-                text.append_text(n.hidden_text(2 * s.weights.vocab_size + 1))
+                line.append_text(n.hidden_text(2 * s.weights.vocab_size + 1))
             else:
-                text.append_text(n.onehot(x[b]))
-        return text
+                line.append_text(n.onehot(x[b]))
+            lines.append(line)
+        return lines
 
-    def build(self, view: View) -> Lines:
+    @staticmethod
+    def _labels(view: View, which: list[int]) -> list[Text]:
+        """Which sentence each row is (beside the rows that are not the inputs')."""
+        digits = len(str(view.stepper.batch))
+        return [Text("")] + [Text(f"{'▸' if b == view.selected else ' '}{b + 1:>{digits}}")
+                             for b in which]
+
+    def _rows(self, view: View, which: list[int]) -> list[list[tuple[str, int, list[Text]]]]:
+        """The grid's three rows, each cell as (name, rank, lines): rank 0 is the
+        row's result, which always stays; the highest rank goes first when too wide."""
         p = view.precision
         W = view.stepper.weights
         B = view.stepper.batch
-        H = W.hidden
         t = view.t
         rec = view.record
         phase = view.phase if rec is not None else 0
-        w = n.vec_width(H, p)
-        BH = fmt.shape((B, H))
+        w = n.vec_width(W.hidden, p)
+        BH = fmt.shape((B, W.hidden))
 
         def shown(k: int, value: np.ndarray | None) -> np.ndarray | None:
-            return value if phase >= k else None
+            return value if rec is not None and phase >= k else None
 
-        h_prev = rec.h_prev if rec is not None else None
         wxh, whh, bias = self._constant_cells(view)
         # sentences that have ended: no sum and no activation for them, h carried
         active = rec.active if rec is not None else np.ones(B, dtype=bool)
         ended = not bool(active.all())
         carried_h = tr("carried.h_row", h_prev=f"h{sub(max(t - 1, 0))}")
-        return grid(
+        h_prev = f"h{sub(max(t - 1, 0))}"
+        return [
             [
-                [
-                    self._inputs(view, shown(1, rec.x) if rec else None),
-                    wxh,
-                    _matrix(f"= x·Wxh {BH}", shown(1, rec.xWxh) if rec else None, p, B, w),
-                ],
-                [
-                    _matrix(
-                        f"h{sub(max(t - 1, 0))} {BH}", shown(2, h_prev) if rec else None, p, B, w
-                    ),
-                    whh,
-                    _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p, B, w,
-                            carried=(active, tr("carried.unused"), "after") if ended else None),
-                ],
-                [
-                    bias,
-                    _matrix(
-                        f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p, B, w,
-                        carried=(active, tr("carried.sum_row"), "instead") if ended else None,
-                    ),
-                    _matrix(
-                        f"{view.act} → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p, B, w,
-                        carried=(active, carried_h, "after") if ended else None,
-                    ),
-                ],
-            ]
-        )
+                ("x", 1, self._inputs(view, shown(1, rec.x) if rec else None, which)),
+                (wxh[0].plain, 2, wxh),
+                ("xWxh", 0, _matrix(f"= x·Wxh {BH}", shown(1, rec.xWxh) if rec else None, p,
+                                    list(which), w)),
+            ],
+            [
+                ("h", 1, _matrix(f"{h_prev} {BH}", shown(2, rec.h_prev) if rec else None, p,
+                                 list(which), w)),
+                (whh[0].plain, 2, whh),
+                ("hWhh", 0, _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p,
+                                    list(which), w,
+                                    carried=(active, tr("carried.unused"), "after")
+                                    if ended else None)),
+            ],
+            [
+                (f"+ Bh {fmt.shape(W.bh)}", 2, list(bias.split("\n"))),
+                ("sum", 0 if phase <= 3 else 1, _matrix(
+                    f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p,
+                    list(which), w,
+                    carried=(active, tr("carried.sum_row"), "instead") if ended else None)),
+                ("tanh", 0 if phase >= 4 else 1, _matrix(
+                    f"{view.act} → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p,
+                    list(which), w, carried=(active, carried_h, "after") if ended else None)),
+            ],
+        ]
+
+    def build(self, view: View) -> Lines:
+        s = view.stepper
+        B = s.batch
+        room = self.room(view)
+        phase = view.phase if view.record is not None else 0
+        current = 0 if phase <= 1 else 1 if phase == 2 else 2
+        # the weights' heights (title included): they do not depend on the window
+        tall = [1 + len(n.shown(s.weights.vocab_size)), 1 + len(n.shown(s.weights.hidden)), 4]
+
+        def height(grid_rows: list[int], k: int) -> int:
+            """At least the lines of this layout (notes of what is left out: one each)."""
+            notes = (k < B) + (len(grid_rows) < 3)
+            return sum(max(1 + k, tall[r]) for r in grid_rows) + notes
+
+        # every row of the grid with as many sentences as fit (3 at least), else
+        # the current sub-step's row: the first layout whose lines fit
+        layouts = [([0, 1, 2], k) for k in range(B, min(B, 3) - 1, -1)]
+        layouts += [([current], k) for k in range(B, 0, -1)]
+        layouts = [layout for layout in layouts if height(*layout) <= room] or [([current], 1)]
+        for grid_rows, k in layouts:
+            lines = self._layout(view, grid_rows, k)
+            if len(lines) <= room:
+                break
+        return lines
+
+    def _layout(self, view: View, grid_rows: list[int], k: int) -> Lines:
+        """The grid's rows ``grid_rows`` for ``k`` sentences around the selected one,
+        a matrix left out where the line is too narrow; then what was left out."""
+        B = view.stepper.batch
+        width = view.middle_width()
+        first = min(max(view.selected - (k - 1) // 2, 0), B - k)
+        which = list(range(first, first + k))
+        folded = k < B or len(grid_rows) < 3
+        left_out: list[str] = []
+        rows: list[list[Text | list[Text]]] = []
+        all_rows = self._rows(view, which)
+        label_cell = self._labels(view, which)
+
+        def labels(cells: list[tuple[str, int, list[Text]]]) -> list[list[Text]]:
+            # the rows say which sentence they are where the inputs' do not
+            return [label_cell] if folded and cells[0][0] != "x" else []
+
+        def too_wide(cells: list[tuple[str, int, list[Text]]]) -> bool:
+            columns = [c for _, _, c in cells] + labels(cells)
+            return sum(_width(c) for c in columns) + 2 * (len(columns) - 1) > width
+
+        for r in grid_rows:
+            cells = all_rows[r]
+            while len(cells) > 1 and too_wide(cells):
+                drop = max(cells, key=lambda cell: cell[1])
+                if drop[1] == 0:
+                    break
+                cells = [cell for cell in cells if cell is not drop]
+                left_out.append(drop[2][0].plain.lstrip("=· "))
+            row: list[Text | list[Text]] = [*labels(cells)]
+            rows.append(row + [lines for _, _, lines in cells])
+        if folded or left_out:  # the rows differ: each lays out its own columns
+            out = Lines(line for row in rows for line in grid([row]))
+        else:
+            out = grid(rows)
+        muted = n.muted()
+        if k < B:
+            out.append(Text().append(tr("fit.sentences_left_out", n=B - k), style=muted))
+        if len(grid_rows) < 3:
+            out.append(Text().append(tr("fit.batch_folded"), style=muted))
+        if left_out:
+            atoms = [("", Text(tr("fit.not_shown", what=left_out[0])))]
+            atoms += [(", ", Text(what)) for what in left_out[1:]]
+            out.extend(line.copy() for line in pack(atoms, width))
+            for line in out[-1:]:
+                line.stylize(muted)
+        return out

@@ -134,25 +134,65 @@ class StatusBar(Panel[View]):
         return text
 
 
+def window(count: int, focus: int, room: int) -> tuple[int, int]:
+    """Items ``first..last - 1`` of ``count`` to show in ``room`` lines, ``focus``
+    among them, with a line saying how many more there are above (if ``first``)
+    and below (if ``last < count``): those lines count in ``room``."""
+    if count <= room:
+        return 0, count
+    room = max(room, 3)
+    if focus < room - 1:  # near the top: only a line below
+        return 0, room - 1
+    if focus >= count - (room - 1):  # near the bottom: only a line above
+        return count - (room - 1), count
+    k = room - 2
+    first = min(max(focus - (k - 1) // 2, 1), count - 1 - k)
+    return first, first + k
+
+
+def more_line(count: int, below: bool) -> Text:
+    """"▴ 2 more" above a window, "▾ 3 more" below it."""
+    return Text(tr("fit.more_below" if below else "fit.more_above", n=count), style=n.muted())
+
+
 class BatchPanel(Panel[View]):
-    """Every sentence with its target; the time cursor over the tokens; the selection."""
+    """Every sentence with its target; the time cursor over the tokens; the selection.
+
+    One line per sentence, never wrapped: a window of sentences around the
+    selected one when they do not all fit ("▾ 3 more"), and a window of tokens
+    around t when a sentence is longer than the line ("…" where tokens are left out).
+    """
 
     def key(self, view: View) -> Hashable:
-        return (view.t, view.selected, view.version, view.lang)
+        return (view.t, view.selected, view.version, view.lang, view.strip_rows(),
+                view.top_width())
 
     def build(self, view: View) -> Text:
         s = view.stepper
         T = s.steps
         pad_word = tr("word.pad")
         width = max([cell_len(tok) for tok in s.vocab] + [cell_len(pad_word), 3])
+        digits = len(str(s.batch))
+        label = 4 if s.labels is not None else 0  # " → 1"
+        room = view.top_width() - (2 + digits + 1) - label
+        first_t, last_t = 1, T
+        if T * (width + 2) > room:  # the tokens around t, "…" for the others
+            fit = max(1, (room - 2) // (width + 2))
+            first_t = min(max(view.t - (fit - 1) // 2, 1), max(T - fit + 1, 1))
+            last_t = min(T, first_t + fit - 1)
+        first, last = window(s.batch, view.selected, view.strip_rows())
         lines = Text()
-        for b in range(s.batch):
-            if b:
+        if first:
+            lines.append_text(more_line(first, below=False))
+        for b in range(first, last):
+            if lines:
                 lines.append("\n")
             selected = b == view.selected
             lines.append("▸ " if selected else "  ", style="bold" if selected else "")
-            lines.append(f"{b + 1} ", style=n.muted())
-            for t in range(1, T + 1):
+            lines.append(f"{b + 1:>{digits}} ", style=n.muted())
+            if first_t > 1:
+                lines.append("…", style=n.muted())
+            for t in range(first_t, last_t + 1):
                 token = s.tokens_at(t)[b]
                 cell = pad(token if token is not None else pad_word, width)
                 style = f"{n.muted()} italic" if token is None else ""
@@ -160,8 +200,13 @@ class BatchPanel(Panel[View]):
                     lines.append(f"[{cell}]", style=f"{style} bold reverse".strip())
                 else:
                     lines.append(f" {cell} ", style=style)
+            if last_t < T:
+                lines.append("…", style=n.muted())
             if s.labels is not None:
                 lines.append(f" → {int(s.labels[b])}", style="bold" if selected else "")
+        if last < s.batch:
+            lines.append("\n")
+            lines.append_text(more_line(s.batch - last, below=True))
         return lines
 
 
@@ -170,22 +215,24 @@ class HistoryPanel(Panel[View]):
 
     def key(self, view: View) -> Hashable:
         return (view.revealed_h, view.phase == 4, view.selected, view.version, view.precision,
-                view.lang)
-
-    ROWS = 9  # at most this many time steps at once: the last ones revealed
+                view.lang, view.strip_rows(), view.top_width())
 
     def build(self, view: View) -> Text:
         """One row per time step from the start, filled in as h_t is revealed.
 
         The panel keeps its height as the steps go by, so a step repaints only
-        the row that changed (bytes per step matter over SSH).
+        the row that changed (bytes per step matter over SSH). At most
+        ``View.strip_rows`` rows: the last ones revealed. A padded step says so
+        on its own line, "h₄ […] ·pad", or "h₄ = h₃ (carried)" if that is too long.
         """
         count = view.revealed_h
         p = view.precision
         T = view.stepper.steps
-        last = min(T, max(count, self.ROWS))
-        first = max(1, last - self.ROWS + 1)
+        rows = view.strip_rows()
+        last = min(T, max(count, rows))
+        first = max(1, last - rows + 1)
         blank = n.hidden_text(n.vec_width(view.stepper.weights.hidden, p))
+        pad_word = tr("word.pad")
         text = Text()
         for t in range(first, last + 1):
             if t > first:
@@ -195,10 +242,20 @@ class HistoryPanel(Panel[View]):
                 text.append_text(blank)
                 continue
             record = view.stepper.history[t - 1]
-            text.append_text(_mark(n.vec(record.h[view.selected], p),
-                                   t == count and view.phase == 4))
-            if not record.active[view.selected]:
-                text.append(" " + tr("word.pad"), style=f"{n.muted()} italic")
+            new = t == count and view.phase == 4
+            value = _mark(n.vec(record.h[view.selected], p), new)
+            if record.active[view.selected]:
+                text.append_text(value)
+                continue
+            if cell_len(f"h{sub(t)} ") + value.cell_len + 1 + cell_len(pad_word) \
+                    <= view.top_width():
+                text.append_text(value)
+                text.append(" " + pad_word, style=f"{n.muted()} italic")
+            else:  # the numbers are h_{t-1}'s, on the line above
+                text.append(tr("carried.h_row", h_prev=f"h{sub(t - 1)}"),
+                            style=f"{n.muted()} italic")
+                if new:
+                    text.append(f" {NEW}", style="bold")
         return text
 
 
@@ -331,47 +388,76 @@ class SumTerm(Panel[View]):
         return text
 
 
+def pack(atoms: list[tuple[str, Text]], width: int) -> Lines:
+    """Pieces of a line, each a separator and a body, packed into lines of at most
+    ``width`` cells: a piece that does not fit starts a new line, indented, its
+    separator trimmed ("  + [...]"). A piece wider than the line gets a line of its own.
+    """
+    lines: list[Text] = []
+    line = Text()
+    for sep, body in atoms:
+        if line and line.cell_len + cell_len(sep) + body.cell_len > width:
+            lines.append(line)
+            line = Text("  " + sep.strip() + " " if sep.strip() else "  ")
+        elif line or sep.strip():
+            line.append(sep)
+        line.append_text(body)
+    lines.append(line)
+    return Lines(lines)
+
+
 class EquationLine(Panel[View]):
-    """h_t = tanh(x_t·Wxh + h_{t-1}·Whh + Bh), the numbers filled in as they are revealed."""
+    """h_t = tanh(x_t·Wxh + h_{t-1}·Whh + Bh), the numbers filled in as they are revealed.
+
+    Broken between its terms to the panel's width (``pack``), never inside a vector.
+    """
 
     def key(self, view: View) -> Hashable:
         return (view.t, view.selected, view.version, min(view.phase, 4), view.precision,
-                view.lang)
+                view.lang, view.middle_width())
 
-    def build(self, view: View) -> Text:
+    def build(self, view: View) -> Lines:
+        return pack(self.atoms(view), view.middle_width())
+
+    @classmethod
+    def atoms(cls, view: View, t: int | None = None, carried: bool | None = None
+              ) -> list[tuple[str, Text]]:
+        """The equation's pieces; ``t`` and ``carried`` ask for another step's form
+        (with nothing revealed: to measure its height)."""
         p = view.precision
-        t = view.t
-        rec = view.record
+        rec = view.record if t is None else None
+        t = view.t if t is None else t
         b = view.selected
         phase = view.phase if rec is not None else 0
-        text = Text()
-        if rec is not None and not rec.active[b]:
-            text.append(tr("carried", h=f"h{sub(t)}", h_prev=f"h{sub(t - 1)}") + " = ")
-            text.append_text(n.vec(rec.h[b], p))
-            text.append("  " + tr("equation.padding"), style=n.muted())
-            return text
+        if carried if carried is not None else (rec is not None and not rec.active[b]):
+            head = Text(tr("carried", h=f"h{sub(t)}", h_prev=f"h{sub(t - 1)}") + " = ")
+            h = view.stepper.weights.hidden
+            head.append_text(n.vec(rec.h[b], p) if rec is not None
+                             else n.hidden_text(n.vec_width(h, p)))
+            return [("", head), ("  ", Text(tr("equation.padding"), style=n.muted()))]
         W = view.stepper.weights
-        if rec is None:  # before the first step: the equation of t = 1, all slots
+        if rec is None and t == 0:  # before the first step: the equation of t = 1, all slots
             t = 1
-        text.append(f"h{sub(t)} = {view.act}(")
         terms = [
             (1, rec.xWxh[b] if rec else None, f"x{sub(t)}·Wxh", W.hidden),
             (2, rec.hWhh[b] if rec else None, f"h{sub(t - 1)}·Whh", W.hidden),
             (3, W.bh, "Bh", W.bh.size),
         ]
+        atoms: list[tuple[str, Text]] = []
         for i, (k, value, symbol, size) in enumerate(terms):
-            if i:
-                text.append(" + ")
+            body = Text(f"h{sub(t)} = {view.act}(") if i == 0 else Text()
             if phase >= k and value is not None:  # (phase is 0 without a record)
-                text.append_text(n.vec(value, p))
+                body.append_text(n.vec(value, p))
             else:
-                text.append_text(self._slot(symbol, size, p))
-        text.append(") = ")
+                body.append_text(cls._slot(symbol, size, p))
+            if i == 2:
+                body.append(")")
+            atoms.append(("" if i == 0 else " + ", body))
         if rec is not None and phase >= 4:  # (phase is 0 without a record)
-            text.append_text(n.vec(rec.h[b], p, "bold"))
+            atoms.append((" = ", n.vec(rec.h[b], p, "bold")))
         else:
-            text.append_text(self._slot(f"h{sub(t)}", W.hidden, p))
-        return text
+            atoms.append((" = ", cls._slot(f"h{sub(t)}", W.hidden, p)))
+        return atoms
 
     @staticmethod
     def _slot(symbol: str, size: int, p: int) -> Text:
@@ -385,78 +471,203 @@ class EquationLine(Panel[View]):
                     style=n.muted())
 
 
+#: The step box's parts, in order (their ids in the layout).
+STEP_PARTS = ("input-term", "recurrent-term", "sum-term", "equation")
+
+
+def step_heights(view: View) -> dict[str, int]:
+    """Lines each part of the step box takes at its tallest, at this size.
+
+    From the shapes, not from one step's numbers, so that the box folds (or
+    not) the same way at every step of the data.
+    """
+    W = view.stepper.weights
+    T = view.stepper.steps
+    width = view.middle_width()
+    equation = max(len(pack(EquationLine.atoms(view, t=T, carried=False), width)),
+                    len(pack(EquationLine.atoms(view, t=T, carried=True), width)))
+    return {
+        "input-term": max(3, 1 + len(n.shown(W.vocab_size))),
+        "recurrent-term": max(3, len(n.shown(W.hidden))),
+        "sum-term": 3,
+        "equation": equation,
+    }
+
+
+def step_parts(view: View) -> tuple[str, ...]:
+    """The parts of the step box on screen: all of them where they fit, else the
+    current sub-step's (x·Wxh, h·Whh, the sum, or the sum and h_t = tanh(sum)),
+    with the equation under it when there is room for it too."""
+    heights = step_heights(view)
+    room = view.middle_rows() - 2  # the box's borders
+    if sum(heights.values()) <= room:
+        return STEP_PARTS
+    phase = view.phase
+    current = {0: "input-term", 1: "input-term", 2: "recurrent-term"}.get(phase, "sum-term")
+    parts = [current]
+    if phase >= 4 or heights[current] + heights["equation"] <= room:
+        parts.append("equation")
+    return tuple(parts)
+
+
+def step_box_height(view: View) -> int:
+    """Rows the step box takes, borders included."""
+    heights = step_heights(view)
+    return sum(heights[part] for part in step_parts(view)) + 2
+
+
 class OutputPanel(Panel[View]):
-    """The end: z = h_T·Wy + By, y = sigmoid(z), the prediction against the target, the loss."""
+    """The end: z = h_T·Wy + By, y = sigmoid(z), the prediction against the target, the loss.
+
+    No line is wider than the panel (Wy goes on a line of its own, the term by
+    term expansion of z is elided with …), and where the lines do not all fit,
+    the least needed go first: y, the prediction, the loss and the mean loss stay.
+    """
 
     def key(self, view: View) -> Hashable:
         return (view.cursor.at_output, view.selected, view.version, view.edited, view.precision,
-                view.batch, view.lang)
+                view.batch, view.lang, view.middle_rows(), view.middle_width())
 
-    def build(self, view: View) -> Text:
+    def build(self, view: View) -> Lines:
         out = view.output
         if out is None:
-            return Text("")
+            return Lines([Text("")])
+        width = view.middle_width()
+        room = view.middle_rows() - 2  # the panel's borders
+        full = self._rows(view, out, width, compact=False)
+        if len(full) <= room:
+            return Lines(line for _, line in full)
+        lines = self._rows(view, out, width, compact=True)
+        for drop in sorted({rank for rank, _ in lines}, reverse=True):
+            if len(lines) <= room or drop == 0:
+                break
+            lines = [(rank, line) for rank, line in lines if rank < drop]
+        return Lines(line for _, line in lines)
+
+    def _rows(self, view: View, out, width: int, compact: bool) -> list[tuple[int, Text]]:
+        """The output's lines, each with its rank: 0 always stays, higher goes first."""
         p = view.precision
         W = view.stepper.weights
         s = view.stepper
         b = view.selected
         T = int(s.lengths[b])
         h = f"h{sub(T)}"
-        text = Text()
-        text.append(tr("output.read_at", n=b + 1, text=view.texts[b], t=T), style="bold")
-        text.append(f"\n{h} = ")
-        text.append_text(n.vec(out.h_last[b], p))
+        lines: list[tuple[int, Text]] = []
+        # (a span, not the Text's own style: Lines are drawn line by line)
+        lines.append((3, Text().append(tr("output.read_at", n=b + 1, text=view.texts[b], t=T),
+                                       style="bold")))
+        h_line = Text(f"{h} = ")
+        h_line.append_text(n.vec(out.h_last[b], p))
         # Wy is a column (H,1): written as a row, transposed once
-        text.append(f"    Wy {fmt.shape(W.Wy)} = ")
-        text.append_text(n.vec(W.Wy, p, marked={r for n_, r, _ in view.edited if n_ == "Wy"}))
-        text.append("ᵀ")
-        text.append(f"\nz = {h}·Wy + By   "
-                    f"{fmt.shape((1, W.hidden))}·{fmt.shape(W.Wy)} + (1,1) → (1,1)")
-        if W.hidden <= 4:  # written out term by term while it fits on a line
-            text.append("\n  = ")
-            for j in range(W.hidden):
-                if j:
-                    text.append(" + ")
-                text.append("(")
-                text.append_text(n.num(out.h_last[b, j], p))
-                text.append(")(")
-                text.append_text(n.num(W.Wy[j, 0], p))
-                text.append(")")
-            text.append(" + (")
-            text.append_text(n.num(W.by[0, 0], p, "underline" if view.marked("by", 0) else ""))
-            text.append(")")
-        text.append("\n  = ")
-        text.append_text(_mark(n.num(out.z[b, 0], p), True))
-        text.append("\ny = sigmoid(z) = 1 / (1 + e^(−z)) = ")
-        text.append(fmt.prob(out.y[b, 0], p), style="bold")
-        text.append("\n" + tr("output.prediction", pred=int(out.prediction[b, 0])))
+        wy = Text(f"Wy {fmt.shape(W.Wy)} = ")
+        wy.append_text(n.vec(W.Wy, p, marked={r for n_, r, _ in view.edited if n_ == "Wy"}))
+        wy.append("ᵀ")
+        if not compact and h_line.cell_len + 4 + wy.cell_len <= width:
+            h_line.append("    ")
+            h_line.append_text(wy)
+            lines.append((2, h_line))
+        else:
+            lines.append((2, h_line))
+            lines.append((4, wy))
+        z_value = _mark(n.num(out.z[b, 0], p), True)
+        if compact:
+            z = Text(f"z = {h}·Wy + By = ")
+            z.append_text(z_value)
+            lines.append((1, z))
+        else:
+            lines.append((6, Text(f"z = {h}·Wy + By   "
+                                  f"{fmt.shape((1, W.hidden))}·{fmt.shape(W.Wy)} + (1,1) → (1,1)")))
+            lines.append((7, self._expansion(view, out, width)))
+            z = Text("  = ")
+            z.append_text(z_value)
+            lines.append((1, z))
+        y = Text("y = sigmoid(z) = 1 / (1 + e^(−z)) = ")
+        y.append(fmt.prob(out.y[b, 0], p), style="bold")
+        lines.append((0, y))
+        prediction = Text(tr("output.prediction", pred=int(out.prediction[b, 0])))
         if out.target is not None and out.loss is not None:
             target = int(out.target[b, 0])
             ok = int(out.prediction[b, 0]) == target
-            text.append("   " + tr("output.target", target=target) + "  ")
-            text.append(tr("output.right") if ok else tr("output.wrong"), style="bold")
-            text.append("\n" + tr("output.loss", loss=fmt.prob(out.loss[b], p)))
-        text.append("\n")
-        text.append_text(self._batch(view, out))
-        return text
+            verdict = Text("   " + tr("output.target", target=target) + "  ")
+            verdict.append(tr("output.right") if ok else tr("output.wrong"), style="bold")
+            if prediction.cell_len + verdict.cell_len <= width:
+                prediction.append_text(verdict)
+            else:
+                lines.append((0, prediction))
+                prediction = Text(tr("output.target", target=target) + "  ")
+                prediction.append(tr("output.right") if ok else tr("output.wrong"), style="bold")
+            lines.append((0, prediction))
+            lines.append((0, Text(tr("output.loss", loss=fmt.prob(out.loss[b], p)))))
+        else:
+            lines.append((0, prediction))
+        lines.extend(self._batch(view, out, width))
+        return lines
 
-    def _batch(self, view: View, out) -> Text:
+    @staticmethod
+    def _expansion(view: View, out, width: int) -> Text:
+        """  = (h₁)(Wy₁) + … + (By): the terms while they fit on the line, then …"""
+        p = view.precision
+        W = view.stepper.weights
+        b = view.selected
+        terms = []
+        for j in range(W.hidden):
+            term = Text("(")
+            term.append_text(n.num(out.h_last[b, j], p))
+            term.append(")(")
+            term.append_text(n.num(W.Wy[j, 0], p))
+            term.append(")")
+            terms.append(term)
+        by = Text("(")
+        by.append_text(n.num(W.by[0, 0], p, "underline" if view.marked("by", 0) else ""))
+        by.append(")")
+        line = Text("  = ")
+        line.append_text(Text(" + ").join([*terms, by]))
+        if line.cell_len <= width:
+            return line
+        line = Text("  = ")
+        ending = Text(" + … + ")
+        ending.append_text(by)
+        for j, term in enumerate(terms):
+            if line.cell_len + (3 if j else 0) + term.cell_len + ending.cell_len > width:
+                break
+            if j:
+                line.append(" + ")
+            line.append_text(term)
+        line.append_text(ending)
+        return line
+
+    @staticmethod
+    def _batch(view: View, out, width: int) -> list[tuple[int, Text]]:
         """The whole batch's output: z and y as (B, 1) columns, written as rows."""
         p = view.precision
         B = view.stepper.batch
-        text = Text()
-        text.append(tr("output.batch_title", B=B), style="bold")
-        text.append(f" z {fmt.shape(out.z)} = ")
-        text.append_text(n.vec(out.z, p))
-        text.append("ᵀ")
-        text.append(f"\ny {fmt.shape(out.y)} = [{' '.join(fmt.prob(v, p) for v in out.y[:, 0])}]ᵀ")
-        text.append("   " + tr("output.predictions",
-                               pred=" ".join(str(int(v)) for v in out.prediction[:, 0])))
+        z = Text()
+        z.append(tr("output.batch_title", B=B), style="bold")
+        z.append(f" z {fmt.shape(out.z)} = ")
+        z.append_text(n.vec(out.z, p))
+        z.append("ᵀ")
+        rows = n.shown(B)  # as many entries as z shows
+
+        def entries(write) -> str:
+            return " ".join("…" if i is None else write(i) for i in rows)
+
+        y = Text(f"y {fmt.shape(out.y)} = [{entries(lambda i: fmt.prob(out.y[i, 0], p))}]ᵀ")
+        labels = Text(tr("output.predictions",
+                         pred=entries(lambda i: str(int(out.prediction[i, 0])))))
         if out.target is not None:
-            text.append("   " + tr("output.targets",
-                                   target=" ".join(str(int(v)) for v in out.target[:, 0])))
-            text.append("\n" + tr("output.mean_loss", B=B, loss=fmt.prob(out.mean_loss, p)))
-        return text
+            target = out.target
+            labels.append("   " + tr("output.targets",
+                                     target=entries(lambda i: str(int(target[i, 0])))))
+        lines = [(5, z)]
+        if y.cell_len + 3 + labels.cell_len <= width:
+            y.append("   ")
+            y.append_text(labels)
+            lines.append((4, y))
+        else:
+            lines += [(4, y), (5, labels)]
+        if out.target is not None:
+            lines.append((0, Text(tr("output.mean_loss", B=B, loss=fmt.prob(out.mean_loss, p)))))
+        return lines
 
 
 class NarrationPanel(Panel[View]):
