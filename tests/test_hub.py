@@ -360,3 +360,44 @@ async def test_latest_state_wins_with_a_stuck_session(hub):
     t.send("lock", on=True)
     assert (await t.recv("class", timeout=1, locked=True))["locked"] is True
     assert (await ok.recv("class", timeout=1, locked=True))["locked"] is True
+
+
+async def test_the_leaders_screen_first():
+    """With leader_first, the leader's new state waits for its own screen to be
+    written (the server calls wrote()), at most leader_first seconds."""
+    hub = Hub(log=logging.getLogger("test.hub"), leader_first=5.0, roster_refresh=60)
+    await hub.start()
+    try:
+        tt = hub.admit("T", "teacher")
+        t = await Client.open(hub, tt)
+        s = await Client.open(hub, hub.admit("s", "student"))
+        t.send("content", lesson=lesson_dict())
+        t.send("position", **where(pos=1))
+        assert [m for m in await s.quiet(0.3) if m["type"] in ("content", "position")] == []
+        hub.wrote(hub.admit("someone else", "student"))  # not the leader: nothing moves
+        hub.wrote("no such token")
+        assert [m for m in await s.quiet(0.1) if m["type"] == "position"] == []
+        hub.wrote(tt)  # the teacher's screen went out: now the class
+        assert (await s.recv("content", timeout=0.5))["rev"] == 1
+        assert (await s.recv("position", timeout=0.5))["pos"] == 1
+        # its frame went out just before its message: at once
+        hub.wrote(tt)
+        t.send("position", **where(pos=2))
+        assert (await s.recv("position", timeout=0.5))["pos"] == 2
+        # no frame at all: at most leader_first
+        hub.leader_first = 0.2
+        await asyncio.sleep(0.05)
+        start = time.monotonic()
+        t.send("position", **where(pos=3))
+        assert (await s.recv("position", timeout=2))["pos"] == 3
+        assert 0.15 < time.monotonic() - start < 1.0
+        # the leader leaves with something held: the class still gets it
+        hub.leader_first = 5.0
+        await asyncio.sleep(0.05)
+        t.send("position", **where(pos=4))
+        await t.writer.drain()
+        await asyncio.sleep(0.1)
+        t.close()
+        assert (await s.recv("position", timeout=1))["pos"] == 4
+    finally:
+        await hub.close()

@@ -36,6 +36,12 @@ Rules:
   count students; ``students`` lists every connected session (teachers too,
   with their role). A following session is idle only as long as the leader
   is: its idle time is the smaller of its own and the leader's.
+- The leader's screen first (``leader_first`` seconds, 0: off): the server
+  tells the hub when a session wrote on its terminal (``wrote``); the
+  leader's new state goes to the others once the leader's own screen has been
+  written (or its frame was written just before), at the latest after
+  ``leader_first``, so forty students repainting at once don't delay the
+  teacher's own repaint.
 - Latest state wins: each link keeps at most one unwritten message of each
   type; its writer task writes them in a fixed order and waits for the socket
   to drain, and whatever arrives meanwhile replaces what is pending. So a
@@ -161,7 +167,8 @@ class Hub:
     """The class's state and the sessions' links (see the module's docstring)."""
 
     def __init__(self, log: logging.Logger | None = None, *, hello_timeout: float = 5.0,
-                 roster_interval: float = 0.25, roster_refresh: float = 2.0) -> None:
+                 roster_interval: float = 0.25, roster_refresh: float = 2.0,
+                 leader_first: float = 0.0) -> None:
         self.log = log or logging.getLogger("rnn_tui.cli.serve")
         self.hello_timeout = hello_timeout
         self.roster_interval = roster_interval
@@ -185,6 +192,11 @@ class Hub:
         self._refresh_timer: asyncio.TimerHandle | None = None
         self._warn = _RateLimited(self.log)
         self.closing = False
+        #: The leader's new state, held until its own screen is written (leader_first).
+        self.leader_first = leader_first
+        self._held: dict[str, bytes] = {}
+        self._hold: asyncio.Handle | None = None
+        self._leader_wrote = -1e9
 
     # -- the server's side -----------------------------------------------------
 
@@ -214,6 +226,17 @@ class Hub:
         if member is not None and member.link is not None:
             self._drop(member.link, None)
 
+    def wrote(self, token: str) -> None:
+        """The session of ``token`` wrote on its terminal (the server says so)."""
+        leader = self.leader
+        if leader is None or leader.token != token:
+            return
+        loop = asyncio.get_running_loop()
+        self._leader_wrote = loop.time()
+        if self._hold is not None:
+            self._hold.cancel()
+            self._hold = loop.call_soon(self._release)
+
     def roster(self) -> list[dict]:
         """Every connected session's roster entry, in order of arrival."""
         now = time.monotonic()
@@ -233,10 +256,10 @@ class Hub:
 
     async def close(self) -> None:
         self.closing = True
-        for timer in (self._roster_timer, self._refresh_timer):
+        for timer in (self._roster_timer, self._refresh_timer, self._hold):
             if timer is not None:
                 timer.cancel()
-        self._roster_timer = self._refresh_timer = None
+        self._roster_timer = self._refresh_timer = self._hold = None
         if self._server is not None:
             self._server.close()
         for link in list(self._links):
@@ -373,6 +396,7 @@ class Hub:
         member.hand = False
         self.log.info("class: %s %s left", member.role, member.name)
         if member is self.leader:
+            self._release_now()
             self.leader = None
             self.log.info("class: nobody leads (%s left)", member.name)
             self._broadcast_class()
@@ -445,6 +469,28 @@ class Hub:
         self._to_followers("content", self._content)
 
     def _to_followers(self, kind: str, line: bytes) -> None:
+        if self.leader_first <= 0 or self.leader is None:
+            self._send_followers(kind, line)
+            return
+        if kind == "content":
+            self._held.pop("position", None)  # it belonged to the older content
+        self._held[kind] = line
+        if self._hold is None:
+            loop = asyncio.get_running_loop()
+            if loop.time() - self._leader_wrote < 0.005:  # its frame went out just before
+                self._hold = loop.call_soon(self._release)
+            else:
+                self._hold = loop.call_later(self.leader_first, self._release)
+
+    def _release(self) -> None:
+        """Send the others what the leader's screen already shows."""
+        self._hold = None
+        held, self._held = self._held, {}
+        for kind in ("content", "position"):
+            if kind in held:
+                self._send_followers(kind, held[kind])
+
+    def _send_followers(self, kind: str, line: bytes) -> None:
         for m in self._connected():
             if m is not self.leader:
                 assert m.link is not None
@@ -463,7 +509,13 @@ class Hub:
             assert m.link is not None
             m.link.send("class", self._class_line(m))
 
+    def _release_now(self) -> None:
+        if self._hold is not None:
+            self._hold.cancel()
+            self._release()
+
     def _set_leader(self, member: Member) -> None:
+        self._release_now()
         self.leader = member
         self._leader_active = time.monotonic()
         self.log.info("class: %s leads", member.name)

@@ -280,6 +280,9 @@ class ServeConfig:
     key_names: dict = field(default_factory=dict)
     #: Added to the nice value of each student's session process (0: none).
     student_nice: int = 19
+    #: The leader's new state reaches the class once the leader's own screen is
+    #: written, or after this many seconds (0: at once). See hub.py.
+    leader_first: float = 0.025
 
     @property
     def has_teachers(self) -> bool:
@@ -360,7 +363,8 @@ class ClassServer:
             Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object] | None) = None
         self._loop: asyncio.AbstractEventLoop | None = None
         #: The class hub (only with teachers).
-        self.hub: Hub | None = Hub(log) if config.has_teachers else None
+        self.hub: Hub | None = (Hub(log, leader_first=config.leader_first)
+                                if config.has_teachers else None)
         self.warm: WarmProcess | None = None
 
     @property
@@ -1007,6 +1011,8 @@ class _Session(asyncssh.SSHServerSession):
                 self.chan.write(data)
             except OSError:
                 pass
+        if self.class_token is not None and self.server.hub is not None:
+            self.server.hub.wrote(self.class_token)  # the leader's screen went out first
 
     def pause_writing(self) -> None:
         if self.proc is not None:

@@ -1,0 +1,319 @@
+"""Benchmark a class that follows its teacher (issue 16): one teacher, N students.
+
+Not a test. Starts the real server (``python -m rnn_tui serve --no-auth
+--teacher-keys FILE`` on a free loopback port, real app sessions), logs in one
+teacher (with the teacher key) and N students (no login), all 80x24 with
+asyncssh's client, waits until every student's status line says it follows the
+teacher, then has the teacher press ``--presses`` keys (Right x10, Left x10,
+...; every press moves the lesson), one at a time, waiting for the class to go
+quiet (and ``--think`` seconds) between presses.
+
+For every press it records
+  * every student: teacher's key sent -> the last byte of the slowest student's
+    repaint (each repaint ends when the output stays quiet for ``--quiet`` ms);
+  * each student:  key sent -> last byte of that student's repaint;
+  * teacher:       key sent -> last byte of the teacher's own repaint;
+and reports median, p95 and max. The same teacher alone (no students) gives the
+baseline for the teacher's own time. At the end every student's screen must
+show the teacher's t and sub-step (checked with pyte), else it says so.
+
+    python benchmarks/class_bench.py                 # 40 students (and the teacher alone)
+    python benchmarks/class_bench.py --students 10 40 --presses 60
+
+The client runs on the same machine and shares its 2 CPUs with the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+
+import asyncssh
+import pyte
+
+RIGHT, LEFT = b"\x1b[C", b"\x1b[D"
+SIZE = (80, 24)
+TEACHER_NAME = "Ms Kim"
+#: Where the status line says the stepper is ("t = 1/3  sub-step 2/4", "... output").
+WHERE = re.compile(r"t = \d+/\d+\s+(?:sub-step \d/\d|output|start)")
+#: Bytes of a session's output kept for the final check.
+MAX_KEPT = 4 * 1024 * 1024
+
+
+def keys(presses: int) -> list[bytes]:
+    out: list[bytes] = []
+    while len(out) < presses:
+        out += [RIGHT] * 10 + [LEFT] * 10
+    return out[:presses]
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) of one process so far, in ms."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def tree(root: int) -> list[int]:
+    """``root``'s descendants (from /proc), not ``root`` itself."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry))
+    out, todo = [], list(parents.get(root, []))
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += parents.get(pid, [])
+    return out
+
+
+def p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+class Screen(asyncssh.SSHClientSession):
+    """One session's output: when bytes arrive, and all of them (bounded) for pyte."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.last = 0.0
+        self.data = bytearray()
+        self.got = asyncio.Event()
+        self.closed = asyncio.Event()
+
+    def data_received(self, data: bytes, datatype) -> None:
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = now
+        self.last = now
+        if len(self.data) + len(data) <= MAX_KEPT:
+            self.data += data
+        self.got.set()
+
+    def connection_lost(self, exc) -> None:
+        self.closed.set()
+        self.got.set()
+
+    def mark(self) -> None:
+        self.first = None
+        self.got.clear()
+
+    def status(self) -> str:
+        """The first line of the screen, as the terminal shows it now."""
+        screen = pyte.Screen(*SIZE)
+        pyte.ByteStream(screen).feed(bytes(self.data))
+        return screen.display[0]
+
+
+class NoLogin(asyncssh.SSHClient):
+    """A student: keyboard-interactive with no prompt (the server lets them in)."""
+
+    def kbdint_auth_requested(self) -> str:
+        return ""
+
+    def kbdint_challenge_received(self, name, instructions, lang, prompts):
+        return None  # no prompt is expected: fail rather than answer one
+
+
+class Person:
+    def __init__(self, port: int, name: str, key=None) -> None:
+        self.port, self.name, self.key = port, name, key
+
+    async def connect(self, ready: str) -> None:
+        options = dict(known_hosts=None, username=self.name, agent_path=None,
+                       client_keys=[self.key] if self.key else None, password=None)
+        if self.key is None:
+            options["client_factory"] = NoLogin
+        self.conn = await asyncssh.connect("127.0.0.1", self.port, **options)
+        self.chan, self.screen = await self.conn.create_session(
+            Screen, term_type="xterm-256color", term_size=SIZE, encoding=None)
+        deadline = time.perf_counter() + 60
+        while ready not in self.screen.status():
+            if self.screen.closed.is_set() or time.perf_counter() > deadline:
+                raise RuntimeError(f"{self.name}: not ready: {self.screen.status()!r}")
+            self.screen.got.clear()
+            try:
+                await asyncio.wait_for(self.screen.got.wait(), 1)
+            except asyncio.TimeoutError:
+                pass
+
+    async def close(self) -> None:
+        self.conn.close()
+        await self.conn.wait_closed()
+
+
+async def start_server(tmp: str, max_sessions: int) -> tuple[asyncio.subprocess.Process, int]:
+    teachers = os.path.join(tmp, "teachers.pub")
+    with open(teachers, "wb") as f:
+        f.write(asyncssh.read_private_key(os.path.join(tmp, "teacher"))
+                .export_public_key())
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+        "--host-key", os.path.join(tmp, "host_key"), "--teacher-keys", teachers,
+        "--max-sessions", str(max_sessions + 1), "--seed", "7",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    text = b""
+    while b"Stop with" not in text:
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        if not line:
+            raise RuntimeError("server did not start")
+        text += line
+    return proc, int(re.search(rb"ssh -p (\d+) ", text).group(1))
+
+
+async def quiet(people: list[Person], q: float, limit: float = 10.0) -> None:
+    """Until nobody has received anything for ``q`` seconds (at most ``limit``)."""
+    end = time.perf_counter() + limit
+    while time.perf_counter() < end:
+        last = max(p.screen.last for p in people)
+        if time.perf_counter() - last >= q:
+            return
+        await asyncio.sleep(q / 3)
+
+
+async def bench(n: int, args, tmp: str) -> dict:
+    server, port = await start_server(tmp, n)
+    key = asyncssh.read_private_key(os.path.join(tmp, "teacher"))
+    teacher = Person(port, "teacher", key)
+    students = [Person(port, f"s{i:02d}") for i in range(n)]
+    q = args.quiet / 1000
+    everyone_ms: list[float] = []
+    each_ms: list[float] = []
+    own_ms: list[float] = []
+    missed = 0
+    try:
+        await teacher.connect("you lead the class")
+
+        async def arrive(i: int, s: Person) -> None:
+            await asyncio.sleep(i * args.arrival / max(n, 1))
+            await s.connect(f"following {TEACHER_NAME}")
+
+        await asyncio.gather(*(arrive(i, s) for i, s in enumerate(students)))
+        people = [teacher, *students]
+        await quiet(people, 0.5)
+        sessions = tree(server.pid)
+        cpu0 = {pid: cpu_ms(pid) for pid in [server.pid, *sessions]}
+        me0 = time.process_time()
+        for k in keys(args.presses):
+            for p in people:
+                p.screen.mark()
+            t0 = time.perf_counter()
+            teacher.chan.write(k)
+            try:
+                await asyncio.wait_for(asyncio.gather(*(p.screen.got.wait() for p in people)),
+                                       args.timeout)
+            except asyncio.TimeoutError:
+                pass
+            await quiet(people, q)
+            own_ms.append((teacher.screen.last - t0) * 1000)
+            got = [(s.screen.last - t0) * 1000 for s in students if s.screen.first is not None]
+            missed += n - len(got)
+            each_ms += got
+            if got:
+                everyone_ms.append(max(got))
+            await asyncio.sleep(args.think)
+        cpu = {pid: cpu_ms(pid) - c for pid, c in cpu0.items()}
+        client_cpu = (time.process_time() - me0) * 1000
+        want = WHERE.search(teacher.screen.status())
+        wrong = [s.name for s in students
+                 if want is None or WHERE.search(s.screen.status()) is None
+                 or WHERE.search(s.screen.status()).group(0) != want.group(0)]
+        people_pids = len(people)
+    finally:
+        await asyncio.gather(*(p.close() for p in [teacher, *students] if hasattr(p, "conn")),
+                             return_exceptions=True)
+        server.terminate()
+        await server.wait()
+    return {"n": n, "presses": len(own_ms), "everyone": everyone_ms, "each": each_ms,
+            "own": own_ms, "missed": missed, "wrong": wrong, "sessions": people_pids,
+            "where": want.group(0) if want else "?",
+            "cpu_server": cpu[server.pid] / max(len(own_ms), 1),
+            "cpu_sessions": sum(v for p, v in cpu.items() if p != server.pid)
+            / max(len(own_ms), 1),
+            "cpu_client": client_cpu / max(len(own_ms), 1)}
+
+
+def ms(values: list[float]) -> str:
+    if not values:
+        return "–"
+    return (f"{statistics.median(values):.0f} / {p95(values):.0f} ms "
+            f"({max(values):.0f})")
+
+
+def table(rows: list[dict], args) -> str:
+    alone = next((r for r in rows if r["n"] == 0), None)
+    lines = [
+        f"{args.presses} teacher key presses, one at a time, {args.think:g} s apart; a repaint "
+        f"ends after {args.quiet:g} ms of quiet; 80×24; {os.cpu_count()} CPUs, the clients "
+        "on the same machine",
+        "",
+        "| students | teacher key → every student updated, median / p95 (max) "
+        "| → each student, median / p95 (max) | teacher's own key → screen, median / p95 (max) "
+        "| own vs alone (median) | students not updated | all at the teacher's step "
+        "| CPU per key: server / sessions / clients |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = "–"
+        if alone is not None and r is not alone and alone["own"]:
+            ratio = f"{statistics.median(r['own']) / statistics.median(alone['own']):.2f}×"
+        lines.append(
+            f"| {r['n']} | {ms(r['everyone'])} | {ms(r['each'])} | {ms(r['own'])} | {ratio} "
+            f"| {r['missed']} | {'yes' if not r['wrong'] else 'NO: ' + ', '.join(r['wrong'])} "
+            f"| {r['cpu_server']:.0f} / {r['cpu_sessions']:.0f} / {r['cpu_client']:.0f} ms |")
+    return "\n".join(lines)
+
+
+async def amain(args) -> None:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        key = asyncssh.generate_private_key("ssh-ed25519", comment=TEACHER_NAME)
+        path = os.path.join(tmp, "teacher")
+        with open(path, "wb") as f:
+            f.write(key.export_private_key())
+        os.chmod(path, 0o600)
+        for n in [0, *args.students]:
+            row = await bench(n, args, tmp)
+            print(f"# {n} students: done ({row['where']})", file=sys.stderr)
+            rows.append(row)
+    print(table(rows, args))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--students", type=int, nargs="+", default=[40])
+    p.add_argument("--presses", type=int, default=45,
+                   help="teacher key presses (default 45: it ends mid-lesson)")
+    p.add_argument("--think", type=float, default=0.2,
+                   help="seconds between a repaint and the next press (default 0.2)")
+    p.add_argument("--arrival", type=float, default=5.0,
+                   help="seconds over which the students connect (default 5)")
+    p.add_argument("--quiet", type=float, default=50.0,
+                   help="ms of silence that ends a repaint (default 50)")
+    p.add_argument("--timeout", type=float, default=5.0,
+                   help="seconds to wait for every screen to change after a press")
+    args = p.parse_args()
+    for n in args.students:
+        if not 1 <= n <= 200:
+            p.error("--students: 1 to 200")
+    asyncio.run(amain(args))
+
+
+if __name__ == "__main__":
+    main()
