@@ -379,6 +379,36 @@ async def test_a_stuck_warm_process_is_replaced(probe):
         await server.close()
 
 
+async def test_fd_numbers_above_1024(probe):
+    """A big class: the server's fds (a restarted warm process's socket, each
+    session's pidfd) go past select()'s 1024; poll is used."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1300:
+        pytest.skip("can't open 1300 files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1300), hard))
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    server = await warm_server([sys.executable, probe, "--stubborn"], kill_grace=0.3)
+    try:
+        server.warm.kill()  # its successor's socket gets a high number
+        await wait_until(lambda: server.warm.starts == 2)
+        assert await server.warm.wait_ready(20)
+        conn = await connect(server)
+        proc = await open_app(conn)
+        await expect(proc.stdout, b"READY")
+        session = the_session(server)
+        assert session.proc.forked and session.proc._pidfd > 1024
+        conn.abort()  # terminate: checks the pidfd before signalling the group
+        await settle(server)
+        assert server.stats.ended == [128 + signal.SIGKILL]
+    finally:
+        await server.close()
+        for fd in filler:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 async def test_close_ends_sessions_and_the_warm_process(probe):
     server = await warm_server([sys.executable, probe])
     warm_pid = server.warm.pid

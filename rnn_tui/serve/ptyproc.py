@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import fcntl
+import math
 import os
 import resource
 import select
@@ -61,6 +62,13 @@ def get_winsize(fd: int) -> tuple[int, int]:
     """(cols, rows) of a terminal."""
     rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, bytes(8)))
     return cols, rows
+
+
+def readable(fd: int, timeout: float = 0.0) -> bool:
+    """Whether ``fd`` is readable within ``timeout`` seconds (poll: any fd number)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(max(0, math.ceil(timeout * 1000))))
 
 
 def clamp_size(value: int, default: int) -> int:
@@ -337,8 +345,7 @@ class PtyProcess:
     def _signal_group(self, sig: int, force: bool = False) -> None:
         if self.pid is None or self.returncode is not None:
             return
-        if self.forked and not force and self._pidfd is not None and \
-                select.select([self._pidfd], [], [], 0)[0]:
+        if self.forked and not force and self._pidfd is not None and readable(self._pidfd):
             # Not our child: once it has exited, the warm process may reap it
             # at any moment (and ends its group itself).
             return

@@ -45,6 +45,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from rnn_tui.serve.ptyproc import readable
+
 log = logging.getLogger("rnn_tui.cli.serve")
 
 SESSION_PY = str(Path(__file__).parent.parent / "cli" / "session.py")
@@ -498,8 +500,7 @@ class WarmProcess:
             left = deadline - time.monotonic()
             if left <= 0 or self._sock is None:
                 break
-            ready, _, _ = select.select([self._sock], [], [], left)
-            if not ready:
+            if not readable(self._sock.fileno(), left):
                 break
             answer: tuple[dict, list[int]] | None = None
             for message, fds in self._receive():
