@@ -190,6 +190,17 @@ async def test_a_four_word_vocabulary_fits(size, batch) -> None:
     assert await walk(*FOUR, size, batch, bias="vector") == 6 * 25
 
 
+#: six sentences with long words: a token is cut in the Wxh matrix ("superca…"),
+#: never the numbers; a weight matrix taller than the room is left out, and said so
+LONG = (["supercalifragilistic", "dog extraordinarily", "cat sat on", "the dog sat on",
+         "mat on the cat sat", "the cat sat on the mat"], [1, 0, 1, 0, 1, 0])
+
+
+@pytest.mark.parametrize(("size", "batch"), [SIZES[0], SIZES[1]], ids=ids(SIZES[:2]))
+async def test_long_words_fit(size, batch) -> None:
+    assert await walk(*LONG, size, batch) == 6 * 25
+
+
 async def test_korean_at_80x24() -> None:
     assert await walk(*SIX, (80, 24), False, lang="ko") == 6 * 25
 

@@ -88,8 +88,9 @@ def apply_size(screen: DOMNode, size: Size) -> bool:
     return True
 
 
-#: The least lines the batch view needs beside the step box at a roomy size.
-MATRICES_MIN = 3
+#: The least lines the batch view needs beside the step box at a roomy size
+#: (a title, two sentences, and two lines saying what was left out).
+MATRICES_MIN = 5
 
 
 def fold(screen: DOMNode, view: View) -> None:

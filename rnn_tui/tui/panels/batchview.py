@@ -13,7 +13,7 @@ from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.narration import sub
 from rnn_tui.tui.panels import numbers as n
 from rnn_tui.tui.panels.base import Lines, Panel
-from rnn_tui.tui.panels.stepper import grid, pack, pad, step_box_height
+from rnn_tui.tui.panels.stepper import cut, grid, pack, pad, step_box_height
 from rnn_tui.tui.view import View
 
 
@@ -188,25 +188,28 @@ class BatchMatrices(Panel[View]):
         # the weights' heights (title included): they do not depend on the window
         tall = [1 + len(n.shown(s.weights.vocab_size)), 1 + len(n.shown(s.weights.hidden)), 4]
 
-        def height(grid_rows: list[int], k: int) -> int:
+        def height(grid_rows: list[int], k: int, short: bool) -> int:
             """At least the lines of this layout (notes of what is left out: one each)."""
-            notes = (k < B) + (len(grid_rows) < 3)
-            return sum(max(1 + k, tall[r]) for r in grid_rows) + notes
+            notes = (k < B) + (len(grid_rows) < 3) + short
+            return sum(1 + k if short else max(1 + k, tall[r]) for r in grid_rows) + notes
 
         # every row of the grid with as many sentences as fit (3 at least), else
-        # the current sub-step's row: the first layout whose lines fit
-        layouts = [([0, 1, 2], k) for k in range(B, min(B, 3) - 1, -1)]
-        layouts += [([current], k) for k in range(B, 0, -1)]
-        layouts = [layout for layout in layouts if height(*layout) <= room] or [([current], 1)]
-        for grid_rows, k in layouts:
-            lines = self._layout(view, grid_rows, k)
+        # the current sub-step's row, else that row without a weight matrix taller
+        # than its sentences (``short``): the first layout whose lines fit
+        layouts = [([0, 1, 2], k, False) for k in range(B, min(B, 3) - 1, -1)]
+        layouts += [([current], k, short) for short in (False, True) for k in range(B, 0, -1)]
+        layouts = ([layout for layout in layouts if height(*layout) <= room]
+                   or [([current], 1, True)])
+        for grid_rows, k, short in layouts:
+            lines = self._layout(view, grid_rows, k, short)
             if len(lines) <= room:
                 break
-        return lines
+        return Lines(cut(line, view.middle_width()) for line in lines)
 
-    def _layout(self, view: View, grid_rows: list[int], k: int) -> Lines:
+    def _layout(self, view: View, grid_rows: list[int], k: int, short: bool = False) -> Lines:
         """The grid's rows ``grid_rows`` for ``k`` sentences around the selected one,
-        a matrix left out where the line is too narrow; then what was left out."""
+        a matrix left out where the line is too narrow (or, if ``short``, taller than
+        the sentences); then what was left out."""
         B = view.stepper.batch
         width = view.middle_width()
         first = min(max(view.selected - (k - 1) // 2, 0), B - k)
@@ -227,6 +230,10 @@ class BatchMatrices(Panel[View]):
 
         for r in grid_rows:
             cells = all_rows[r]
+            if short:  # the weights taller than the sentences' rows: left out
+                tall = [cell for cell in cells if cell[1] == 2 and len(cell[2]) > 1 + k]
+                cells = [cell for cell in cells if cell not in tall]
+                left_out += [cell[2][0].plain.lstrip("=· ") for cell in tall]
             while len(cells) > 1 and too_wide(cells):
                 drop = max(cells, key=lambda cell: cell[1])
                 if drop[1] == 0:

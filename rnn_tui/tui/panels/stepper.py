@@ -34,24 +34,50 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - cell_len(text))
 
 
+def clip(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells: cut, with "…", if it is longer."""
+    if cell_len(text) <= width:
+        return text
+    out = ""
+    for char in text:
+        if cell_len(out + char) > width - 1:
+            break
+        out += char
+    return out + "…"
+
+
+def cut(line: Text, width: int) -> Text:
+    """A line longer than ``width`` cells, cut with "…" (a line never wraps)."""
+    if line.cell_len > width:
+        line = line.copy()
+        line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def _column(view: View) -> int:
+    """Where the matrix of a term starts (the term's own lines are on its left)."""
+    return max(26, n.vec_width(view.stepper.weights.hidden, view.precision) + 6) + 1
+
+
 def _term_columns(view: View, left: Text, right: Text) -> Text:
     """The term on the left and its matrix on the right, aligned across panels.
 
     Plain Text joined line by line: cheaper to build and to render than a
-    Rich table, and every step builds several of these.
+    Rich table, and every step builds several of these. A line longer than the
+    panel is cut, with "…": it never wraps.
     """
-    W = view.stepper.weights
-    width = max(26, n.vec_width(W.hidden, view.precision) + 6)
+    width = _column(view) - 1
     lefts, rights = left.split("\n"), right.split("\n")
     out = Text()
     for i in range(max(len(lefts), len(rights))):
         if i:
             out.append("\n")
         line = lefts[i] if i < len(lefts) else Text()
-        out.append_text(line)
         if i < len(rights):
-            out.append(" " * max(1, width + 1 - line.cell_len))
-            out.append_text(rights[i])
+            line = line.copy()
+            line.append(" " * max(1, width + 1 - line.cell_len))
+            line.append_text(rights[i])
+        out.append_text(cut(line, view.middle_width()))
     return out
 
 
@@ -292,13 +318,16 @@ class InputTerm(Panel[View]):
         if row is not None:
             right.append(tr("input.picks_row", row=row + 1), style="italic")
         token_width = max(cell_len(tok) for tok in W.vocab)
+        # the rows' numbers always fit: long tokens are cut to the room left of them
+        room = view.middle_width() - _column(view) - 3 - n.vec_width(W.hidden, p)
+        token_width = max(3, min(token_width, room))
         for i in n.shown(len(W.vocab), must=row):
             right.append("\n")
             if i is None:
                 right.append("  ⋮")
                 continue
             token, picked = W.vocab[i], i == row
-            right.append(f"{'▶' if picked else ' '} {pad(token, token_width)} ",
+            right.append(f"{'▶' if picked else ' '} {pad(clip(token, token_width), token_width)} ",
                          style="bold" if picked else "")
             right.append_text(n.vec(W.Wxh[i], p, "reverse" if picked else "",
                                     view.marked("Wxh", i)))
@@ -534,15 +563,14 @@ class OutputPanel(Panel[View]):
             return Lines([Text("")])
         width = view.middle_width()
         room = view.middle_rows() - 2  # the panel's borders
-        full = self._rows(view, out, width, compact=False)
-        if len(full) <= room:
-            return Lines(line for _, line in full)
-        lines = self._rows(view, out, width, compact=True)
-        for drop in sorted({rank for rank, _ in lines}, reverse=True):
-            if len(lines) <= room or drop == 0:
-                break
-            lines = [(rank, line) for rank, line in lines if rank < drop]
-        return Lines(line for _, line in lines)
+        lines = self._rows(view, out, width, compact=False)
+        if len(lines) > room:
+            lines = self._rows(view, out, width, compact=True)
+            for drop in sorted({rank for rank, _ in lines}, reverse=True):
+                if len(lines) <= room or drop == 0:
+                    break
+                lines = [(rank, line) for rank, line in lines if rank < drop]
+        return Lines(cut(line, width) for _, line in lines)
 
     def _rows(self, view: View, out, width: int, compact: bool) -> list[tuple[int, Text]]:
         """The output's lines, each with its rank: 0 always stays, higher goes first."""
