@@ -526,17 +526,20 @@ def step_heights(view: View) -> dict[str, int]:
 def step_parts(view: View) -> tuple[str, ...]:
     """The parts of the step box on screen: all of them where they fit, else the
     current sub-step's (x·Wxh, h·Whh, the sum, or the sum and h_t = tanh(sum)),
-    with the equation under it when there is room for it too."""
+    the equation under it, then the sub-steps before it and after it, as many as fit."""
     heights = step_heights(view)
     room = view.middle_rows() - 2  # the box's borders
     if sum(heights.values()) <= room:
         return STEP_PARTS
     phase = view.phase
     current = {0: "input-term", 1: "input-term", 2: "recurrent-term"}.get(phase, "sum-term")
-    parts = [current]
-    if phase >= 4 or heights[current] + heights["equation"] <= room:
-        parts.append("equation")
-    return tuple(parts)
+    parts = {current, "equation"} if phase >= 4 else {current}
+    here = STEP_PARTS.index(current)
+    others = ["equation", *STEP_PARTS[here - 1::-1][:here], *STEP_PARTS[here + 1:3]]
+    for part in others:
+        if part not in parts and sum(heights[p] for p in parts) + heights[part] <= room:
+            parts.add(part)
+    return tuple(part for part in STEP_PARTS if part in parts)
 
 
 def step_box_height(view: View) -> int:
