@@ -15,6 +15,7 @@ import re
 import signal
 import sys
 import time
+from pathlib import Path
 
 import asyncssh
 import numpy as np
@@ -487,3 +488,20 @@ async def test_lock_roster_late_joiner_and_people_leaving(klass):
                  "Ms Kim unlocked the class", "student ann joined", "student ann left",
                  "student carol joined", "teacher Ms Kim left"):
         assert line in log, line
+
+
+@pytest.mark.slow
+def test_class_benchmark_runs_small():
+    """benchmarks/class_bench.py at a tiny size: its table, every student at the
+    teacher's step (no figure is checked: machines vary)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/class_bench.py", "--students", "2", "--presses", "3",
+         "--think", "0", "--arrival", "0"], capture_output=True, text=True, cwd=root,
+        timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert [r.split("|")[1].strip() for r in rows] == ["0", "2"]
+    assert all("| yes |" in r for r in rows), proc.stdout
