@@ -55,6 +55,16 @@ os.write(1, (asyncio.run(main()) + "\r\n").encode())
 """
 
 
+#: The same, staying in the class (60 s) after it said what it learnt.
+STAY = CLASS_FAKE.replace('os.write(1, (asyncio.run(main()) + "\\r\\n").encode())', """
+async def stay():
+    line = await main()
+    os.write(1, (line + " READY\\r\\n").encode())
+    await asyncio.sleep(60)
+asyncio.run(stay())
+""")
+
+
 def write_key(path, comment: str = ""):
     key = asyncssh.generate_private_key("ssh-ed25519", comment=comment or None)
     path.write_bytes(key.export_private_key())
@@ -230,13 +240,7 @@ def test_cli_teacher_options(tmp_path, capsys):
 
 async def test_killed_session_leaves_the_class():
     """A session process killed mid-class: the hub forgets it, the rest go on."""
-    script = CLASS_FAKE.replace('os.write(1, (asyncio.run(main()) + "\\r\\n").encode())', """
-async def stay():
-    line = await main()
-    os.write(1, (line + " READY\\r\\n").encode())
-    await asyncio.sleep(60)
-asyncio.run(stay())
-""")
+    script = STAY
     server = await start_class(auth="password", password=b"c", teacher_password=b"t",
                                command=[sys.executable, "-c", script])
     try:
@@ -505,3 +509,40 @@ def test_class_benchmark_runs_small():
     rows = [line for line in proc.stdout.splitlines() if re.match(r"\| \d+ \|", line)]
     assert [r.split("|")[1].strip() for r in rows] == ["0", "2"]
     assert all("| yes |" in r for r in rows), proc.stdout
+
+
+async def test_a_following_student_is_not_idle_while_the_leader_is_active():
+    """--idle-timeout: a student who only watches the teacher stays while the
+    teacher is active; one on their own, or once the teacher stops, is closed."""
+    from tests.test_hub import Client, where
+
+    server = await start_class(auth="password", password=b"c", teacher_password=b"t",
+                               command=[sys.executable, "-c", STAY], idle_timeout=1.0)
+    conns = []
+    try:
+        for name in ("watcher", "alone"):
+            conn = await asyncssh.connect("127.0.0.1", server.port, known_hosts=None,
+                                          username=name, client_keys=None, agent_path=None,
+                                          password="c")
+            conns.append(conn)
+            proc = await conn.create_process(term_type="xterm", encoding=None)
+            buf = b""
+            while b"READY" not in buf:
+                buf += await asyncio.wait_for(proc.stdout.read(1024), 10)
+        hub = server.hub
+        next(m for m in hub._members.values() if m.name == "alone").following = False
+        teacher = await Client.open(hub, hub.admit("T", "teacher"))
+        for step in range(10):  # 2.5 s of teaching
+            teacher.send("position", **where(pos=step % 5))
+            await asyncio.sleep(0.25)
+        users = sorted(s.connection.username for s in server.sessions)
+        assert users == ["watcher"]
+        start = time.monotonic()  # the teacher stops: the watcher goes idle too
+        while server.sessions and time.monotonic() - start < 5:
+            await asyncio.sleep(0.05)
+        assert not server.sessions and time.monotonic() - start > 0.5
+        teacher.close()
+    finally:
+        for conn in conns:
+            conn.close()
+        await server.close()

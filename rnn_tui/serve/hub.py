@@ -237,6 +237,15 @@ class Hub:
             self._hold.cancel()
             self._hold = loop.call_soon(self._release)
 
+    def watching(self, token: str) -> float | None:
+        """When the leader was last active (``time.monotonic``), if the session of
+        ``token`` is connected and follows it; else None."""
+        member, leader = self._members.get(token), self.leader
+        if member is None or member.link is None or leader is None or member is leader \
+                or not member.following:
+            return None
+        return self._leader_active
+
     def roster(self) -> list[dict]:
         """Every connected session's roster entry, in order of arrival."""
         now = time.monotonic()

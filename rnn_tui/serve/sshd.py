@@ -1089,7 +1089,12 @@ class _Session(asyncssh.SSHServerSession):
     def _check_idle(self) -> None:
         self._idle_timer = None
         timeout = self.server.config.idle_timeout
-        left = self.last_input + timeout - time.monotonic()
+        last = self.last_input
+        hub = self.server.hub
+        if hub is not None and self.class_token is not None:
+            # A student who follows is watching: not idle while the leader is active.
+            last = max(last, hub.watching(self.class_token) or last)
+        left = last + timeout - time.monotonic()
         if left > 0.01:
             self._idle_timer = asyncio.get_running_loop().call_later(left, self._check_idle)
             return
