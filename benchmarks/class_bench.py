@@ -158,7 +158,8 @@ class Person:
         await self.conn.wait_closed()
 
 
-async def start_server(tmp: str, max_sessions: int) -> tuple[asyncio.subprocess.Process, int]:
+async def start_server(tmp: str, max_sessions: int,
+                       nice: int = 19) -> tuple[asyncio.subprocess.Process, int]:
     teachers = os.path.join(tmp, "teachers.pub")
     with open(teachers, "wb") as f:
         f.write(asyncssh.read_private_key(os.path.join(tmp, "teacher"))
@@ -167,6 +168,7 @@ async def start_server(tmp: str, max_sessions: int) -> tuple[asyncio.subprocess.
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
         "--host-key", os.path.join(tmp, "host_key"), "--teacher-keys", teachers,
         "--max-sessions", str(max_sessions + 1), "--seed", "7",
+        "--student-nice", str(nice),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     text = b""
     while b"Stop with" not in text:
@@ -188,7 +190,7 @@ async def quiet(people: list[Person], q: float, limit: float = 10.0) -> None:
 
 
 async def bench(n: int, args, tmp: str) -> dict:
-    server, port = await start_server(tmp, n)
+    server, port = await start_server(tmp, n, args.student_nice)
     key = asyncssh.read_private_key(os.path.join(tmp, "teacher"))
     teacher = Person(port, "teacher", key)
     students = [Person(port, f"s{i:02d}") for i in range(n)]
@@ -260,8 +262,8 @@ def table(rows: list[dict], args) -> str:
     alone = next((r for r in rows if r["n"] == 0), None)
     lines = [
         f"{args.presses} teacher key presses, one at a time, {args.think:g} s apart; a repaint "
-        f"ends after {args.quiet:g} ms of quiet; 80×24; {os.cpu_count()} CPUs, the clients "
-        "on the same machine",
+        f"ends after {args.quiet:g} ms of quiet; 80×24; students at nice +{args.student_nice}; "
+        f"{os.cpu_count()} CPUs, the clients on the same machine",
         "",
         "| students | teacher key → every student updated, median / p95 (max) "
         "| → each student, median / p95 (max) | teacher's own key → screen, median / p95 (max) "
@@ -306,6 +308,8 @@ def main() -> None:
                    help="seconds over which the students connect (default 5)")
     p.add_argument("--quiet", type=float, default=50.0,
                    help="ms of silence that ends a repaint (default 50)")
+    p.add_argument("--student-nice", type=int, default=19,
+                   help="serve --student-nice (default 19, as serve; 0: students as teachers)")
     p.add_argument("--timeout", type=float, default=5.0,
                    help="seconds to wait for every screen to change after a press")
     args = p.parse_args()

@@ -232,6 +232,11 @@ def test_cli_teacher_options(tmp_path, capsys):
     assert config.has_teachers and config.key_names == {key.public_data: "Ms Kim"}
     opts = config.command[config.command.index("--") + 1:]
     assert opts == ["--lang", "ko", "--theme", "projector", "--activation", "relu"]
+    assert config.student_nice == 19
+    assert serve.build_config(serve.parser().parse_args(
+        ["--no-auth", "--student-nice", "0"])).student_nice == 0
+    assert cli.main(["serve", "--no-auth", "--student-nice", "20"]) == 2
+    assert "--student-nice" in capsys.readouterr().err
     plain = serve.build_config(serve.parser().parse_args(["--no-auth"]))
     assert not plain.has_teachers and plain.command[-1] == "--"
     text = serve.banner(config, tmp_path / "k", host_key(), False, 2222)

@@ -136,6 +136,10 @@ def parser() -> Parser:
                        "teacher (the key's comment is the name shown)")
     teach.add_argument("--teacher-password-file", metavar="FILE",
                        help="a login with the password on the first line of FILE is a teacher")
+    teach.add_argument("--student-nice", type=bounded_int(0, 19), default=19, metavar="N",
+                       help="with teachers, students' sessions run this much nicer than "
+                       "the teachers' so the teacher's screen stays quick (default 19; "
+                       "0 = the same)")
     lim = p.add_argument_group("limits")
     lim.add_argument("--max-sessions", type=bounded_int(1, 1000), default=50, metavar="N",
                      help="students at once (default 50)")
@@ -205,6 +209,7 @@ def build_config(args, command: list[str] | None = None):
     if args.teacher_keys:
         config.teacher_keys, names = read_authorized_keys(args.teacher_keys, "teacher keys")
         config.key_names.update(names)  # a teacher's comment names the key
+    config.student_nice = args.student_nice
     if args.teacher_password_file:
         config.teacher_password = read_password_file(args.teacher_password_file)
         if config.teacher_password == config.password:
