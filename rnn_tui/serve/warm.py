@@ -189,14 +189,16 @@ def main(argv: list[str]) -> int:
             for fd in fds:
                 os.close(fd)
             rid = request.get("id") if isinstance(request, dict) else None
-            _send(sock, {"op": "error", "id": rid, "error": "bad request"})
+            if not _answer(sock, {"op": "error", "id": rid, "error": "bad request"}):
+                return 0
             continue
         slave = fds[0]
         try:
             pid = os.fork()
         except OSError as exc:
             os.close(slave)
-            _send(sock, {"op": "error", "id": request.get("id"), "error": str(exc)})
+            if not _answer(sock, {"op": "error", "id": request.get("id"), "error": str(exc)}):
+                return 0
             continue
         if pid == 0:  # the session
             _child(slave, request, script, args)  # never returns
@@ -207,14 +209,21 @@ def main(argv: list[str]) -> int:
             pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):  # pragma: no cover - old kernel
             pass
-        try:
-            _send(sock, {"op": "spawned", "id": request.get("id"), "pid": pid},
-                  [pidfd] if pidfd is not None else [])
-        except OSError:
+        answered = _answer(sock, {"op": "spawned", "id": request.get("id"), "pid": pid},
+                           [pidfd] if pidfd is not None else [])
+        if pidfd is not None:
+            os.close(pidfd)
+        if not answered:
             return 0
-        finally:
-            if pidfd is not None:
-                os.close(pidfd)
+
+
+def _answer(sock: socket.socket, message: dict, fds: Sequence[int] = ()) -> bool:
+    """Send ``message``; False if the server is gone (the warm process then exits)."""
+    try:
+        _send(sock, message, fds)
+    except OSError:
+        return False
+    return True
 
 
 def _child(slave: int, request: dict, script: str, args: list[str]) -> None:
