@@ -409,6 +409,20 @@ async def test_fd_numbers_above_1024(probe):
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
+async def test_a_warm_process_that_never_comes_up_is_retried_ever_more_slowly():
+    warm = WarmProcess([sys.executable, "-c", "import sys; sys.exit(1)"],
+                       restart_delay=0.05, max_restart_delay=0.2)
+    warm.start()
+    try:
+        await asyncio.sleep(1.0)  # dies at 0, then restarts after 0.05, 0.1, 0.2, 0.2, ...
+        assert 2 <= warm.starts <= 7, warm.starts  # not a busy loop
+        assert not warm.ready
+        assert warm.spawn(0, {}, {}, lambda status: None) is None  # sessions: the old way
+    finally:
+        await warm.close()
+    assert warm.pid is None
+
+
 async def test_close_ends_sessions_and_the_warm_process(probe):
     server = await warm_server([sys.executable, probe])
     warm_pid = server.warm.pid
