@@ -66,9 +66,21 @@ def _setup(argv: list[str]) -> list[str]:
     return options
 
 
+#: Packages whose every module the warm process imports: a session may need any
+#: of them (a screen, a panel, the class link), and a module imported once in
+#: the warm process is shared by every session instead of imported by each.
+PRELOAD_PACKAGES = ("rnn_tui.core", "rnn_tui.teach", "rnn_tui.teach.locales", "rnn_tui.term",
+                    "rnn_tui.tui", "rnn_tui.tui.panels", "rnn_tui.tui.screens")
+#: Modules of those not to import (a tool, not part of a session).
+PRELOAD_SKIP = frozenset({"rnn_tui.tui.screenshots"})
+
+
 def preload(argv: list[str]) -> None:
-    """What a session needs before its first frame, imported in the warm process
-    (the modules a session has loaded when it first draws)."""
+    """What a session needs, imported in the warm process: the app's modules and
+    the ones Textual and NumPy import only when the app first draws."""
+    import importlib
+    import pkgutil
+
     add_sites(argv)  # a --site directory's packages are imported from too
     import numpy.random  # noqa: F401
     import rich.cells
@@ -79,16 +91,13 @@ def preload(argv: list[str]) -> None:
     import textual.scrollbar  # noqa: F401
 
     from rnn_tui.cli import main as cli
-    from rnn_tui.tui import app  # noqa: F401
-    from rnn_tui.tui.screens import (  # noqa: F401
-        backward,
-        files,
-        help,
-        sentences,
-        training,
-        weights_editor,
-    )
 
+    for name in PRELOAD_PACKAGES:
+        package = importlib.import_module(name)
+        for info in pkgutil.iter_modules(package.__path__):
+            module = f"{name}.{info.name}"
+            if module not in PRELOAD_SKIP:
+                importlib.import_module(module)
     cli.run_parser()
     rich.cells.cell_len("한 →")  # loads the Unicode width tables
 
