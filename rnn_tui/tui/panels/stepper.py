@@ -504,12 +504,26 @@ class EquationLine(Panel[View]):
 STEP_PARTS = ("input-term", "recurrent-term", "sum-term", "equation")
 
 
+#: step_heights' last answer and what it depends on (asked several times a key press)
+_heights: tuple[Hashable, dict[str, int]] | None = None
+
+
 def step_heights(view: View) -> dict[str, int]:
     """Lines each part of the step box takes at its tallest, at this size.
 
     From the shapes, not from one step's numbers, so that the box folds (or
     not) the same way at every step of the data.
     """
+    global _heights
+    W = view.stepper.weights
+    key = (W.vocab_size, W.hidden, W.bh.size, view.stepper.steps, view.act, view.size,
+           view.precision, view.lang, n.limit())
+    if _heights is None or _heights[0] != key:
+        _heights = (key, _step_heights(view))
+    return _heights[1]
+
+
+def _step_heights(view: View) -> dict[str, int]:
     W = view.stepper.weights
     T = view.stepper.steps
     width = view.middle_width()
