@@ -13,13 +13,16 @@ import numpy as np
 import pytest
 from conftest import screen_text
 from textual import events
+from textual.errors import NoWidget
 
 from rnn_tui.core.data import Dataset
 from rnn_tui.core.model import Weights
 from rnn_tui.teach import fmt
 from rnn_tui.teach.i18n import set_lang, tr
 from rnn_tui.teach.narration import sub
+from rnn_tui.tui import layout
 from rnn_tui.tui.app import RNNApp
+from rnn_tui.tui.panels.base import Panel
 
 #: six sentences of lengths 1 to 6 over five words
 SIX = (["dog", "the cat", "cat sat on", "the dog sat on", "mat on the cat sat",
@@ -159,11 +162,27 @@ async def walk(sentences, labels, size: tuple[int, int], batch: bool, lang: str 
                 where = f"{size} batch={batch} sentence {b + 1} pos {pos}\n{text}"
                 assert not problems(text), (problems(text), where)
                 assert not scrollbars(app), where
+                assert not shown_disagrees(app), (shown_disagrees(app), where)
                 if pos == 4 * T + 1:
                     check_output(text, ref, b, where)
                 else:
                     check(text, ref, d, b, t, phase, batch, where)
     return screens
+
+
+def shown_disagrees(app) -> list[str]:
+    """Panels that layout.shown() says are on screen and app.tcss hides, or the reverse
+    (a panel hidden by the layout is not recomputed: it would be stale when shown)."""
+    view, roomy = app.view(), app.screen.has_class("roomy")
+    wrong = []
+    for panel in app.query(Panel):
+        try:
+            on_screen = bool(app.screen.find_widget(panel).region)
+        except NoWidget:
+            on_screen = False
+        if on_screen != layout.shown(panel.id, view, roomy):
+            wrong.append(f"{panel.id}: on screen {on_screen}")
+    return wrong
 
 
 def scrollbars(app) -> list:
