@@ -263,3 +263,23 @@ async def test_batch_rows_stay_with_their_sentence(size) -> None:
             for b, line in rows.items():
                 vectors = re.findall(r"\[[^\]]*\]", line)
                 assert vectors[-1] == fmt.vec(ref["xWxh"][b - 1, 0]), (b, text)
+
+
+async def test_history_and_strip_windows_follow_t() -> None:
+    """A sentence of 12 tokens at 80x24: the history shows the 6 steps up to the one
+    being revealed (h₈ with its placeholder), the strip the tokens around t with …,
+    and a window of the sentences with how many more there are."""
+    d = Dataset.from_sentences(*TWELVE)
+    app = RNNApp(d, Weights.init(d.vocab, hidden=4, seed=7), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await key(pilot, "7", *"LLLLLLL", "right")  # sentence 7, t = 8, x·Wxh
+        text = screen_text(app)
+        assert "t = 8/12  sub-step 1/4" in text
+        history = [line.split("││")[1] for line in text.splitlines()[2:8]]
+        assert [h.split()[0] for h in history] == [f"h{sub(t)}" for t in range(3, 9)]
+        assert "·····" in history[-1] and "h₉" not in text
+        assert "[h   ]" in text  # the token read at t = 8, in the strip: 'h'
+        strip = [line.split("││")[0] for line in text.splitlines()[2:8]]
+        assert all("→" in line and "…" in line for line in strip if "more" not in line)
+        assert tr("fit.more_above", n=5) in text and tr("fit.more_below", n=3) in text
+        assert not problems(text)

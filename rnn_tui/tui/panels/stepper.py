@@ -240,8 +240,8 @@ class HistoryPanel(Panel[View]):
     """h_1..h_t of the selected sentence, so one sees how h evolves."""
 
     def key(self, view: View) -> Hashable:
-        return (view.revealed_h, view.phase == 4, view.selected, view.version, view.precision,
-                view.lang, view.strip_rows(), view.top_width())
+        return (view.revealed_h, view.t, view.phase == 4, view.selected, view.version,
+                view.precision, view.lang, view.strip_rows(), view.top_width())
 
     def build(self, view: View) -> Text:
         """One row per time step from the start, filled in as h_t is revealed.
@@ -255,7 +255,7 @@ class HistoryPanel(Panel[View]):
         p = view.precision
         T = view.stepper.steps
         rows = view.strip_rows()
-        last = min(T, max(count, rows))
+        last = min(T, max(count, view.t, rows))  # the step being revealed, too
         first = max(1, last - rows + 1)
         blank = n.hidden_text(n.vec_width(view.stepper.weights.hidden, p))
         pad_word = tr("word.pad")
