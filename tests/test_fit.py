@@ -154,6 +154,9 @@ async def walk(sentences, labels, size: tuple[int, int], batch: bool, lang: str 
             await key(pilot, "b")
         for b in range(len(d)):
             await key(pilot, "home", str(b + 1))
+            text = screen_text(app)  # the start: nothing computed yet
+            assert not problems(text) and not scrollbars(app), text
+            assert not shown_disagrees(app), text
             for pos in range(1, 4 * T + 2):
                 await key(pilot, "right")
                 text = screen_text(app)
