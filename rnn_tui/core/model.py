@@ -312,6 +312,10 @@ class Weights:
     def from_dict(cls, data: object) -> Weights:
         if not isinstance(data, dict):
             raise WeightsError("weights: expected a JSON object with keys " + ", ".join(_KEYS))
+        cell = data.get("cell", "rnn")
+        if cell != "rnn":  # a gated cell's file: rnn_tui.core.cells reads it
+            raise WeightsError(f"cell: these are the weights of a {brief(cell)} cell, not the "
+                               "vanilla rnn's (use --cell with that cell)")
         for key in _KEYS:
             if key not in data:
                 raise WeightsError(f"{key}: missing")

@@ -24,6 +24,7 @@ from rnn_tui.core.backprop import (
     check_activation,
     loss_and_grads,
 )
+from rnn_tui.core.cells import GatedWeights, gated_backward, weights_from_dict
 from rnn_tui.core.data import Dataset, printable
 from rnn_tui.core.model import ACTIVATIONS, WEIGHT_NAMES, Weights
 from rnn_tui.core.optim import DEFAULT_LR, OPTIMIZERS, clip_by_global_norm
@@ -53,31 +54,26 @@ class TrainResult(NamedTuple):
 Callback = Callable[[int, float, float], "bool | None"]
 
 
-class Trainer:
-    """Training one epoch at a time, for a UI that shows the weights as they learn.
+class _Loop:
+    """The epoch loop both trainers share: settings, minibatches, optimizer, history.
 
-    >>> from rnn_tui.core.data import lesson_dataset
-    >>> d = lesson_dataset()
-    >>> trainer = Trainer(Weights.init(d.vocab), d)
-    >>> loss, accuracy = trainer.epoch()
-    >>> trainer.epochs, trainer.weights.Whh.shape
-    (1, (3, 3))
-
-    ``train`` is a loop over ``epoch``; the arguments are ``train``'s.
+    A subclass sets ``_theta`` and ``_grad`` (flat views of its parameters and
+    gradients) and ``_loss_and_grads(batch)`` (writes ``_grad``, returns (loss, accuracy)).
     """
 
-    def __init__(
+    _theta: np.ndarray
+    _grad: np.ndarray
+
+    def _setup(
         self,
-        weights: Weights,
+        vocab: list[str],
         dataset: Dataset,
-        lr: float | None = None,
-        seed: int = 0,
-        optimizer: str = "adam",
-        clip: float | None = None,
-        activation: str = "tanh",
-        batch_size: int | None = None,
+        lr: float | None,
+        seed: int,
+        optimizer: str,
+        clip: float | None,
+        batch_size: int | None,
     ) -> None:
-        check_activation(activation)
         if optimizer not in OPTIMIZERS:
             raise TrainingError(
                 f"optimizer: must be one of {', '.join(OPTIMIZERS)}, not {optimizer!r}"
@@ -89,13 +85,11 @@ class Trainer:
             raise TrainingError(f"clip: must be a positive number, not {clip!r}")
         if batch_size is not None and batch_size < 1:
             raise TrainingError(f"batch_size: must be at least 1, not {batch_size!r}")
-        if tuple(dataset.vocab) != tuple(weights.vocab):
-            dataset = dataset.with_vocab(weights.vocab)  # DataError if a token is unknown
+        if tuple(dataset.vocab) != tuple(vocab):
+            dataset = dataset.with_vocab(vocab)  # DataError if a token is unknown
         self.dataset = dataset
-        self.activation, self.optimizer, self.lr, self.clip = activation, optimizer, lr, clip
+        self.optimizer, self.lr, self.clip = optimizer, lr, clip
         self.batch_size = batch_size
-        self._act, self._dact = ACTIVATIONS[activation], DERIVATIVES[activation]
-        self._p = Params(weights)
         self._opt = OPTIMIZERS[optimizer](lr)
         self._target = dataset.labels.astype(np.float64).reshape(-1, 1)
         full = batch_size is None or batch_size >= len(dataset)
@@ -103,15 +97,13 @@ class Trainer:
         self._rng = np.random.default_rng(seed)
         self.history = History()
 
+    def _loss_and_grads(self, batch: Batch) -> tuple[float, float]:
+        raise NotImplementedError
+
     @property
     def epochs(self) -> int:
         """Epochs done so far."""
         return self.history.epochs
-
-    @property
-    def weights(self) -> Weights:
-        """A copy of the current weights."""
-        return self._p.weights()
 
     def epoch(self) -> tuple[float, float]:
         """One pass over the data; returns (loss, accuracy) and records them in ``history``.
@@ -125,13 +117,12 @@ class Trainer:
                 loss, accuracy = self._update(self._whole)
             else:
                 loss, accuracy = self._minibatches()
-        p = self._p
         if not math.isfinite(loss) and not self.history.losses:
             raise TrainingError(  # the loss before any update: the starting weights
                 f"the numbers overflowed: the loss of the starting weights is {loss} "
                 "(the weights are too large)"
             )
-        if not math.isfinite(loss) or not np.all(np.isfinite(p.theta)):
+        if not math.isfinite(loss) or not np.all(np.isfinite(self._theta)):
             raise TrainingError(
                 f"training diverged at epoch {self.epochs + 1} (loss {loss}); "
                 "try a smaller learning rate or gradient clipping"
@@ -154,12 +145,107 @@ class Trainer:
         return loss, accuracy
 
     def _update(self, batch: Batch) -> tuple[float, float]:
-        p = self._p
-        loss, accuracy = loss_and_grads(p, batch, self._act, self._dact)
+        loss, accuracy = self._loss_and_grads(batch)
         if self.clip is not None:
-            clip_by_global_norm(p.grad, self.clip)
-        self._opt.step(p.theta, p.grad)
+            clip_by_global_norm(self._grad, self.clip)
+        self._opt.step(self._theta, self._grad)
         return loss, accuracy
+
+
+class Trainer(_Loop):
+    """Training one epoch at a time, for a UI that shows the weights as they learn.
+
+    >>> from rnn_tui.core.data import lesson_dataset
+    >>> d = lesson_dataset()
+    >>> trainer = Trainer(Weights.init(d.vocab), d)
+    >>> loss, accuracy = trainer.epoch()
+    >>> trainer.epochs, trainer.weights.Whh.shape
+    (1, (3, 3))
+
+    ``train`` is a loop over ``epoch``; the arguments are ``train``'s.
+    ``GatedTrainer`` is the same for a GRU or an LSTM.
+    """
+
+    def __init__(
+        self,
+        weights: Weights,
+        dataset: Dataset,
+        lr: float | None = None,
+        seed: int = 0,
+        optimizer: str = "adam",
+        clip: float | None = None,
+        activation: str = "tanh",
+        batch_size: int | None = None,
+    ) -> None:
+        check_activation(activation)
+        self._setup(list(weights.vocab), dataset, lr, seed, optimizer, clip, batch_size)
+        self.activation = activation
+        self._act, self._dact = ACTIVATIONS[activation], DERIVATIVES[activation]
+        self._p = Params(weights)
+        self._theta, self._grad = self._p.theta, self._p.grad
+
+    @property
+    def weights(self) -> Weights:
+        """A copy of the current weights."""
+        return self._p.weights()
+
+    def _loss_and_grads(self, batch: Batch) -> tuple[float, float]:
+        return loss_and_grads(self._p, batch, self._act, self._dact)
+
+
+class GatedParams:
+    """A gated cell's weights as views into one flat float64 vector (and the same for grads)."""
+
+    def __init__(self, weights: GatedWeights) -> None:
+        self.cell, self.vocab, self.names = weights.cell, list(weights.vocab), weights.names
+        shapes = [weights[n].shape for n in self.names]
+        self.theta = np.concatenate([weights[n].reshape(-1) for n in self.names])
+        self.grad = np.zeros_like(self.theta)
+        self.W: dict[str, np.ndarray] = {}
+        self.dW: dict[str, np.ndarray] = {}
+        start = 0
+        for name, shape in zip(self.names, shapes, strict=True):
+            size = int(np.prod(shape))
+            self.W[name] = self.theta[start:start + size].reshape(shape)
+            self.dW[name] = self.grad[start:start + size].reshape(shape)
+            start += size
+        self.view = GatedWeights(self.cell, self.vocab, dict(self.W))
+        self.view.arrays = self.W  # the views themselves: the forward pass reads theta
+
+    def weights(self) -> GatedWeights:
+        return GatedWeights(self.cell, self.vocab, {n: a.copy() for n, a in self.W.items()})
+
+
+class GatedTrainer(_Loop):
+    """``Trainer`` for a GRU or an LSTM (``rnn_tui.core.cells``): the same settings
+    (no ``activation``: each gate has its own), the same loop and history."""
+
+    def __init__(
+        self,
+        weights: GatedWeights,
+        dataset: Dataset,
+        lr: float | None = None,
+        seed: int = 0,
+        optimizer: str = "adam",
+        clip: float | None = None,
+        batch_size: int | None = None,
+    ) -> None:
+        self._setup(list(weights.vocab), dataset, lr, seed, optimizer, clip, batch_size)
+        self.cell = weights.cell
+        self._p = GatedParams(weights)
+        self._theta, self._grad = self._p.theta, self._p.grad
+
+    @property
+    def weights(self) -> GatedWeights:
+        """A copy of the current weights."""
+        return self._p.weights()
+
+    def _loss_and_grads(self, batch: Batch) -> tuple[float, float]:
+        lengths = batch.active[:, :, 0].sum(axis=1)
+        back = gated_backward(self._p.view, batch.X, lengths, batch.labels, keep_steps=False)
+        for name, g in back.grads.items():
+            self._p.dW[name][...] = g
+        return back.loss, back.accuracy
 
 
 def train(
@@ -195,6 +281,35 @@ def train(
             trainer.history.stopped = epoch < epochs
             break
     return TrainResult(trainer.weights, trainer.history)
+
+
+class GatedTrainResult(NamedTuple):
+    weights: GatedWeights
+    history: History
+
+
+def train_gated(
+    weights: GatedWeights,
+    dataset: Dataset,
+    epochs: int,
+    lr: float | None = None,
+    seed: int = 0,
+    optimizer: str = "adam",
+    clip: float | None = None,
+    callback: Callback | None = None,
+    batch_size: int | None = None,
+) -> GatedTrainResult:
+    """``train`` for a GRU or an LSTM: the same arguments (no activation), the same loop."""
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise TrainingError(f"epochs: must be a whole number 0 or more, not {epochs!r}")
+    trainer = GatedTrainer(weights, dataset, lr=lr, seed=seed, optimizer=optimizer, clip=clip,
+                           batch_size=batch_size)
+    for epoch in range(1, epochs + 1):
+        loss, accuracy = trainer.epoch()
+        if callback is not None and callback(epoch, loss, accuracy) is False:
+            trainer.history.stopped = epoch < epochs
+            break
+    return GatedTrainResult(trainer.weights, trainer.history)
 
 
 # --- the built-in preset ---------------------------------------------------------------
@@ -284,3 +399,54 @@ def load_preset(name: str) -> Weights:
         raise TrainingError(f"no built-in weights named {name!r} (built in: {known})")
     text = (resources.files("rnn_tui.core") / "presets" / f"{name}.json").read_text("utf-8")
     return Weights.from_dict(json.loads(text))
+
+
+# --- the gated cells' presets -------------------------------------------------------------
+
+#: How ``presets/trained-gru.json`` and ``presets/trained-lstm.json`` are made
+#: (``make_cell_preset``); the same files, byte for byte, from the command line::
+#:
+#:     rnn-tui train --cell gru --seed 0 --decimals 6 --out rnn_tui/core/presets/trained-gru.json
+#:     rnn-tui train --cell lstm --seed 0 --decimals 6 --out rnn_tui/core/presets/trained-lstm.json
+CELL_PRESET_RECIPE: dict[str, dict[str, Any]] = {
+    cell: {"hidden": 3, "seed": 0, "epochs": 2000, "optimizer": "adam",
+           "lr": DEFAULT_LR["adam"], "decimals": 6}
+    for cell in ("gru", "lstm")
+}
+
+
+def cell_preset_name(cell: str) -> str:
+    """A cell's built-in trained weights: ``trained`` (rnn), ``trained-gru``, ``trained-lstm``."""
+    return "trained" if cell == "rnn" else f"trained-{cell}"
+
+
+def make_cell_preset(cell: str) -> GatedWeights:
+    """Train the lesson's GRU or LSTM by ``CELL_PRESET_RECIPE[cell]``."""
+    from rnn_tui.core.data import lesson_dataset
+
+    r = CELL_PRESET_RECIPE[cell]
+    dataset = lesson_dataset()
+    start = GatedWeights.init(cell, dataset.vocab, hidden=r["hidden"], seed=r["seed"])
+    result = train_gated(start, dataset, r["epochs"], lr=r["lr"], seed=r["seed"],
+                         optimizer=r["optimizer"])
+    return rounded_gated(result.weights, r["decimals"])
+
+
+def rounded_gated(weights: GatedWeights, decimals: int) -> GatedWeights:
+    """``rounded`` for a gated cell's weights."""
+    return GatedWeights(weights.cell, list(weights.vocab),
+                        {n: np.round(weights[n], decimals) + 0.0 for n in weights.names})
+
+
+def load_any_weights(path_or_preset: str) -> Weights | GatedWeights:
+    """Weights of any cell from a JSON file or, when no such file exists, a built-in preset.
+
+    A file or preset without a ``"cell"`` key is the vanilla RNN's (``Weights``).
+    """
+    from rnn_tui.core.cells import load_any
+
+    if not Path(path_or_preset).exists() and path_or_preset in preset_names():
+        text = (resources.files("rnn_tui.core") / "presets"
+                / f"{path_or_preset}.json").read_text("utf-8")
+        return weights_from_dict(json.loads(text))
+    return load_any(path_or_preset)
