@@ -31,11 +31,13 @@ Rules:
   once to one that joins late. When the leader leaves, nobody leads; everyone
   is told and keeps the last state.
 - Roster (teachers only): sent when it changes, at most every
-  ``roster_interval`` seconds, and every ``roster_refresh`` seconds while
-  anything is connected (idle times move). ``connected`` and ``following``
-  count students; ``students`` lists every connected session (teachers too,
-  with their role). A following session is idle only as long as the leader
-  is: its idle time is the smaller of its own and the leader's.
+  ``roster_interval`` seconds (two a second: each costs a teacher's app a
+  repaint of forty rows), and looked at again every ``roster_refresh``
+  seconds (idle times, in whole seconds, move); never the same one twice.
+  ``connected`` and ``following`` count students; ``students`` lists every
+  connected session (teachers too, with their role). A following session
+  is idle only as long as the leader is: its idle time is the smaller of its
+  own and the leader's.
 - The leader's screen first (``leader_first`` seconds, 0: off): the server
   tells the hub when a session wrote on its terminal (``wrote``); the
   leader's new state goes to the others once the leader's own screen has been
@@ -130,6 +132,7 @@ class _Link:
         self.wake = asyncio.Event()
         self.closed = False
         self.writer_task: asyncio.Task | None = None
+        self.last_roster: bytes | None = None
 
     def send(self, kind: str, line: bytes) -> None:
         """Queue ``line`` (a message of type ``kind``), replacing an unwritten one."""
@@ -167,7 +170,7 @@ class Hub:
     """The class's state and the sessions' links (see the module's docstring)."""
 
     def __init__(self, log: logging.Logger | None = None, *, hello_timeout: float = 5.0,
-                 roster_interval: float = 0.25, roster_refresh: float = 2.0,
+                 roster_interval: float = 0.5, roster_refresh: float = 2.0,
                  leader_first: float = 0.0) -> None:
         self.log = log or logging.getLogger("rnn_tui.cli.serve")
         self.hello_timeout = hello_timeout
@@ -259,7 +262,7 @@ class Hub:
             out.append({"id": m.id, "name": m.name, "via": m.via, "role": m.role,
                         "following": m.following and m is not leader,
                         "selected": m.selected, "t": m.t, "steps": m.steps,
-                        "phase": m.phase, "idle": round(max(idle, 0.0), 1),
+                        "phase": m.phase, "idle": int(max(idle, 0.0)),
                         "hand": m.hand, "score": list(m.score)})
         return out
 
@@ -557,7 +560,9 @@ class Hub:
                       following=sum(e["following"] for e in students), students=entries)
         for m in teachers:
             assert m.link is not None
-            m.link.send("roster", line)
+            if m.link.last_roster != line:  # the same again costs the teacher's app a repaint
+                m.link.last_roster = line
+                m.link.send("roster", line)
 
     def _refresh(self) -> None:
         """Idle times move: a roster every ``roster_refresh`` seconds to teachers."""
