@@ -22,6 +22,7 @@ from rnn_tui.teach import i18n
 from rnn_tui.teach.i18n import tr
 
 if TYPE_CHECKING:  # imported when used (start-up time)
+    from rnn_tui.core.cells import GatedWeights
     from rnn_tui.core.data import Dataset
     from rnn_tui.core.model import Weights
 
@@ -32,6 +33,7 @@ SUBCOMMANDS: dict[str, str] = {
     "train": "rnn_tui.cli.train",
     "export": "rnn_tui.cli.export",
     "serve": "rnn_tui.cli.serve",
+    "web": "rnn_tui.cli.web",
 }
 
 
@@ -144,6 +146,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                    help="Bh shape: scalar (1,1) as in the lesson, or vector (1,H)")
     g.add_argument("--activation", choices=("tanh", "relu", "sigmoid"), default="tanh",
                    help="hidden-layer activation (default tanh, as in the lesson)")
+    g.add_argument("--cell", choices=("rnn", "gru", "lstm"), default=None,
+                   help="the cell: rnn (the lesson's, default), gru or lstm (gated; with "
+                   "--text and train so far); default: the --weights file's")
 
 
 @dataclass
@@ -172,6 +177,10 @@ def build_model(args: argparse.Namespace) -> Model:
     from rnn_tui.core.model import Weights, WeightsError
 
     check_names(args, "data", "weights", "out")
+    cell = model_cell(args)
+    if cell != "rnn":
+        raise CliError(f"--cell {cell}: not yet in the app, export or serve; use --text "
+                       "(or train)")
     seed = 0 if args.seed is None else args.seed
     try:
         if args.weights is not None:
@@ -208,6 +217,71 @@ def build_model(args: argparse.Namespace) -> Model:
     return Model(dataset, weights, seed, weights.hidden, weights.bias, activation)
 
 
+def model_cell(args: argparse.Namespace) -> str:
+    """The cell asked for: ``--cell``, else the ``--weights`` file's (``"cell"`` key), else rnn."""
+    cell = getattr(args, "cell", None)
+    if cell is not None:
+        return str(cell)
+    if getattr(args, "weights", None):
+        from rnn_tui.core.cells import GatedWeights
+        from rnn_tui.core.train import load_any_weights
+
+        try:
+            weights = load_any_weights(args.weights)
+        except ValueError:  # a bad file: build_model says what is wrong with it
+            return "rnn"
+        if isinstance(weights, GatedWeights):
+            return weights.cell
+    return "rnn"
+
+
+def build_gated_model(args: argparse.Namespace, cell: str) -> tuple[Dataset, GatedWeights, int]:
+    """Dataset, GRU or LSTM weights and seed from the model options, or a CliError.
+
+    ``--weights trained`` with ``--cell gru`` is the built-in ``trained-gru``.
+    """
+    from rnn_tui.core.cells import GatedWeights
+    from rnn_tui.core.data import DataError, lesson_dataset, load_data, size_error
+    from rnn_tui.core.model import WeightsError
+    from rnn_tui.core.train import cell_preset_name, load_any_weights
+
+    check_names(args, "data", "weights", "out")
+    if getattr(args, "activation", "tanh") != "tanh":
+        raise CliError(f"--activation is the rnn cell's; a {cell}'s gates have their own")
+    if getattr(args, "bias", None) is not None:
+        raise CliError(f"--bias is the rnn cell's; every gate of a {cell} has a (1, H) bias")
+    seed = 0 if args.seed is None else args.seed
+    try:
+        if args.weights is not None:
+            for name in ("hidden", "seed"):
+                if getattr(args, name) is not None:
+                    raise CliError(tr("cli.not_with_weights", name=name))
+            name = cell_preset_name(cell) if args.weights == "trained" else args.weights
+            if args.weights == "trained" and os.path.exists(args.weights):
+                name = args.weights
+            loaded = load_any_weights(name)
+            if not isinstance(loaded, GatedWeights) or loaded.cell != cell:
+                held = loaded.cell if isinstance(loaded, GatedWeights) else "rnn"
+                raise CliError(f"{args.weights}: holds the weights of a {held} cell, not a "
+                               f"{cell} (--cell {cell})")
+            weights = loaded
+            if args.data is not None:
+                dataset = load_data(args.data, weights.vocab)
+            else:
+                dataset = lesson_dataset().with_vocab(weights.vocab)
+        else:
+            dataset = load_data(args.data) if args.data is not None else lesson_dataset()
+            hidden = 3 if args.hidden is None else args.hidden
+            weights = GatedWeights.init(cell, dataset.vocab, hidden=hidden, seed=seed)
+        B, T, V = dataset.X.shape
+        too_big = size_error(B, T, V, 3 * weights.hidden)  # a gate's terms are kept for each
+        if too_big:
+            raise DataError(too_big)
+    except (DataError, WeightsError) as exc:
+        raise CliError(str(exc)) from None
+    return dataset, weights, seed
+
+
 def run_parser() -> Parser:
     parser = Parser(
         prog=PROG,
@@ -237,8 +311,8 @@ def trace_model(args: argparse.Namespace) -> Model:
     from rnn_tui.export.trace import TraceError, load_trace
 
     check_names(args, "trace")
-    for name in ("data", "weights", "hidden", "bias", "seed"):
-        if getattr(args, name) is not None:
+    for name in ("data", "weights", "hidden", "bias", "seed", "cell"):
+        if getattr(args, name, None) is not None:
             raise CliError(tr("cli.not_with_trace", name=name))
     try:
         trace = load_trace(args.trace)
@@ -255,6 +329,19 @@ def trace_model(args: argparse.Namespace) -> Model:
 
 def run(argv: Sequence[str]) -> int:
     args = run_parser().parse_args(argv)
+    cell = model_cell(args) if args.trace is None else "rnn"
+    if cell != "rnn":
+        if not args.text:
+            raise CliError(f"--cell {cell}: not yet in the app; use --text")
+        from rnn_tui.core.model import OverflowedError
+        from rnn_tui.teach.textmode import render_gated
+
+        dataset, gated, _ = build_gated_model(args, cell)
+        try:
+            sys.stdout.write(render_gated(dataset, gated, args.precision))
+        except OverflowedError as exc:
+            raise CliError(str(exc)) from None
+        return 0
     model = trace_model(args) if args.trace is not None else build_model(args)
     if args.text:
         from rnn_tui.core.model import OverflowedError
