@@ -27,8 +27,10 @@ from rnn_tui.cli.main import (
     CliError,
     Parser,
     add_model_options,
+    build_gated_model,
     build_model,
     check_names,
+    model_cell,
     positive_int,
 )
 
@@ -112,6 +114,9 @@ def main(argv: Sequence[str]) -> int:
     check_names(args, "out")
     out = Path(args.out)
     check_writable(out)
+    cell = model_cell(args)
+    if cell != "rnn":
+        return train_gated_main(args, out, cell)
     model = build_model(args)
     dataset, weights = model.dataset, model.weights
     epoch_done = 0
@@ -161,6 +166,58 @@ def main(argv: Sequence[str]) -> int:
         raise CliError(f"saved {out}, but the numbers overflowed: its loss is {loss} "
                        "(the weights are too large)")
     print(f"trained in {seconds:.2f} s: loss {loss:.6f}, accuracy {accuracy:.0%}")
+    print(f"saved {out}; look at it with: {PROG} --weights {out} --text")
+    return 0
+
+
+def train_gated_main(args: argparse.Namespace, out: Path, cell: str) -> int:
+    """``rnn-tui train --cell gru|lstm``: as for the rnn cell, with ``train_gated``."""
+    from rnn_tui.core.backprop import TrainingError
+    from rnn_tui.core.cells import mean_loss
+    from rnn_tui.core.data import DataError
+    from rnn_tui.core.model import WeightsError
+    from rnn_tui.core.train import rounded_gated, train_gated
+
+    dataset, weights, seed = build_gated_model(args, cell)
+    epoch_done = 0
+    start = time.perf_counter()
+    try:
+        print(f"training {args.epochs} epochs: {len(dataset)} sentences, vocabulary "
+              f"{len(weights.vocab)}, hidden {weights.hidden}, {cell}, {args.optimizer}"
+              + (f" lr {args.lr}" if args.lr else ""), flush=True)
+        with ProgressBar(args.epochs) as report:
+
+            def callback(epoch: int, loss: float, accuracy: float) -> None:
+                nonlocal epoch_done
+                epoch_done = epoch
+                report(epoch, loss, accuracy)
+
+            result = train_gated(weights, dataset, args.epochs, lr=args.lr, seed=seed,
+                                 optimizer=args.optimizer, clip=args.clip, callback=callback,
+                                 batch_size=args.batch_size)
+    except KeyboardInterrupt:
+        print(f"{PROG} train: interrupted at epoch {epoch_done} of {args.epochs}; "
+              "nothing saved", file=sys.stderr)
+        return 130
+    except (TrainingError, DataError, WeightsError) as exc:
+        raise CliError(str(exc)) from None
+    seconds = time.perf_counter() - start
+    trained = result.weights
+    if args.decimals is not None:
+        trained = rounded_gated(trained, args.decimals)
+    try:
+        trained.save(out)
+    except KeyboardInterrupt:
+        print(f"{PROG} train: interrupted while saving; {out} is either as before or "
+              "complete, never half-written", file=sys.stderr)
+        return 130
+    except WeightsError as exc:
+        raise CliError(str(exc)) from None
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = mean_loss(trained, dataset.X, dataset.lengths, dataset.labels)
+    accuracy = result.history.accuracies[-1] if result.history.accuracies else 0.0
+    print(f"trained in {seconds:.2f} s: loss {loss:.6f}, accuracy {accuracy:.0%} "
+          "(of the last epoch)")
     print(f"saved {out}; look at it with: {PROG} --weights {out} --text")
     return 0
 
