@@ -243,9 +243,9 @@ BAD_TRACES = {
     "weight shape": (lambda d: d["weights"].update(Wy=[[1.0]]), "weights.Wy: shape"),
     "vocab": (lambda d: d.update(vocab=["x", "y"]), "vocab: differs"),
     "short h": (lambda d: d["sentences"][1]["steps"][0].update(h=[0.1]),
-                "sentences[1].steps[0].h: expected 4 items"),
+                "sentence 2, t = 1, h: expected 4 items"),  # counted from 1
     "text h": (lambda d: d["sentences"][1]["steps"][0]["h"].__setitem__(0, "big"),
-               "sentences[1].steps[0].h[0]: 'big' is not a number"),
+               "sentence 2, t = 1, h[1]: 'big' is not a number"),
     "token": (lambda d: d["sentences"][0]["steps"][1].update(token="as"), "token: expected"),
     "padding": (lambda d: d["sentences"][0]["steps"][3].update(pre=[0, 0, 0, 0]),
                 "must be null on a padding step"),
@@ -254,9 +254,9 @@ BAD_TRACES = {
     "shape": (lambda d: d["shape"].update(batch=5), "shape.batch: 5"),
     "unknown token": (lambda d: d["sentences"][2].update(tokens=["later"]), "not in the vocab"),
     "changed number": (lambda d: d["sentences"][1]["steps"][2]["pre"].__setitem__(1, 0.5),
-                       "sentence 1, t = 3, pre[1]: the trace says 0.5 but recomputing gives"),
+                       "sentence 2, t = 3, pre[2]: the trace says 0.5 but recomputing gives"),
     "changed loss": (lambda d: d["sentences"][2]["output"].update(loss=9.0),
-                     "sentence 2, loss: the trace says 9.0"),
+                     "sentence 3, loss: the trace says 9.0"),
     "changed weight": (lambda d: d["weights"]["Whh"][0].__setitem__(0, 3.0),
                        "the trace says"),
 }

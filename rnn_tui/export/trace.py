@@ -188,7 +188,7 @@ def _compare_steps(name: str, said: np.ndarray, got: np.ndarray, rtol: float, at
     close = np.isclose(said, got, rtol=rtol, atol=atol, equal_nan=True)
     if not close.all():
         b, t, j = (int(i) for i in np.argwhere(~close)[0])
-        where = f"sentence {b}, t = {t + 1}, {name}[{j}]"
+        where = f"sentence {b + 1}, t = {t + 1}, {name}[{j + 1}]"  # counted from 1
         raise _mismatch(where, float(said[b, t, j]), float(got[b, t, j]))
 
 
@@ -202,7 +202,7 @@ def _compare_outputs(
     close = np.isclose(said, got, rtol=rtol, atol=atol)
     if not close.all():
         b = int(np.argwhere(~close)[0][0])
-        raise _mismatch(f"sentence {b}, {name}", said[b].item(), got[b].item())
+        raise _mismatch(f"sentence {b + 1}, {name}", said[b].item(), got[b].item())
 
 
 # --- building a trace ----------------------------------------------------------
@@ -465,13 +465,13 @@ def _bit(value: object, where: str) -> int:
 
 
 def _vector(value: object, length: int, where: str) -> np.ndarray:
-    items = _list(value, where, length)
-    return np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(items)])
+    items = _list(value, where, length)  # entries counted from 1, as on the screen
+    return np.array([_number(v, f"{where}[{i + 1}]") for i, v in enumerate(items)])
 
 
 def _read_step(data: object, where: str, t: int, tokens: Sequence[str], V: int, H: int) -> dict:
     step = _object(data, where)
-    where = where + "."
+    where = where + ", "
     if _need(step, "t", where) != t:
         raise TraceError(f"{where}t: expected {t}, found {brief(step['t'])}")
     padding = t > len(tokens)
@@ -494,9 +494,9 @@ def _read_step(data: object, where: str, t: int, tokens: Sequence[str], V: int, 
 
 
 def _read_sentence(data: object, b: int, T: int, vocab: list[str], H: int) -> tuple:
-    where = f"sentences[{b}]"
+    where = f"sentence {b + 1}"  # counted from 1 (the JSON list index is b), as everywhere
     s = _object(data, where)
-    where += "."
+    where += ", "
     tokens = _list(_need(s, "tokens", where), where + "tokens")
     if not tokens or not all(isinstance(tok, str) for tok in tokens):
         raise TraceError(f"{where}tokens: must be a non-empty list of strings")
@@ -509,7 +509,7 @@ def _read_sentence(data: object, b: int, T: int, vocab: list[str], H: int) -> tu
     label = _need(s, "label", where)
     label = None if label is None else _bit(label, where + "label")
     steps = _list(_need(s, "steps", where), where + "steps", T)
-    read = [_read_step(st, f"{where}steps[{i}]", i + 1, tokens, len(vocab), H)
+    read = [_read_step(st, f"{where}t = {i + 1}", i + 1, tokens, len(vocab), H)
             for i, st in enumerate(steps)]
     out = _object(_need(s, "output", where), where + "output")
     ow = where + "output."
@@ -768,9 +768,15 @@ def prob(value: float, precision: int = 3) -> str:
     return fmt.prob(value, precision)
 
 
+def _ln_terms(target: int, y: float, loss: float, p: int) -> tuple[str, str]:
+    """The ln's argument and the loss, with digits enough that the line is true
+    (``-ln(0.99987) = 0.00013``, not ``-ln(>0.999) = <0.001``)."""
+    return fmt.enough(y if target == 1 else 1.0 - y, p), fmt.enough(loss, p)
+
+
 def _loss_text(target: int, y: float, loss: float, p: int) -> str:
-    term = f"ln({prob(y, p)})" if target == 1 else f"ln(1 - {prob(y, p)})"
-    return f"loss = -(target·ln y + (1 - target)·ln(1 - y)) = -{term} = {prob(loss, p)}"
+    arg, value = _ln_terms(target, y, loss, p)
+    return f"loss = -(target·ln y + (1 - target)·ln(1 - y)) = -ln({arg}) = {value}"
 
 
 def _md_output(trace: Trace, b: int, p: int) -> list[str]:
@@ -960,11 +966,11 @@ def _tex_output(trace: Trace, b: int, p: int) -> list[str]:
     ]
     if trace.target is not None and trace.loss is not None:
         target = int(trace.target[b])
-        term = rf"\ln({prob(y, p)})" if target == 1 else rf"\ln(1 - {prob(y, p)})"
+        arg, value = _ln_terms(target, y, float(trace.loss[b]), p)
         lines[-1] += r" \\"
         lines.append(
             rf"\text{{loss}} &= -\bigl(\text{{target}} \ln y + (1 - \text{{target}})"
-            rf" \ln(1 - y)\bigr) = -{term} = {prob(trace.loss[b], p)}"
+            rf" \ln(1 - y)\bigr) = -\ln({arg}) = {value}"
             rf" \qquad (\text{{target}} = {target})"
         )
     return lines + [r"\end{align*}"]

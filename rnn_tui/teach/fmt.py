@@ -57,6 +57,30 @@ def prob(value: float, precision: int = 3) -> str:
     return OVERFLOW if text[-1] in "nf" else text  # "nan", "inf": a digit otherwise
 
 
+#: The most decimals ``enough`` writes.
+MAX_DECIMALS = 12
+
+
+def enough(value: float, precision: int = 3) -> str:
+    """A value in [0, ∞) (y, a loss) with enough decimals to be true: never 0 or 1
+    unless it is, and then one more digit, so that a sum with it still reads true
+    (``-ln(0.99987) = 0.00013``, where ``prob`` would give ``-ln(>0.999) = <0.001``).
+    Beyond ``MAX_DECIMALS`` it falls back to ``prob``'s ``<``/``>`` form.
+    """
+    value = float(value)
+    if not np.isfinite(value):
+        return OVERFLOW
+    def lies(digits: int) -> bool:  # written with these digits, it reads 0 or 1
+        return value not in (0.0, 1.0) and float(f"{value:.{digits}f}") in (0.0, 1.0)
+
+    digits = precision
+    while digits < MAX_DECIMALS and lies(digits):
+        digits += 1
+    if digits > precision:
+        digits = min(digits + 1, MAX_DECIMALS)
+    return prob(value, MAX_DECIMALS) if lies(digits) else f"{value:.{digits}f}"
+
+
 def vec(values: np.ndarray, precision: int = 3) -> str:
     """A row vector as ``[+0.100 -0.200]``."""
     flat = np.asarray(values, dtype=np.float64).reshape(-1)

@@ -4,7 +4,9 @@
   written, input is bounded, no mouse events without mouse support;
 - Ctrl+L writes the whole screen again;
 - Textual's own actions that write files or stop the process (screenshot,
-  suspend) are refused in a served session, with the reason.
+  suspend) are refused in a served session, with the reason;
+- keys can be held back for a moment (``hold_keys``), while what a key typed
+  ahead of them set off plays out (``rnn_tui.tui.textfield``): they keep their order.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from textual.driver import Driver
 from rnn_tui.term import CJK_LANGUAGES, Terminal, cjk_locale
 from rnn_tui.tui import driver as drivers
 
+#: Keys held back at most while a key's effects play out (a flood stops here).
+MAX_HELD_KEYS = 256
+#: However it went, held keys go on after this long (a hold is a few message hops).
+MAX_HOLD_SECONDS = 1.0
+
 
 class TerminalApp(App[int]):
     def __init__(self, lang: str) -> None:
@@ -28,6 +35,9 @@ class TerminalApp(App[int]):
         self.terminal = Terminal(cjk=cjk_locale() or lang in CJK_LANGUAGES)
         # the input the driver may hand over before the app takes it (see drivers.InputGate)
         self.input_gate = drivers.InputGate()
+        self._key_holds = 0  # how many widgets hold the keys back (see hold_keys)
+        self._key_holds_started = 0  # how many holds there were (the newest is checked)
+        self._held_keys: list[events.Key] = []
         super().__init__()
 
     def get_driver_class(self) -> type[Driver]:
@@ -51,7 +61,34 @@ class TerminalApp(App[int]):
         # an input event the driver posted, taken now: the driver may post another
         if isinstance(event, drivers.GATED) and not event.is_forwarded:
             self.input_gate.taken()
+            if self._key_holds and isinstance(event, events.Key):
+                if len(self._held_keys) < MAX_HELD_KEYS:  # its turn comes with release_keys
+                    self._held_keys.append(events.Key(event.key, event.character))
+                return
         await super().on_event(event)
+
+    def hold_keys(self) -> None:
+        """Keys from the terminal wait (in order) until ``release_keys``: a widget that
+        took a key whose effects come later (a message to the app, a focus change)
+        holds the keys it had, and the app the ones still coming."""
+        self._key_holds += 1
+        self._key_holds_started += 1
+        holds = self._key_holds_started
+        self.set_timer(MAX_HOLD_SECONDS, lambda: self._unstick(holds))
+
+    def _unstick(self, holds: int) -> None:
+        """A hold still on after MAX_HOLD_SECONDS, and no hold since: let the keys go."""
+        if self._key_holds and holds == self._key_holds_started:
+            self._key_holds = 1
+            self.release_keys()
+
+    def release_keys(self) -> None:
+        """The keys held back go on, in order, to whatever has the focus now."""
+        self._key_holds = max(self._key_holds - 1, 0)
+        if not self._key_holds:
+            held, self._held_keys = self._held_keys, []
+            for key in held:
+                self.post_message(key)
 
     def on_idle(self) -> None:
         self.input_gate.idle()

@@ -30,7 +30,7 @@ from rnn_tui.tui.keys import (
     follow_language,
     next_language,
 )
-from rnn_tui.tui.textfield import TextField
+from rnn_tui.tui.textfield import KeepsKeyOrder, TextField
 
 #: The longest sentence the form takes, in characters (a flood of keys stops here).
 MAX_SENTENCE_CHARS = 2000
@@ -46,6 +46,11 @@ def vocabulary_notice(result: Rebatched) -> tuple[str, dict[str, str]]:
     key = "notice.new_tokens" if len(tokens) > 1 else "notice.new_token"
     return key, {"words": words, "size": str(result.weights.vocab_size),
                  "shape": str(result.weights.Wxh.shape)}
+
+
+class SentenceTable(KeepsKeyOrder, DataTable):
+    """The editor's table: keys that arrive together keep their order (``a`` and a
+    sentence typed in one burst: the sentence goes into the form ``a`` opens)."""
 
 
 class SentencesScreen(ModalScreen[None]):
@@ -79,7 +84,7 @@ class SentencesScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sentences-box"):
-            yield DataTable(id="sentences-table", cursor_type="row", zebra_stripes=False)
+            yield SentenceTable(id="sentences-table", cursor_type="row", zebra_stripes=False)
             with Horizontal(id="sentences-form"):
                 yield Label(id="label-sentence", classes="form-label", markup=False)
                 yield TextField(id="entry-sentence", max_length=MAX_SENTENCE_CHARS, compact=True)

@@ -214,9 +214,11 @@ class WeightsScreen(ModalScreen[None]):
         text = Text("y ", style="bold")
         for b in range(len(out.y)):
             ok = out.target is None or int(out.prediction[b, 0]) == int(out.target[b, 0])
-            text.append(f" {b + 1}:{out.y[b, 0]:.{p}f}{'✓' if ok else '✗'}")
+            # fmt.prob: never 1.000 or 0.000 unless it is (a sigmoid never reaches either)
+            text.append(f" {b + 1}:{fmt.prob(out.y[b, 0], p)}{'✓' if ok else '✗'}")
         if out.mean_loss is not None:
-            text.append("   " + tr("wed.mean_loss", loss=f"{out.mean_loss:.{p}f}"), style="bold")
+            text.append("   " + tr("wed.mean_loss", loss=fmt.prob(out.mean_loss, p)),
+                        style="bold")
         return text
 
     def say(self, message: str, error: bool = False) -> None:
