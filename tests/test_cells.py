@@ -497,3 +497,34 @@ def test_a_dataset_with_a_new_word_needs_the_weights_vocab(tmp_path, capsys) -> 
     assert main(["--text", "--cell", "gru", "--data", str(data), "--hidden", "2"]) == 0
     assert "vocabulary (one-hot, first-seen order): 2 tokens" in capsys.readouterr().out
     assert Dataset.from_sentences(["as later"], [1]).vocab == ("as", "later")
+
+
+# --- the memory view's numbers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", ["rnn", *CELLS])
+def test_memory_is_the_norm_of_dh_T_dx_t(cell: str) -> None:
+    """‖∂h_T/∂x_t‖ against central differences of h_T in every entry of x_t."""
+    from rnn_tui.core.cells import memory
+    from rnn_tui.core.model import forward
+
+    rng = np.random.default_rng(4)
+    x_seq = np.eye(3)[rng.integers(3, size=6)]
+    w = (Weights.init(["a", "b", "c"], hidden=4, seed=2) if cell == "rnn"
+         else GatedWeights.init(cell, ["a", "b", "c"], hidden=4, seed=2))
+
+    def h_T(x: np.ndarray) -> np.ndarray:
+        if isinstance(w, Weights):
+            return forward(w, x[None])[0][0, -1]
+        return forward_gated(w, x[None])[0][0, -1]
+
+    got = memory(w, x_seq)
+    assert got.shape == (6,)
+    for t in range(6):
+        J = np.zeros((4, 3))
+        for v in range(3):
+            up, down = x_seq.copy(), x_seq.copy()
+            up[t, v] += 1e-6
+            down[t, v] -= 1e-6
+            J[:, v] = (h_T(up) - h_T(down)) / 2e-6
+        assert got[t] == pytest.approx(np.linalg.norm(J), rel=1e-6)

@@ -779,6 +779,7 @@ def gated_backward(
     lengths: Sequence[int] | np.ndarray | None,
     labels: Sequence[int] | np.ndarray,
     keep_steps: bool = True,
+    dh_T: np.ndarray | None = None,
 ) -> GatedBackward:
     """Mean binary cross-entropy over the batch and its gradient for every weight (BPTT).
 
@@ -791,7 +792,8 @@ def gated_backward(
               df = dc⊙c   di = dc⊙g   dg = dc⊙i   dc_prev = dc⊙f
         every gate: dWx_ += xᵀ·dpre_, dWh_ += hᵀ·dpre_, db_ += Σ dpre_, dh += dpre_·Wh_ᵀ
 
-    Padded steps pass dh (and dc) through unchanged and add nothing.
+    Padded steps pass dh (and dc) through unchanged and add nothing. ``dh_T``
+    (B, H), when given, starts the backward pass instead of dL/dh_T (``memory`` uses it).
     """
     X = _check_X(w, X)
     B, T, _ = X.shape
@@ -818,7 +820,7 @@ def gated_backward(
     dz = (y - target) / B
     grads["Wy"] = hs[-1].T @ dz
     grads["by"] = dz.sum(axis=0, keepdims=True)
-    dh = dz @ w.Wy.T
+    dh = dz @ w.Wy.T if dh_T is None else np.asarray(dh_T, dtype=np.float64)
     dh_T = dh
     dc = np.zeros((B, H)) if lstm else None
     records: list[GatedBackwardStep] = []
@@ -877,6 +879,42 @@ def gated_backward(
     return GatedBackward(loss, accuracy, grads, dz, dh_T, tuple(records))
 
 
+def memory(w: Weights | GatedWeights, x_seq: np.ndarray, activation: str = "tanh") -> np.ndarray:
+    """How much h_T depends on each input: ‖∂h_T/∂x_t‖ (Frobenius, (H, V)) for t = 1..L.
+
+    ``x_seq`` (L, V) is one sentence's one-hots (no padding). For the memory view:
+    the vanilla cell's dependence on early tokens vanishes, a gated cell's need not.
+    """
+    x_seq = np.asarray(x_seq, dtype=np.float64)
+    L, H = x_seq.shape[0], w.hidden
+    eye = np.eye(H)
+    out = np.zeros(L)
+    if isinstance(w, GatedWeights):
+        X = np.broadcast_to(x_seq, (H, *x_seq.shape))  # row k follows output unit k
+        back = gated_backward(w, X, None, np.zeros(H), dh_T=eye)
+        for step in back.steps:
+            J = sum(step.dpre[g] @ w[f"Wx{g}"].T for g in w.spec.gates)
+            out[step.t - 1] = float(np.linalg.norm(J))
+        return out
+    from rnn_tui.core.backprop import DERIVATIVES
+    from rnn_tui.core.model import ACTIVATIONS
+
+    act, dact = ACTIVATIONS[activation], DERIVATIVES[activation]
+    h = np.zeros((1, H))
+    pres, hs = [], []
+    for t in range(L):
+        pre = x_seq[t:t + 1] @ w.Wxh + h @ w.Whh + w.bh
+        h = act(pre)
+        pres.append(pre)
+        hs.append(h)
+    dh = eye
+    for t in range(L - 1, -1, -1):
+        dpre = dh * dact(pres[t], hs[t])
+        out[t] = float(np.linalg.norm(dpre @ w.Wxh.T))
+        dh = dpre @ w.Whh.T
+    return out
+
+
 def gated_gradients(
     w: GatedWeights,
     X: np.ndarray,
@@ -900,6 +938,6 @@ __all__ = [
     "CELLS", "CELL_SPECS", "GATED_CELLS", "GRU", "LSTM", "CellSpec", "CellStep", "Gate",
     "GatedBackward", "GatedBackwardStep", "GatedStepRecord", "GatedStepper", "GatedWeights",
     "cell_of", "cell_step", "check_gated_overflow", "forward_gated", "gated_backward",
-    "gated_gradients", "gated_overflow", "load_any", "mean_loss", "output", "spec",
+    "gated_gradients", "gated_overflow", "load_any", "mean_loss", "memory", "output", "spec",
     "weights_from_dict",
 ]
