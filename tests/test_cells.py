@@ -528,3 +528,52 @@ def test_memory_is_the_norm_of_dh_T_dx_t(cell: str) -> None:
             down[t, v] -= 1e-6
             J[:, v] = (h_T(up) - h_T(down)) / 2e-6
         assert got[t] == pytest.approx(np.linalg.norm(J), rel=1e-6)
+
+
+# --- one sentence's backward pass, step by step ---------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_backward_steps_shares_and_one_sentences_trace(cell: str) -> None:
+    from rnn_tui.core.cells import gated_backward_trace
+
+    w, X, lengths, labels = random_problem(9, cell, padded=True)
+    back = gated_backward(w, X, lengths, labels)
+    for name in w.names:
+        if name in ("Wy", "by"):
+            continue
+        total = sum(step.shares[name] for step in back.steps)
+        assert np.allclose(total, back.grads[name], rtol=0, atol=1e-15)
+    traces = [gated_backward_trace(w, X, lengths, labels, b) for b in range(4)]
+    assert [len(tr.steps) for tr in traces] == list(lengths)
+    assert [s.t for s in traces[2].steps] == [4, 3, 2, 1]
+    for name in w.names:  # the batch gradient is the mean of the sentences'
+        mean = sum(tr.grads[name] for tr in traces) / 4
+        assert np.allclose(mean, back.grads[name], rtol=0, atol=1e-14)
+    assert traces[1].loss == pytest.approx(
+        mean_loss(w, X[1:2, :2], [2], labels[1:2]), rel=1e-14)
+    with pytest.raises(TrainingError, match="b: must be in 0..3, not 4"):
+        gated_backward_trace(w, X, lengths, labels, 4)
+
+
+def test_make_stepper_picks_the_cells_stepper() -> None:
+    from rnn_tui.core.cells import make_stepper
+    from rnn_tui.core.stepper import Stepper
+
+    d = lesson_dataset()
+    assert isinstance(make_stepper(Weights.init(d.vocab), d.X), Stepper)
+    gated = make_stepper(GatedWeights.init("lstm", d.vocab), d.X, d.lengths, d.labels)
+    assert isinstance(gated, GatedStepper) and gated.substeps == SUBSTEP_NAMES["lstm"]
+    with pytest.raises(ValueError, match="activation"):
+        make_stepper(GatedWeights.init("gru", d.vocab), d.X, activation="relu")
+
+
+def test_text_overflow_is_one_line(tmp_path, capsys) -> None:
+    g = GatedWeights.init("gru", ["as", "soon"])
+    path = tmp_path / "huge.json"
+    GatedWeights("gru", g.vocab, dict(g.arrays, Wy=np.full((3, 1), 1e308),
+                                      bxn=np.full((1, 3), 50.0))).save(path)
+    assert main(["--text", "--weights", str(path), "--lang", "en"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing half-printed
+    assert "overflowed" in captured.err and captured.err.count("\n") == 1

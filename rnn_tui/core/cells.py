@@ -61,7 +61,7 @@ from rnn_tui.core.model import (
     read_json,
     sigmoid,
 )
-from rnn_tui.core.stepper import Output
+from rnn_tui.core.stepper import Output, Stepper
 
 #: Every cell, by its ``--cell`` name.
 CELLS = ("rnn", "gru", "lstm")
@@ -745,6 +745,7 @@ class GatedBackwardStep:
     dpre: dict[str, np.ndarray]
     dh_prev: np.ndarray
     dc_prev: np.ndarray | None
+    shares: dict[str, np.ndarray]  # this step's share of each weight's gradient (not Wy, by)
 
 
 @dataclass(frozen=True)
@@ -771,6 +772,74 @@ def _labels(labels: object, batch: int) -> np.ndarray:
     if not np.all((target == 0.0) | (target == 1.0)):
         raise TrainingError("labels: each must be 0 or 1")
     return target.reshape(-1, 1)
+
+
+def backward_step(
+    w: GatedWeights,
+    s: CellStep,
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray | None,
+    dh: np.ndarray,
+    dc: np.ndarray | None,
+    active: np.ndarray,
+    t: int = 0,
+) -> GatedBackwardStep:
+    """One time step of the backward pass: ``s`` is the step's forward (``cell_step``),
+    ``x`` (B, V), ``h_prev``/``c_prev`` (B, H) its inputs, ``dh``/``dc`` (B, H)
+    dL/dh_t and dL/dc_t, ``active`` (B, 1) or (B,) False on padded rows.
+
+    Returns the step's record: each gate's gradients, dh_prev/dc_prev, and its
+    share of every weight's gradient (``shares``).
+    """
+    on = np.asarray(active, dtype=bool).reshape(-1, 1)
+    g = {k: v.value for k, v in s.gates.items()}
+    dgate: dict[str, np.ndarray] = {}
+    dpre: dict[str, np.ndarray] = {}
+    shares: dict[str, np.ndarray] = {}
+    B, H = h_prev.shape
+    if w.cell == "gru":
+        dgate["n"] = dh * (1.0 - g["z"])
+        dgate["z"] = dh * (h_prev - g["n"])
+        dh_prev = dh * g["z"]
+        dpre["n"] = dgate["n"] * (1.0 - g["n"] ** 2) * on
+        hWb = s.gates["n"].hWb
+        assert hWb is not None
+        dgate["r"] = dpre["n"] * hWb
+        dpre["n_h"] = dpre["n"] * g["r"]
+        dpre["r"] = dgate["r"] * g["r"] * (1.0 - g["r"]) * on
+        dpre["z"] = dgate["z"] * g["z"] * (1.0 - g["z"]) * on
+        for k in ("r", "z"):
+            shares[f"Wx{k}"] = x.T @ dpre[k]
+            shares[f"Wh{k}"] = h_prev.T @ dpre[k]
+            shares[f"b{k}"] = dpre[k].sum(axis=0, keepdims=True)
+            dh_prev = dh_prev + dpre[k] @ w[f"Wh{k}"].T
+        shares["Wxn"] = x.T @ dpre["n"]
+        shares["Whn"] = h_prev.T @ dpre["n_h"]
+        shares["bxn"] = dpre["n"].sum(axis=0, keepdims=True)
+        shares["bhn"] = dpre["n_h"].sum(axis=0, keepdims=True)
+        dh_prev = dh_prev + dpre["n_h"] @ w["Whn"].T
+        dc_prev = None
+    else:
+        assert dc is not None and c_prev is not None
+        tanh_c = s.terms["tanh_c"]
+        dgate["o"] = dh * tanh_c
+        dc_full = dc + dh * g["o"] * (1.0 - tanh_c ** 2)
+        dgate["f"] = dc_full * c_prev
+        dgate["i"] = dc_full * g["g"]
+        dgate["g"] = dc_full * g["i"]
+        for k in ("i", "f", "o"):
+            dpre[k] = dgate[k] * g[k] * (1.0 - g[k]) * on
+        dpre["g"] = dgate["g"] * (1.0 - g["g"] ** 2) * on
+        dh_prev = np.zeros((B, H))
+        for k in LSTM.gates:
+            shares[f"Wx{k}"] = x.T @ dpre[k]
+            shares[f"Wh{k}"] = h_prev.T @ dpre[k]
+            shares[f"b{k}"] = dpre[k].sum(axis=0, keepdims=True)
+            dh_prev += dpre[k] @ w[f"Wh{k}"].T
+        dc_prev = np.where(on, dc_full * g["f"], dc)
+    dh_prev = np.where(on, dh_prev, dh)
+    return GatedBackwardStep(t, dh, dc, dgate, dpre, dh_prev, dc_prev, shares)
 
 
 def gated_backward(
@@ -825,58 +894,53 @@ def gated_backward(
     dc = np.zeros((B, H)) if lstm else None
     records: list[GatedBackwardStep] = []
     for t in range(T - 1, -1, -1):
-        s, x, h_prev, on = steps[t], X[:, t], hs[t], active[:, t]
-        g = {k: v.value for k, v in s.gates.items()}
-        dgate: dict[str, np.ndarray] = {}
-        dpre: dict[str, np.ndarray] = {}
-        dh_in = dh
-        dc_in = dc
-        if not lstm:
-            dgate["n"] = dh * (1.0 - g["z"])
-            dgate["z"] = dh * (h_prev - g["n"])
-            dh_prev = dh * g["z"]
-            dpre["n"] = dgate["n"] * (1.0 - g["n"] ** 2) * on
-            hWb = s.gates["n"].hWb
-            assert hWb is not None
-            dgate["r"] = dpre["n"] * hWb
-            dpre["n_h"] = dpre["n"] * g["r"]
-            dpre["r"] = dgate["r"] * g["r"] * (1.0 - g["r"]) * on
-            dpre["z"] = dgate["z"] * g["z"] * (1.0 - g["z"]) * on
-            grads["Wxn"] += x.T @ dpre["n"]
-            grads["bxn"] += dpre["n"].sum(axis=0, keepdims=True)
-            grads["Whn"] += h_prev.T @ dpre["n_h"]
-            grads["bhn"] += dpre["n_h"].sum(axis=0, keepdims=True)
-            dh_prev = dh_prev + dpre["n_h"] @ w["Whn"].T
-            for k in ("r", "z"):
-                grads[f"Wx{k}"] += x.T @ dpre[k]
-                grads[f"Wh{k}"] += h_prev.T @ dpre[k]
-                grads[f"b{k}"] += dpre[k].sum(axis=0, keepdims=True)
-                dh_prev = dh_prev + dpre[k] @ w[f"Wh{k}"].T
-            dc_prev = None
-        else:
-            assert dc is not None
-            c_prev = cs[t]
-            tanh_c = s.terms["tanh_c"]
-            dgate["o"] = dh * tanh_c
-            dc_full = dc + dh * g["o"] * (1.0 - tanh_c ** 2)
-            dgate["f"] = dc_full * c_prev
-            dgate["i"] = dc_full * g["g"]
-            dgate["g"] = dc_full * g["i"]
-            for k in ("i", "f", "o"):
-                dpre[k] = dgate[k] * g[k] * (1.0 - g[k]) * on
-            dpre["g"] = dgate["g"] * (1.0 - g["g"] ** 2) * on
-            dh_prev = np.zeros((B, H))
-            for k in LSTM.gates:
-                grads[f"Wx{k}"] += x.T @ dpre[k]
-                grads[f"Wh{k}"] += h_prev.T @ dpre[k]
-                grads[f"b{k}"] += dpre[k].sum(axis=0, keepdims=True)
-                dh_prev += dpre[k] @ w[f"Wh{k}"].T
-            dc_prev = np.where(on, dc_full * g["f"], dc)
-        dh_prev = np.where(on, dh_prev, dh)
+        record = backward_step(w, steps[t], X[:, t], hs[t], cs[t] if lstm else None,
+                               dh, dc, active[:, t], t + 1)
+        for name, share in record.shares.items():
+            grads[name] += share
         if keep_steps:
-            records.append(GatedBackwardStep(t + 1, dh_in, dc_in, dgate, dpre, dh_prev, dc_prev))
-        dh, dc = dh_prev, dc_prev
+            records.append(record)
+        dh, dc = record.dh_prev, record.dc_prev
     return GatedBackward(loss, accuracy, grads, dz, dh_T, tuple(records))
+
+
+def gated_backward_trace(
+    w: GatedWeights,
+    X: np.ndarray,
+    lengths: Sequence[int] | np.ndarray | None,
+    labels: Sequence[int] | np.ndarray | None,
+    b: int,
+) -> GatedBackward:
+    """Sentence ``b``'s backward pass alone (for a view that steps back through the gates).
+
+    As ``backprop.backward_trace``: the loss is the sentence's own BCE (not divided
+    by the batch size), and only its own steps t = length..1 are there (no padding);
+    the batch gradient is the mean of the sentences' ``grads``. Vectors are (1, H).
+    """
+    from rnn_tui.core.backprop import TrainingError
+
+    X = _check_X(w, X)
+    lengths = check_lengths(X, lengths)
+    target = _labels(labels, X.shape[0])
+    if not 0 <= b < X.shape[0]:
+        raise TrainingError(f"b: must be in 0..{X.shape[0] - 1}, not {b}")
+    L = int(lengths[b])
+    return gated_backward(w, X[b:b + 1, :L], [L], target[b:b + 1, 0])
+
+
+def make_stepper(
+    weights: Weights | GatedWeights,
+    X: np.ndarray,
+    lengths: Sequence[int] | np.ndarray | None = None,
+    labels: Sequence[int] | np.ndarray | None = None,
+    activation: str = "tanh",
+) -> Stepper | GatedStepper:
+    """The stepper for ``weights``' cell: ``Stepper`` (rnn) or ``GatedStepper`` (gru, lstm)."""
+    if isinstance(weights, GatedWeights):
+        if activation != "tanh":
+            raise ValueError(f"activation: the {weights.cell} cell's gates have their own")
+        return GatedStepper(weights, X, lengths, labels)
+    return Stepper(weights, X, lengths, labels, activation=activation)
 
 
 def memory(w: Weights | GatedWeights, x_seq: np.ndarray, activation: str = "tanh") -> np.ndarray:
@@ -936,7 +1000,8 @@ def mean_loss(w: GatedWeights, X: np.ndarray, lengths: Sequence[int] | np.ndarra
 
 __all__ = [
     "CELLS", "CELL_SPECS", "GATED_CELLS", "GRU", "LSTM", "CellSpec", "CellStep", "Gate",
-    "GatedBackward", "GatedBackwardStep", "GatedStepRecord", "GatedStepper", "GatedWeights",
+    "GatedBackward", "GatedBackwardStep", "backward_step", "gated_backward_trace",
+    "make_stepper", "GatedStepRecord", "GatedStepper", "GatedWeights",
     "cell_of", "cell_step", "check_gated_overflow", "forward_gated", "gated_backward",
     "gated_gradients", "gated_overflow", "load_any", "mean_loss", "memory", "output", "spec",
     "weights_from_dict",
