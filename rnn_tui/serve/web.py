@@ -465,10 +465,9 @@ class WebDoor:
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.make_app(), handle_signals=False, access_log=None,
-                                     keepalive_timeout=15)
+                                     keepalive_timeout=15, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port,
-                           shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
         addresses = self._runner.addresses
         if addresses:
@@ -593,7 +592,7 @@ class WebDoor:
         if c.ask_name and not name:
             return self.login_page("Type your name.", 400)
         log.info("web: login %s name=%s", ip, printable(name) or "-")
-        response = web.HTTPSeeOther("/")
+        response = web.Response(status=303, headers={"Location": "/"})
         self._set_cookie(response, name)
         return response
 
@@ -647,8 +646,8 @@ class WebDoor:
                 if idle is not None:
                     idle.cancel()
         finally:
-            self.sessions.discard(session)
             code = await session.end()
+            self.sessions.discard(session)  # counted until its process is reaped
             self.ended.append(code)
             if not ws.closed:
                 await ws.close()
