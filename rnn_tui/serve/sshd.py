@@ -366,6 +366,8 @@ class ClassServer:
         self.hub: Hub | None = (Hub(log, leader_first=config.leader_first)
                                 if config.has_teachers else None)
         self.warm: WarmProcess | None = None
+        #: Sessions through another door (serve --web-port's): counted against max_sessions.
+        self.other_sessions: Callable[[], int] = lambda: 0
 
     @property
     def pending(self) -> int:
@@ -891,7 +893,8 @@ class _Session(asyncssh.SSHServerSession):
             self.refusal = MSG_NO_PTY
         if self.refusal is None and srv.closing:
             self.refusal = MSG_SHUTDOWN
-        if self.refusal is None and len(srv.sessions) >= srv.config.max_sessions:
+        if self.refusal is None and \
+                len(srv.sessions) + srv.other_sessions() >= srv.config.max_sessions:
             srv.stats.refused_full += 1
             log.info("refused %s: class is full (%d sessions)", self.connection.peer,
                      len(srv.sessions))
