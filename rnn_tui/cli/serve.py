@@ -118,6 +118,9 @@ def parser() -> Parser:
                      help="address to listen on (default 127.0.0.1; 0.0.0.0 for a class)")
     net.add_argument("--port", type=port_int, default=DEFAULT_PORT,
                      help=f"port to listen on (default {DEFAULT_PORT})")
+    net.add_argument("--web-port", type=port_int, default=None, metavar="PORT",
+                     help="also let students in with a browser, on this port (the same "
+                     "class; with --password-file or --no-auth)")
     net.add_argument("--host-key", metavar="PATH",
                      help="ed25519 host key, created if missing "
                      f"(default {default_host_key_path()})")
@@ -210,6 +213,9 @@ def build_config(args, command: list[str] | None = None):
         config.teacher_keys, names = read_authorized_keys(args.teacher_keys, "teacher keys")
         config.key_names.update(names)  # a teacher's comment names the key
     config.student_nice = args.student_nice
+    if getattr(args, "web_port", None) is not None and config.auth == "keys":
+        raise CliError("--web-port needs --password-file or --no-auth "
+                       "(a browser has no SSH key)")
     if args.teacher_password_file:
         config.teacher_password = read_password_file(args.teacher_password_file)
         if config.teacher_password == config.password:
@@ -221,13 +227,37 @@ def fingerprint(key) -> str:
     return key.get_fingerprint("sha256")
 
 
-async def serve(config, *, ready=None) -> int:
+def web_door(config, server, port: int):
+    """The web door beside the SSH one (``--web-port``): the same class, limits and
+    session command; browser students are students of the hub, if one runs."""
+    from rnn_tui.serve.web import WebConfig, WebDoor
+
+    web = WebConfig(command=config.command, host=config.host, port=port,
+                    password=config.password if config.auth == "password" else None,
+                    max_sessions=config.max_sessions, idle_timeout=config.idle_timeout,
+                    ask_name=server.hub is not None, limits=config.limits,
+                    session_root=config.session_root, student_nice=config.student_nice)
+    door = WebDoor(web, hub=server.hub, others=lambda: len(server.sessions))
+    server.other_sessions = lambda: len(door.sessions)
+    return door
+
+
+async def serve(config, *, ready=None, web_port: int | None = None) -> int:
     """Run the server until SIGINT/SIGTERM; end every session; return 0."""
     from rnn_tui.serve.sshd import ClassServer
 
     server = ClassServer(config)
+    door = None
     try:
         await server.start()
+        if web_port is not None:
+            door = web_door(config, server, web_port)
+            try:
+                await door.start()
+            except OSError as exc:
+                await server.close()
+                raise CliError(f"can't listen on {config.host}:{web_port}: "
+                               f"{exc.strerror or exc}") from None
     except OSError as exc:
         raise CliError(f"can't listen on {config.host}:{config.port}: "
                        f"{exc.strerror or exc}") from None
@@ -237,7 +267,9 @@ async def serve(config, *, ready=None) -> int:
         loop.add_signal_handler(sig, stop.set)
     log = logging.getLogger("rnn_tui.cli.serve")
     log.info("listening on %s:%d", config.host, server.port)
-    if ready is not None:
+    if ready is not None and door is not None:
+        ready(server, door)
+    elif ready is not None:
         ready(server)
     try:
         await stop.wait()
@@ -245,6 +277,8 @@ async def serve(config, *, ready=None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     log.info("shutting down: ending %d session(s)", len(server.sessions))
+    if door is not None:
+        await door.close()
     await server.close()
     log.info("stopped")
     return 0
@@ -322,7 +356,13 @@ def main(argv: Sequence[str]) -> int:
         print(f"{PROG} serve: warning: --no-auth lets anyone who can reach "
               f"{config.host}:{config.port} use this server", file=sys.stderr, flush=True)
 
-    def ready(server) -> None:
-        print(banner(config, key_path, key, created, server.port), flush=True)
+    def ready(server, door=None) -> None:
+        text = banner(config, key_path, key, created, server.port)
+        if door is not None:
+            host = config.host
+            shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+            text = text.replace("Stop with Ctrl-C.",
+                                f"Browsers open:  http://{shown}:{door.port}/\nStop with Ctrl-C.")
+        print(text, flush=True)
 
-    return asyncio.run(serve(config, ready=ready))
+    return asyncio.run(serve(config, ready=ready, web_port=args.web_port))
