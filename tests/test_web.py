@@ -677,3 +677,83 @@ def test_browser_100_open_close_cycles_leave_nothing(browser):
     finally:
         served.close()
     print(f"100 browser open/close cycles: {time.monotonic() - t0:.1f} s")
+
+
+# -- one class, two doors: a teacher over SSH, a student in the browser ---------------
+
+
+def test_roster_marks_browser_students():
+    from rnn_tui.tui.panels.roster import roster_lines
+
+    def entry(i, name, via):
+        return {"id": i, "name": name, "via": via, "role": "student", "following": True,
+                "selected": 0, "t": 0, "steps": 3, "phase": 0, "idle": 0, "hand": False,
+                "score": [0, 0, 0]}
+
+    roster = {"connected": 2, "following": 2,
+              "students": [entry(1, "ann", "ssh"), entry(2, "bea", "web")]}
+    for wide, width, rows in ((True, 100, None), (False, 30, None), (False, 60, 3)):
+        text = "\n".join(line.plain for line in roster_lines(roster, None, width, wide=wide,
+                                                             rows=rows))
+        (ann,) = [line for line in text.splitlines() if "ann" in line]
+        (bea,) = [line for line in text.splitlines() if "bea" in line]
+        assert "(browser)" in bea and "(browser)" not in ann, text
+
+
+async def test_browser_student_follows_the_teacher(browser, tmp_path):
+    """serve --web-port: the teacher (OpenSSH in tmux) presses L; the browser student,
+    named on the login page, follows (h₁, by NumPy, in xterm.js's buffer) and is in the
+    teacher's roster, marked as a browser."""
+    from selenium.webdriver.common.by import By
+
+    from tests.test_class_ssh import FOLLOWING, HAVE_SSH, HAVE_TMUX, Class
+
+    if not (HAVE_SSH and HAVE_TMUX):
+        pytest.skip("needs ssh and tmux")
+
+    class WebClass(Class):
+        async def start(self) -> None:
+            from tests.test_class_ssh import keys_file, write_key
+
+            key = write_key(self.tmp / "teacher", "Ms Kim")
+            keys_file(self.tmp / "teachers.pub", key)
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+                "--web-port", "0", "--host-key", str(self.tmp / "host_key"),
+                "--seed", str(SEED), "--teacher-keys", str(self.tmp / "teachers.pub"),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            banner = b""
+            while b"Stop with Ctrl-C" not in banner:
+                line = await asyncio.wait_for(self.proc.stdout.readline(), 15)
+                assert line, banner
+                banner += line
+            self.port = int(re.search(rb"ssh -p (\d+) ", banner).group(1))
+            self.web = int(re.search(rb"Browsers open:  http://[^:]+:(\d+)/", banner).group(1))
+            self._reader = asyncio.create_task(self._read_log())
+
+    klass = WebClass(tmp_path)
+    try:
+        await klass.start()
+        await klass.join("kim", teacher=True)
+        await klass.wait_for("kim", "you lead the class", "t = 0/3")
+
+        def log_in_by_name() -> None:
+            browser.delete_all_cookies()
+            browser.get(f"http://127.0.0.1:{klass.web}/")
+            assert not browser.find_elements(By.NAME, "password")  # --no-auth: a name only
+            browser.find_element(By.NAME, "name").send_keys("Bea")
+            browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+        await asyncio.to_thread(log_in_by_name)
+        await asyncio.to_thread(screen, browser, FOLLOWING, "t = 0/3")
+        await klass.keys("kim", "L")
+        await asyncio.to_thread(screen, browser, h1_row(), "t = 1/3", FOLLOWING)
+        await klass.keys("kim", "c")
+        roster = await klass.wait_for("kim", "1 connected, 1 following", "Bea (browser)")
+        assert "following" in roster
+        await asyncio.to_thread(browser.get, "about:blank")
+        await klass.wait_for("kim", "0 connected")
+        log = "\n".join(klass.log)
+        assert "web: session start" in log and "class: student Bea joined" in log
+    finally:
+        await klass.close()

@@ -375,6 +375,7 @@ MESSAGES: dict[str, str] = {
     "class.roster_count": "{connected} connected, {following} following",
     "class.roster_empty": "no one else is here yet",
     "class.teacher_mark": "(teacher)",
+    "class.web_mark": "(browser)",
     "class.state_following": "following",
     "class.state_own": "on own",
     "class.state_leads": "leads",

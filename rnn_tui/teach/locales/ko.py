@@ -372,6 +372,7 @@ MESSAGES: dict[str, str] = {
     "class.roster_count": "{connected}명 접속, {following}명 따라가는 중",
     "class.roster_empty": "아직 다른 사람이 없음",
     "class.teacher_mark": "(선생님)",
+    "class.web_mark": "(브라우저)",
     "class.state_following": "따라가는 중",
     "class.state_own": "혼자",
     "class.state_leads": "이끄는 중",

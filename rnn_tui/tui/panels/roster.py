@@ -73,6 +73,16 @@ def fit(text: str, width: int) -> str:
     return out + "…"
 
 
+def marked_name(entry: dict[str, Any]) -> str:
+    """The name (printable: the hub's word is checked again), and (teacher) or (browser)."""
+    name = display_name(entry["name"])
+    if entry["role"] == "teacher":
+        return name + " " + tr("class.teacher_mark")
+    if entry.get("via") == "web":
+        return name + " " + tr("class.web_mark")
+    return name
+
+
 def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
                  chosen: int | None = None, wide: bool = False,
                  rows: int | None = None) -> list[Text]:
@@ -88,14 +98,12 @@ def roster_lines(roster: dict[str, Any] | None, leader: str | None, width: int,
         lines.append(Text(fit(tr("class.roster_empty"), width), style=n.muted()))
     if not wide and rows is not None and 1 + 4 * len(students) > rows:
         return lines + compact_lines(students, leader, width, rows - 1)
-    name_width = max([cell_len(display_name(s["name"])) for s in students] + [4])
+    names = [marked_name(s) for s in students]
+    name_width = max([cell_len(name) for name in names] + [4])
     name_width = min(name_width, 16 if wide else width - 3)
-    for s in students:
+    for s, name in zip(students, names, strict=True):
         style = "reverse" if s["id"] == chosen else ""
         hand = HAND if s["hand"] else "  "
-        name = display_name(s["name"])  # printable (the hub's word is checked again)
-        if s["role"] == "teacher":
-            name += " " + tr("class.teacher_mark")
         state = tr("class.state_following") if s["following"] else tr("class.state_own")
         details = [state, where_text(s), tr("class.idle", time=idle_text(s["idle"]))]
         quiz = quiz_text(s)
@@ -134,7 +142,8 @@ def compact_lines(students: list[dict[str, Any]], leader: str | None, width: int
         else:
             mark = "" if s["following"] else tr("class.own_short")
         tail = f" {where} {mark}".rstrip()
-        name = fit(display_name(s["name"]), max(width - 2 - cell_len(tail) - 1, 4))
+        name = display_name(s["name"]) if s["role"] == "teacher" else marked_name(s)
+        name = fit(name, max(width - 2 - cell_len(tail) - 1, 4))
         line = f"{hand} {name}"
         line += " " * max(1, width - cell_len(line) - cell_len(tail)) + tail.lstrip()
         lines.append(Text(fit(line, width)))
