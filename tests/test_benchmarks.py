@@ -38,3 +38,52 @@ def test_scale_ways_agree_and_x_is_a_view(monkeypatch) -> None:
     result = scale.measure(hidden=4, vocab=20, batch=3, steps=8, runs=1)
     assert set(result.seconds) == {"bare", "forward", "stepper"}
     assert result.memory is not None and result.memory.x_is_view
+
+
+# --- --out replaces only the table's part of the file (issue 22) -------------------
+
+SECTION = ("## The classroom server: sessions forked from a warm process (issue 17)\n\n"
+           "| sessions | p95 |\n|---:|---:|\n| 200 | 141 ms |\n\n- A note.\n")
+
+
+def _run_module(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import run
+
+    return run
+
+
+def test_out_keeps_the_sections_below_the_table(tmp_path, monkeypatch) -> None:
+    run = _run_module(monkeypatch)
+    path = tmp_path / "RESULTS.md"
+    path.write_text("Measured long ago.\n\n| # | old |\n|---|---|\n\n- old note\n\n" + SECTION,
+                    encoding="utf-8")
+    run.write_results(path, "Measured today.\n\n| # | new |\n")
+    text = path.read_text(encoding="utf-8")
+    assert text == "Measured today.\n\n| # | new |\n\n" + SECTION
+    assert "old" not in text
+
+
+def test_out_with_no_sections_is_the_table_alone(tmp_path, monkeypatch) -> None:
+    run = _run_module(monkeypatch)
+    path = tmp_path / "RESULTS.md"
+    run.write_results(path, "new table\n")  # no file yet
+    assert path.read_text(encoding="utf-8") == "new table\n"
+    path.write_text("old table\n\n### not a section of its own (###)\n", encoding="utf-8")
+    run.write_results(path, "new table\n")
+    assert path.read_text(encoding="utf-8") == "new table\n"
+    path.write_text(SECTION, encoding="utf-8")  # only sections: the table goes on top
+    run.write_results(path, "new table\n")
+    assert path.read_text(encoding="utf-8") == "new table\n\n" + SECTION
+    assert [p.name for p in tmp_path.iterdir()] == ["RESULTS.md"]  # no temporary file left
+
+
+def test_main_out_keeps_sections(tmp_path, monkeypatch, capsys) -> None:
+    run = _run_module(monkeypatch)
+    path = tmp_path / "RESULTS.md"
+    path.write_text("old table\n\n" + SECTION, encoding="utf-8")
+    assert run.main(["--quick", "--only", "4", "--out", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("\n\n" + SECTION) and "old table" not in text
+    assert "Engine: Stepper" in text.split("## ")[0]
+    assert capsys.readouterr().out in text
