@@ -574,6 +574,20 @@ def screen(driver, *texts: str, timeout: float = 20.0) -> dict:
         time.sleep(0.05)
 
 
+def wait_for_writes(driver, quiet: float = 0.3, timeout: float = 10.0) -> None:
+    """Until xterm.js has parsed some writes (window.__writes), then none for ``quiet`` s."""
+    deadline = time.monotonic() + timeout
+    last, since = 0, time.monotonic()
+    while time.monotonic() < deadline:
+        n = driver.execute_script("return window.__writes;")
+        if n != last:
+            last, since = n, time.monotonic()
+        elif n and time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the terminal got no writes")
+
+
 def log_in(driver, door: WebDoor, password: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -609,6 +623,13 @@ def test_browser_logs_in_steps_and_reads_the_engine(browser):
         screen(browser, h1_row(), "t = 1/3")
         keys(browser, Keys.END)
         shown = screen(browser, y_text())
+        # only the cells that changed were sent: what they left is what a whole new
+        # screen (Ctrl+L: the app forgets what the browser has and writes it all) shows
+        browser.execute_script(
+            "window.__writes = 0; window.__term.onWriteParsed(() => window.__writes++);")
+        keys(browser, Keys.CONTROL, "l")
+        wait_for_writes(browser)
+        assert browser.execute_script(READ)["text"] == shown["text"]
         if os.environ.get("RNN_TUI_WRITE_SCREENSHOTS") == "1":
             browser.save_screenshot(str(ROOT / "screenshots" / "web.png"))
         browser.set_window_size(900, 600)
