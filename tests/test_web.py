@@ -137,6 +137,9 @@ async def test_login_cookie_and_app_page(tmp_path):
             assert not re.search(r"(src|href)=\"https?:", text), text
             assert "googleapis" not in text
             assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+            # behind a TLS proxy that says so, the page's websocket is wss
+            async with http.get(url(door), headers={"X-Forwarded-Proto": "https"}) as page:
+                assert f'"wss://127.0.0.1:{door.port}/ws"' in await page.text()
             # a websocket from another site's page is refused, even with the cookie
             async with http.get(url(door, "/ws"),
                                 headers={"Origin": "http://evil.example"}) as refused:

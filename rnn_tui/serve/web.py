@@ -510,10 +510,16 @@ class WebDoor:
     def needs_login(self) -> bool:
         return self.config.password is not None or self.config.ask_name
 
+    @staticmethod
+    def scheme(request: web.Request) -> str:
+        """http, or https behind a TLS proxy that says so (X-Forwarded-Proto)."""
+        forwarded = request.headers.get("X-Forwarded-Proto", "")
+        return "https" if request.scheme == "https" or forwarded == "https" else "http"
+
     def same_origin(self, request: web.Request) -> bool:
         """No Origin (not a browser's cross-site request), or this server's own."""
         origin = request.headers.get("Origin")
-        return origin is None or origin == f"{request.scheme}://{request.host}"
+        return origin is None or origin == f"{self.scheme(request)}://{request.host}"
 
     def _set_cookie(self, response: web.StreamResponse, name: str) -> None:
         response.set_cookie(COOKIE, self.signer.make(name, self.config.cookie_lifetime),
@@ -551,7 +557,7 @@ class WebDoor:
     def app_page(self, request: web.Request) -> web.Response:
         host = request.host if _HOST_RE.fullmatch(request.host or "") else \
             f"{self.config.host}:{self.port}"
-        scheme = "wss" if request.scheme == "https" else "ws"
+        scheme = "wss" if self.scheme(request) == "https" else "ws"
         body = APP_PAGE.format(title=html.escape(self.config.title),
                                ws_url=html.escape(f"{scheme}://{host}/ws", quote=True))
         return web.Response(text=body, content_type="text/html")
