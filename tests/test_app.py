@@ -222,8 +222,9 @@ async def test_only_changed_panels_repaint_on_a_substep() -> None:
         after = {p.id: p.repaints for p in app.query(Panel)}
         changed = {k for k in after if after[k] != before[k]}
         # a new time step: everything on screen; not the output (shown at the end only)
-        # nor the batch matrices (shown in the batch view, or on a big terminal)
-        assert changed == set(after) - {"output", "batch-matrices", "keys"}
+        # nor the batch matrices (shown in the batch view, or on a big terminal), nor
+        # the network diagram (on a big terminal)
+        assert changed == set(after) - {"output", "batch-matrices", "keys", "diagram"}
         before = after
         await press(pilot, "right")  # sub-step 2: only the h·Whh term, the equation, the status
         after = {p.id: p.repaints for p in app.query(Panel)}

@@ -167,7 +167,7 @@ def highlighted_on(panel) -> list[str]:
     from textual.geometry import Region
 
     out = []
-    for strip in panel.render_lines(Region(0, 0, *panel.size)):
+    for strip in panel.render_lines(Region(0, 0, *panel.outer_size)):  # borders too
         out.extend(seg.text for seg in strip if seg.style and seg.style.reverse)
     return out
 
@@ -190,3 +190,43 @@ async def test_help_lists_key_n(tmp_path) -> None:
         assert "the network unrolled in time, this sub-step highlighted" in text
         await press(pilot, "escape")
         assert app.screen is app.stepper_screen
+
+
+# --- the panel beside the step at roomy sizes ----------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "ko"])
+async def test_the_picture_is_beside_the_step_at_120x40(tmp_path, lang) -> None:
+    app = make_app(tmp_path, lang)
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = await press(pilot, "5", "L", "L", "l", "l")  # sentence 5, t = 3, h₂·Whh
+        rows = text.splitlines()
+        at = next(i for i, row in enumerate(rows) if row.strip() == SIX.splitlines()[0].strip())
+        assert "╰─" in rows[at - 1]  # right under the batch strip and the history
+        assert [row.strip() for row in rows[at:at + 3]] == [
+            row.strip() for row in SIX.splitlines()]
+        assert rows[at + 3].startswith("╭─ x → h")  # the step box right under it
+        if lang == "ko":
+            assert "x → h · 문장 5" in rows[at + 3]
+        panel = app.stepper_screen.query_one("#diagram")
+        assert highlighted_on(panel) == ["─Whh→"]
+        # the whole step box is still there: its last line (the equation) and its bottom
+        box_end = next(i for i in range(at + 4, len(rows)) if rows[i].startswith("╰"))
+        assert "h₃ = tanh(" in rows[box_end - 1] or "h₃ = tanh(" in rows[box_end - 2]
+        text = await press(pilot, "end")  # the output: the y arrow is lit
+        assert highlighted_on(panel) == ["─Wy→", "y"]
+        assert SIX.splitlines()[2] in text
+
+
+async def test_no_picture_panel_at_80x24_nor_in_the_batch_view(tmp_path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        chain = "h₀ ─Whh→ [h₁] ──=─→ [h₂]"  # sentence 1: one token, then padding
+        text = await press(pilot, "L")
+        assert chain not in text
+        assert not app.stepper_screen.query_one("#diagram").display
+        await pilot.resize_terminal(120, 40)
+        text = await press(pilot)
+        assert chain in text
+        text = await press(pilot, "b")
+        assert chain not in text and "batch view" in text
+        text = await press(pilot, "b")
+        assert chain in text

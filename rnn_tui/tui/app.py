@@ -207,7 +207,7 @@ class RNNApp(TerminalApp):
                            theme=self.look, size=self.size)
         if self.classlink is not None:  # the class's words; the roster panel's room
             view = self.classlink.dress(view)
-        return view
+        return layout.with_diagram(view, self.stepper_screen.has_class("roomy"))
 
     def refresh_view(self) -> None:
         """Let each panel repaint what changed in the lesson."""

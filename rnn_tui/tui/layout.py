@@ -13,6 +13,8 @@ each panel shows what fits in it, never a line wider than itself.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -23,6 +25,7 @@ from textual.widgets import Static
 from rnn_tui.teach.i18n import tr
 from rnn_tui.tui.panels import numbers
 from rnn_tui.tui.panels.batchview import BatchMatrices
+from rnn_tui.tui.panels.diagram import NetworkDiagram
 from rnn_tui.tui.panels.stepper import (
     BatchPanel,
     EquationLine,
@@ -34,6 +37,7 @@ from rnn_tui.tui.panels.stepper import (
     RecurrentTerm,
     StatusBar,
     SumTerm,
+    step_heights,
     step_parts,
 )
 from rnn_tui.tui.view import View
@@ -45,6 +49,9 @@ STEP_PANELS = frozenset({"input-term", "recurrent-term", "sum-term", "equation"}
 #: Panel titles: the panel's id and the catalogue key (the step's title changes with it).
 TITLES = (("batch", "title.batch"), ("batch-matrices", "title.batch_view"),
           ("output", "title.output"), ("narration", "title.narration"))
+#: Rows of the network diagram under #top at roomy sizes (between #top's and the step
+#: box's borders: it needs no title, its arrows say Wxh, Whh and Wy).
+DIAGRAM_ROWS = 3
 
 
 def compose() -> ComposeResult:
@@ -54,6 +61,7 @@ def compose() -> ComposeResult:
         with Horizontal(id="top"):
             yield BatchPanel(id="batch")
             yield HistoryPanel(id="history")
+        yield NetworkDiagram(id="diagram", note=False)  # roomy only: see with_diagram
         with VerticalScroll(id="middle", can_focus=False):
             with Vertical(id="step"):
                 yield InputTerm(id="input-term")
@@ -93,9 +101,25 @@ def apply_size(screen: DOMNode, size: Size) -> bool:
 MATRICES_MIN = 5
 
 
+def with_diagram(view: View, roomy: bool) -> View:
+    """The View with the network diagram under #top, where a roomy terminal has the rows
+    for it beside the whole step box, and not in the batch view's place: the rows it
+    takes come off the View's size (so #middle's arithmetic counts them)."""
+    width, height = view.size
+    if not roomy or view.batch or not height:
+        return view
+    left = view.middle_rows() - (sum(step_heights(view).values()) + 2)
+    matrices = left - 2 >= MATRICES_MIN  # the batch view fits beside the step box
+    if left - DIAGRAM_ROWS < ((MATRICES_MIN + 2) if matrices else 0):
+        return view
+    return replace(view, size=(width, height - DIAGRAM_ROWS), diagram=True)
+
+
 def fold(screen: DOMNode, view: View) -> None:
     """Show the step box's parts that fit (``step_parts``), and the batch view
-    beside the step only if it has room (``shown`` says the same)."""
+    beside the step only if it has room (``shown`` says the same); the network
+    diagram where ``with_diagram`` found it room."""
+    screen.query_one("#diagram").display = view.diagram
     parts = step_parts(view)
     for part in STEP_PANELS:
         screen.query_one(f"#{part}").display = part in parts
@@ -115,4 +139,6 @@ def shown(panel_id: str | None, view: View, roomy: bool) -> bool:
         return at_output
     if panel_id in ("batch", "history"):
         return not view.batch
+    if panel_id == "diagram":
+        return view.diagram
     return True

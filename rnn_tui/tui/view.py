@@ -37,6 +37,7 @@ class View:
     message: str = ""  # the lesson's status message, in the current language
     size: tuple[int, int] = (0, 0)  # the terminal (columns, rows); (0, 0): no limit
     quiz: bool = False  # quiz mode: the narration takes a line more
+    diagram: bool = False  # the network diagram is under #top (its rows are off size)
 
     # --- the room each part of the screen has (see rnn_tui.tui.layout) ------------
     # Layout arithmetic only, from the terminal's size: app.tcss gives the status

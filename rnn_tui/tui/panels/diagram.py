@@ -207,10 +207,11 @@ def styled(lines: list[list[Run]]) -> list[Text]:
 
 
 class NetworkDiagram(Panel[View]):
-    """The picture, and a line under it (padding, or what the arrows are)."""
+    """The picture, and (``note``) a line under it: padding, or what the arrows are."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, note: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.note = note
         self._view: View | None = None
 
     def key(self, view: View) -> Hashable:
@@ -228,5 +229,6 @@ class NetworkDiagram(Panel[View]):
     def build(self, view: View) -> Lines:
         width = self.size.width or 76
         lines = Lines(styled(diagram_of(view, width)))
-        lines.append(Text(note_of(view), style=numbers.muted()))
+        if self.note:
+            lines.append(Text(note_of(view), style=numbers.muted()))
         return lines
