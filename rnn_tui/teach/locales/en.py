@@ -407,4 +407,7 @@ MESSAGES: dict[str, str] = {
     "fit.sentences_left_out": "sentences not shown: {n} (↑↓ moves the window)",
     "fit.batch_folded": "this sub-step only: a larger terminal shows them all",
     "fit.not_shown": "too narrow for: {what}",
+    # every notice in the status line, Textual's own too (issue 15: no toasts)
+    "notice.text": "{text}",
+    "notice.quit": "ctrl+c does not quit here: press {key}",
 }

@@ -404,4 +404,7 @@ MESSAGES: dict[str, str] = {
     "fit.sentences_left_out": "보이지 않는 문장: {n}개 (↑↓ 로 이동)",
     "fit.batch_folded": "이 단계만: 더 큰 터미널에서 모두 보임",
     "fit.not_shown": "좁아서 빠짐: {what}",
+    # 모든 알림은 상태 줄에 (Textual 자체 알림도) (issue 15: 토스트 없음)
+    "notice.text": "{text}",
+    "notice.quit": "ctrl+c 로는 끝나지 않는다: {key} 를 누른다",
 }
