@@ -13,6 +13,7 @@ import os
 
 import pytest
 from conftest import Notices, press, screen_text
+from textual.app import App
 
 from rnn_tui.core.data import load_data
 from rnn_tui.core.model import Weights
@@ -58,7 +59,8 @@ async def test_the_check_sees_a_toast(tmp_path) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await press(pilot, "l", "l")
         assert_narration_whole(app)
-        app.notify("a message that would cover the narration " * 2, timeout=30)
+        # Textual's own toast (the app's notify writes in the status line instead)
+        App.notify(app, "a message that would cover the narration " * 2, timeout=30)
         await press(pilot)
         with pytest.raises(AssertionError):
             assert_narration_whole(app)
@@ -126,3 +128,35 @@ async def test_a_long_file_name_is_cut_to_fit(tmp_path) -> None:
         status = screen_text(app).splitlines()[0]
         assert "(wrote the md trace to …handout-of-the-whole-trace.md)" in status
         assert (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+async def test_ctrl_c_says_how_to_quit_in_the_status_line(tmp_path, lang) -> None:
+    """Textual answers ctrl+c with a toast ("Press q to quit"): here, the status line."""
+    app = make_app(tmp_path, lang)
+    seen = Notices()
+    async with app.run_test(size=(80, 24), message_hook=seen, notifications=True) as pilot:
+        await press(pilot, "L", "l")
+        text = await press(pilot, "ctrl+c")
+        assert app.is_running and not seen.messages
+        said = ("(ctrl+c does not quit here: press q)" if lang == "en"
+                else "(ctrl+c 로는 끝나지 않는다: q 를 누른다)")
+        assert said in text.splitlines()[0]
+        assert_narration_whole(app)
+
+
+async def test_any_notification_goes_to_the_status_line(tmp_path) -> None:
+    """Textual's own notifications (a screenshot saved...) too, markup taken as text."""
+    app = make_app(tmp_path)
+    seen = Notices()
+    async with app.run_test(size=(80, 24), message_hook=seen, notifications=True) as pilot:
+        await press(pilot, "L")
+        app.notify("Saved screenshot to [$text-success]'x.svg'", title="Screenshot")
+        app.notify("[b]not[/b] markup", markup=False)
+        text = await press(pilot)
+        assert not seen.messages
+        assert "([b]not[/b] markup)" in text.splitlines()[0]
+        app.notify("Saved screenshot to [$text-success]'x.svg'", title="Screenshot")
+        text = await press(pilot)
+        assert "(Screenshot: Saved screenshot to 'x.svg')" in text.splitlines()[0]
+        assert_narration_whole(app)

@@ -25,7 +25,7 @@ from textual.screen import Screen
 
 from rnn_tui.core.data import Dataset
 from rnn_tui.core.model import Weights
-from rnn_tui.teach import i18n
+from rnn_tui.teach import fmt, i18n
 from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.lesson import Lesson
 from rnn_tui.tui import layout, routes
@@ -370,6 +370,16 @@ class RNNApp(TerminalApp):
     def refuse(self, what: str) -> None:
         """Served over SSH: say so in the status line (no toast over the narration)."""
         self.lesson.say(f"served.{what}")
+        self.refresh_view()
+
+    def show_notice(self, text: str) -> None:
+        """A notification (Textual's own, e.g. a screenshot saved): in the status line."""
+        self.lesson.say("notice.text", text=fmt.clip(" ".join(text.split()), 100))
+        self.refresh_view()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (Textual's hint that it does not quit): in the status line, not a toast."""
+        self.lesson.say("notice.quit", quit="q")
         self.refresh_view()
 
     def on_sentences_screen_applied(self, message: SentencesScreen.Applied) -> None:

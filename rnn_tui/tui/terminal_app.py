@@ -6,7 +6,9 @@
 - Textual's own actions that write files or stop the process (screenshot,
   suspend) are refused in a served session, with the reason;
 - keys can be held back for a moment (``hold_keys``), while what a key typed
-  ahead of them set off plays out (``rnn_tui.tui.textfield``): they keep their order.
+  ahead of them set off plays out (``rnn_tui.tui.textfield``): they keep their order;
+- no toast: every notification, Textual's own too, goes to ``show_notice`` (RNNApp
+  writes it in the status line: a toast would cover the narration at 80x24).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import sys
 
 from textual import events
 from textual.app import App
+from textual.content import Content
 from textual.driver import Driver
+from textual.notifications import SeverityLevel
 
 from rnn_tui.term import CJK_LANGUAGES, Terminal, cjk_locale
 from rnn_tui.tui import driver as drivers
@@ -98,6 +102,17 @@ class TerminalApp(App[int]):
         as in curses programs): for when something else wrote over it."""
         self.terminal.forget()
         self.screen.refresh()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Not a toast: the notification's text goes to ``show_notice`` (thread-safe, as
+        Textual's is: it is handed over through the app's queue)."""
+        text = Content.from_markup(message).plain if markup else message
+        self.call_later(self.show_notice, f"{title}: {text}" if title else text)
+
+    def show_notice(self, text: str) -> None:
+        """Where a notification goes (RNNApp: the status line); here, a toast after all."""
+        super().notify(text, markup=False)
 
     def refuse(self, what: str) -> None:
         """Say why ``what`` is off in a served session. RNNApp overrides it: it says so in

@@ -409,5 +409,5 @@ MESSAGES: dict[str, str] = {
     "fit.not_shown": "too narrow for: {what}",
     # every notice in the status line, Textual's own too (issue 15: no toasts)
     "notice.text": "{text}",
-    "notice.quit": "ctrl+c does not quit here: press {key}",
+    "notice.quit": "ctrl+c does not quit here: press {quit}",
 }

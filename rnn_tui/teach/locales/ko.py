@@ -406,5 +406,5 @@ MESSAGES: dict[str, str] = {
     "fit.not_shown": "좁아서 빠짐: {what}",
     # 모든 알림은 상태 줄에 (Textual 자체 알림도) (issue 15: 토스트 없음)
     "notice.text": "{text}",
-    "notice.quit": "ctrl+c 로는 끝나지 않는다: {key} 를 누른다",
+    "notice.quit": "ctrl+c 로는 끝나지 않는다: {quit} 를 누른다",
 }
