@@ -591,6 +591,16 @@ def wait_for_writes(driver, quiet: float = 0.3, timeout: float = 10.0) -> None:
     raise AssertionError("the terminal got no writes")
 
 
+def find(driver, css: str, timeout: float = 10.0):
+    """The element ``css`` selects, once the page has it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
 def log_in(driver, door: WebDoor, password: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -610,14 +620,15 @@ def test_browser_logs_in_steps_and_reads_the_engine(browser):
     """A wrong password: the login page again, no process. The right one: the
     stepper; L shows h₁ and End shows y, as a NumPy run of the test's own says;
     a resize lays the app out again at the new size."""
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+
+    from rnn_tui.teach import i18n
 
     served = real_door()
     door = served.door
     try:
         log_in(browser, door, "wrong")
-        assert "Wrong password" in browser.find_element(By.CSS_SELECTOR, ".error").text
+        assert "Wrong password" in find(browser, ".error").text
         assert door.started == 0 and not door.sessions
         log_in(browser, door, "open sesame")
         first = screen(browser, "t = 0/3")
@@ -635,7 +646,11 @@ def test_browser_logs_in_steps_and_reads_the_engine(browser):
         assert browser.execute_script(READ)["text"] == shown["text"]
         if os.environ.get("RNN_TUI_WRITE_SCREENSHOTS") == "1":
             browser.save_screenshot(str(ROOT / "screenshots" / "web.png"))
-        browser.set_window_size(900, 600)
+        keys(browser, "x")  # export: a served session writes no file
+        screen(browser, i18n.tr("served.export"))
+        (workdir,) = [s.workdir for s in door.sessions]
+        assert workdir and os.listdir(workdir) == []
+        browser.set_window_size(950, 700)
         smaller = screen(browser, y_text())
         deadline = time.monotonic() + 10
         while smaller["cols"] >= first["cols"] and time.monotonic() < deadline:
@@ -781,3 +796,43 @@ async def test_browser_student_follows_the_teacher(browser, tmp_path):
         assert "web: session start" in log and "class: student Bea joined" in log
     finally:
         await klass.close()
+
+
+async def test_rnn_tui_web_command(tmp_path):
+    """The command: --no-auth warns; the banner says where; a page; SIGTERM stops it
+    (status 0); a port in use is one line."""
+    import signal
+    import socket
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "rnn_tui", "web", "--no-auth", "--port", "0", "--seed", "3",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        banner = b""
+        while b"Stop with Ctrl-C" not in banner:
+            line = await asyncio.wait_for(proc.stdout.readline(), 15)
+            assert line, banner
+            banner += line
+        port = int(re.search(rb"http://127\.0\.0\.1:(\d+)/", banner).group(1))
+        async with client() as http, http.get(f"http://127.0.0.1:{port}/") as page:
+            assert "data-session-websocket-url" in await page.text()
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 10) == 0
+        err = (await proc.stderr.read()).decode()
+        assert "warning: --no-auth lets anyone" in err and "Traceback" not in err
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        run = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "rnn_tui", "web", "--no-auth", "--port", str(busy),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(run.communicate(), 15)
+    assert run.returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert lines[-1].startswith(f"rnn-tui: error: can't listen on 127.0.0.1:{busy}"), lines
+    assert "Traceback" not in err.decode()
