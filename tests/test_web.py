@@ -28,7 +28,7 @@ import aiohttp
 import pytest
 
 from rnn_tui.serve.sshd import app_command
-from rnn_tui.serve.web import COOKIE, CookieSigner, WebConfig, WebDoor
+from rnn_tui.serve.web import CookieSigner, WebConfig, WebDoor
 from tests.test_class_ssh import SEED, h1_row, y_text
 from tests.test_ssh import children
 
@@ -111,8 +111,8 @@ async def test_wrong_password_starts_no_process(tmp_path):
             assert page.status == 200 and 'type="password"' in text and "data-session" not in text
             response = await login(http, door, "open sesam")
             assert response.status == 403
-            assert COOKIE not in http.cookie_jar.filter_cookies(url(door))
-            for headers in ({}, {"Cookie": f"{COOKIE}=forged.value"}):
+            assert door.cookie not in http.cookie_jar.filter_cookies(url(door))
+            for headers in ({}, {"Cookie": f"{door.cookie}=forged.value"}):
                 async with http.get(url(door, "/ws"), headers=headers) as refused:
                     assert refused.status == 403
         assert door.started == 0 and not door.sessions
@@ -148,6 +148,24 @@ async def test_login_cookie_and_app_page(tmp_path):
                 seen = await expect(ws, "READY")
             assert "SIZE=90x27" in seen
         assert door.started == 1
+    finally:
+        await door.close()
+
+
+async def test_pages_speak_the_browsers_language_or_lang(tmp_path):
+    door = await start(tmp_path, ask_name=True)
+    ko = {"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}
+    try:
+        async with client() as http:
+            async with http.get(url(door), headers=ko) as page:
+                text = await page.text()
+            assert '<html lang="ko">' in text and "수업 비밀번호" in text and "이름" in text
+            async with http.post(url(door, "/login"), headers=ko,
+                                 data={"password": "x", "name": "민지"}) as page:
+                assert "비밀번호가 틀렸습니다." in await page.text()
+            door.config.lang = "en"  # --lang en: English whatever the browser says
+            async with http.get(url(door), headers=ko) as page:
+                assert "Class password" in await page.text()
     finally:
         await door.close()
 

@@ -69,6 +69,7 @@ def build_config(args, command: list[str] | None = None):
         port=args.port,
         max_sessions=args.max_sessions,
         idle_timeout=float(args.idle_timeout),
+        lang=args.lang,
     )
     if args.password_file:
         config.password = read_password_file(args.password_file)

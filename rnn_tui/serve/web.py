@@ -99,6 +99,22 @@ _HOST_RE = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
 
 MSG_WEB_FULL = MSG_FULL.replace("Please try again in a little while.", "Reload in a little while.")
 
+#: The pages' few words (what the app says is in its own catalogue), by language.
+PAGE_TEXT = {
+    "en": {"lead": "Step through a recurrent neural network, one key at a time.",
+           "log_in": "log in", "name": "Your name", "password": "Class password",
+           "start": "Start", "wrong": "Wrong password.",
+           "locked": "Too many wrong passwords: wait {s} s.", "no_name": "Type your name.",
+           "bad": "That did not work; try again.", "starting": "starting…",
+           "ended": "Session ended.", "again": "Start again"},
+    "ko": {"lead": "순환 신경망이 계산하는 과정을 키 하나씩 따라가 봅니다.",
+           "log_in": "로그인", "name": "이름", "password": "수업 비밀번호",
+           "start": "시작", "wrong": "비밀번호가 틀렸습니다.",
+           "locked": "비밀번호를 너무 많이 틀렸습니다. {s}초 뒤에 다시 해 보세요.",
+           "no_name": "이름을 입력해 주세요.", "bad": "잘 되지 않았습니다. 다시 해 보세요.",
+           "starting": "시작하는 중…", "ended": "세션이 끝났습니다.", "again": "다시 시작"},
+}
+
 
 @dataclass
 class WebConfig:
@@ -132,6 +148,8 @@ class WebConfig:
     #: Added to a session process's nice value (with a class: students yield to teachers).
     student_nice: int = 0
     title: str = "rnn-tui"
+    #: The pages' language (``--lang``); None: each browser's (Accept-Language).
+    lang: str | None = None
 
 
 class Throttle:
@@ -450,6 +468,8 @@ class WebDoor:
         self._runner: web.AppRunner | None = None
         self._handlers: set[asyncio.Task] = set()
         self.port = config.port
+        #: The cookie's name: cookies are per host, not per port (two doors, two cookies).
+        self.cookie = COOKIE
 
     # -- the aiohttp application ----------------------------------------------
 
@@ -472,6 +492,7 @@ class WebDoor:
         addresses = self._runner.addresses
         if addresses:
             self.port = int(addresses[0][1])
+        self.cookie = f"{COOKIE}_{self.port}"
 
     async def close(self) -> None:
         """Stop listening; end every session and its process (reaped)."""
@@ -504,7 +525,7 @@ class WebDoor:
     # -- who is logged in -----------------------------------------------------
 
     def who(self, request: web.Request) -> dict | None:
-        return self.signer.check(request.cookies.get(COOKIE))
+        return self.signer.check(request.cookies.get(self.cookie))
 
     @property
     def needs_login(self) -> bool:
@@ -522,7 +543,7 @@ class WebDoor:
         return origin is None or origin == f"{self.scheme(request)}://{request.host}"
 
     def _set_cookie(self, response: web.StreamResponse, name: str) -> None:
-        response.set_cookie(COOKIE, self.signer.make(name, self.config.cookie_lifetime),
+        response.set_cookie(self.cookie, self.signer.make(name, self.config.cookie_lifetime),
                             max_age=int(self.config.cookie_lifetime), path="/",
                             httponly=True, samesite="Strict")
 
@@ -535,30 +556,46 @@ class WebDoor:
             response = self.app_page(request)
             self._set_cookie(response, "")
             return response
-        return self.login_page()
+        return self.login_page(request)
 
-    def login_page(self, error: str = "", status: int = 200) -> web.Response:
+    def words(self, request: web.Request) -> tuple[str, dict[str, str]]:
+        """The pages' language (--lang, else the browser's) and their words in it."""
+        lang = self.config.lang
+        if lang not in PAGE_TEXT:
+            locale = browser_locale(request.headers.get("Accept-Language")) or ""
+            lang = "ko" if locale.startswith("ko") else "en"
+        return lang, PAGE_TEXT[lang]
+
+    def login_page(self, request: web.Request, error: str = "", status: int = 200,
+                   **values: str) -> web.Response:
         c = self.config
+        lang, w = self.words(request)
         fields = []
         if c.ask_name:
             fields.append(
-                '<label>Your name <input name="name" autocomplete="name" required '
-                f'maxlength="{MAX_NAME}" autofocus></label>')
+                f'<label>{html.escape(w["name"])} <input name="name" autocomplete="name" '
+                f'required maxlength="{MAX_NAME}" autofocus></label>')
         if c.password is not None:
             fields.append(
-                '<label>Class password <input name="password" type="password" required '
-                f'maxlength="{MAX_PASSWORD}" autocomplete="current-password"'
+                f'<label>{html.escape(w["password"])} <input name="password" type="password" '
+                f'required maxlength="{MAX_PASSWORD}" autocomplete="current-password"'
                 f'{"" if c.ask_name else " autofocus"}></label>')
+        message = w[error].format(**values) if error else ""
         body = LOGIN_PAGE.format(
-            title=html.escape(c.title), fields="\n".join(fields),
-            error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else "")
+            lang=lang, title=html.escape(c.title), fields="\n".join(fields),
+            log_in=html.escape(w["log_in"]), lead=html.escape(w["lead"]),
+            start=html.escape(w["start"]),
+            error=f'<p class="error" role="alert">{html.escape(message)}</p>' if error else "")
         return web.Response(text=body, content_type="text/html", status=status)
 
     def app_page(self, request: web.Request) -> web.Response:
         host = request.host if _HOST_RE.fullmatch(request.host or "") else \
             f"{self.config.host}:{self.port}"
         scheme = "wss" if self.scheme(request) == "https" else "ws"
-        body = APP_PAGE.format(title=html.escape(self.config.title),
+        lang, w = self.words(request)
+        body = APP_PAGE.format(lang=lang, title=html.escape(self.config.title),
+                               starting=html.escape(w["starting"]),
+                               ended=html.escape(w["ended"]), again=html.escape(w["again"]),
                                ws_url=html.escape(f"{scheme}://{host}/ws", quote=True))
         return web.Response(text=body, content_type="text/html")
 
@@ -576,27 +613,27 @@ class WebDoor:
         ip = request.remote or "?"
         locked = self.throttle.locked(ip)
         if locked:
-            return self.login_page(f"Too many wrong passwords: wait {locked:.0f} s.", 429)
+            return self.login_page(request, "locked", 429, s=f"{locked:.0f}")
         try:
             form = await request.post()
         except (ValueError, web.HTTPException):
-            return self.login_page("That did not work; try again.", 400)
+            return self.login_page(request, "bad", 400)
         password, name = form.get("password", ""), form.get("name", "")
         if not isinstance(password, str) or not isinstance(name, str):
-            return self.login_page("That did not work; try again.", 400)
+            return self.login_page(request, "bad", 400)
         name = " ".join(printable(name, MAX_NAME).split())[:MAX_NAME]
         if c.password is not None:
             if not self.throttle.take(ip):
-                return self.login_page("Too many wrong passwords: wait "
-                                       f"{self.throttle.locked(ip):.0f} s.", 429)
+                return self.login_page(request, "locked", 429,
+                                       s=f"{self.throttle.locked(ip):.0f}")
             given = password[:MAX_PASSWORD].encode("utf-8", "surrogateescape")
             if not hmac.compare_digest(given, c.password):
                 log.info("web: login failed %s (wrong password)", ip)
                 await asyncio.sleep(c.auth_fail_delay)
-                return self.login_page("Wrong password.", 403)
+                return self.login_page(request, "wrong", 403)
             self.throttle.give_back(ip)
         if c.ask_name and not name:
-            return self.login_page("Type your name.", 400)
+            return self.login_page(request, "no_name", 400)
         log.info("web: login %s name=%s", ip, printable(name) or "-")
         response = web.Response(status=303, headers={"Location": "/"})
         self._set_cookie(response, name)
@@ -744,9 +781,9 @@ body { background: #0c181f; color: rgba(255,255,255,0.95); margin: 0;
 """
 
 LOGIN_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<html lang="{lang}"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}: log in</title>
+<title>{title}: {log_in}</title>
 <style>""" + _STYLE.replace("{", "{{").replace("}", "}}") + """
 main {{ max-width: 28em; margin: 12vh auto; padding: 2em; background: #12232d; }}
 label {{ display: block; margin: 1em 0; }}
@@ -758,18 +795,18 @@ button {{ padding: .8em 2em; background: #5e0ba7; color: #fff; border: none; fon
 </style></head>
 <body><main>
 <h1>{title}</h1>
-<p>Step through a recurrent neural network, one key at a time.</p>
+<p>{lead}</p>
 {error}
 <form method="post" action="/login" autocomplete="off">
 {fields}
-<button type="submit">Start</button>
+<button type="submit">{start}</button>
 </form>
 </main></body></html>
 """
 
 # textual-serve's app_index.html, with the font from this server, not a CDN
 APP_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<html lang="{lang}"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>{title}</title>
 <link rel="stylesheet" href="/static/css/xterm.css">
 <link rel="preload" href="/static/fonts/RobotoMono-VariableFont_wght.ttf" as="font"
@@ -800,10 +837,10 @@ function restart() {{ window.location.href = "/"; }}
 </head>
 <body>
 <div class="dialog-container intro-dialog"><div class="shade"></div>
-  <div class="intro"><div>{title}</div><div>starting…</div></div></div>
+  <div class="intro"><div>{title}</div><div>{starting}</div></div></div>
 <div class="dialog-container closed-dialog">
-  <div class="intro"><div class="message">Session ended.</div>
-  <button type="button" onclick="restart()">Start again</button></div></div>
+  <div class="intro"><div class="message">{ended}</div>
+  <button type="button" onclick="restart()">{again}</button></div></div>
 <div id="terminal" class="textual-terminal" data-session-websocket-url="{ws_url}"
   data-font-size="16"></div>
 </body></html>
