@@ -227,6 +227,11 @@ def fingerprint(key) -> str:
     return key.get_fingerprint("sha256")
 
 
+def _option(command: list[str], name: str) -> str | None:
+    """The value of ``name`` among a session command's app options, if given."""
+    return command[command.index(name) + 1] if name in command[:-1] else None
+
+
 def web_door(config, server, port: int):
     """The web door beside the SSH one (``--web-port``): the same class, limits and
     session command; browser students are students of the hub, if one runs."""
@@ -236,7 +241,8 @@ def web_door(config, server, port: int):
                     password=config.password if config.auth == "password" else None,
                     max_sessions=config.max_sessions, idle_timeout=config.idle_timeout,
                     ask_name=server.hub is not None, limits=config.limits,
-                    session_root=config.session_root, student_nice=config.student_nice)
+                    session_root=config.session_root, student_nice=config.student_nice,
+                    lang=_option(config.command, "--lang"))
     door = WebDoor(web, hub=server.hub, others=lambda: len(server.sessions))
     server.other_sessions = lambda: len(door.sessions)
     return door
