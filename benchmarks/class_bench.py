@@ -158,6 +158,21 @@ class Person:
         await self.conn.wait_closed()
 
 
+def lagging(teacher: Person, students: list[Person]) -> list[str]:
+    """The students whose status line does not say the teacher's t and sub-step."""
+    want = WHERE.search(teacher.screen.status())
+    out = []
+    for s in students:
+        got = WHERE.search(s.screen.status())
+        if want is None or got is None or got.group(0) != want.group(0):
+            out.append(s.name)
+    return out
+
+
+def all_there(teacher: Person, students: list[Person]) -> bool:
+    return not lagging(teacher, students)
+
+
 async def start_server(tmp: str, max_sessions: int,
                        nice: int = 19) -> tuple[asyncio.subprocess.Process, int]:
     teachers = os.path.join(tmp, "teachers.pub")
@@ -227,8 +242,11 @@ async def bench(n: int, args, tmp: str) -> dict:
             await quiet([teacher], min(q, args.interval / 2))
             own_ms.append((teacher.screen.last - t0) * 1000)
             await asyncio.sleep(max(0.0, t0 + args.interval - time.perf_counter()))
-        if args.interval:
-            await quiet(people, 0.5, 30)
+        if args.interval:  # the class catches up (latest state wins): at most 30 s
+            await quiet([teacher], 0.5)
+            end = time.perf_counter() + 30
+            while time.perf_counter() < end and not all_there(teacher, students):
+                await asyncio.sleep(0.25)
         for k in keys(args.presses) if not args.interval else ():
             for p in people:
                 p.screen.mark()
@@ -250,9 +268,7 @@ async def bench(n: int, args, tmp: str) -> dict:
         cpu = {pid: cpu_ms(pid) - c for pid, c in cpu0.items()}
         client_cpu = (time.process_time() - me0) * 1000
         want = WHERE.search(teacher.screen.status())
-        wrong = [s.name for s in students
-                 if want is None or WHERE.search(s.screen.status()) is None
-                 or WHERE.search(s.screen.status()).group(0) != want.group(0)]
+        wrong = lagging(teacher, students)
         people_pids = len(people)
     finally:
         await asyncio.gather(*(p.close() for p in [teacher, *students] if hasattr(p, "conn")),
@@ -333,8 +349,8 @@ def main() -> None:
     p.add_argument("--interval", type=float, default=0.0,
                    help="press every this many seconds without waiting for the class "
                    "(only the teacher's own time is measured; default 0: wait)")
-    p.add_argument("--student-nice", type=int, default=19,
-                   help="serve --student-nice (default 19, as serve; 0: students as teachers)")
+    p.add_argument("--student-nice", type=int, default=15,
+                   help="serve --student-nice (default 15, as serve; 0: students as teachers)")
     p.add_argument("--timeout", type=float, default=5.0,
                    help="seconds to wait for every screen to change after a press")
     args = p.parse_args()

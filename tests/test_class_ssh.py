@@ -135,9 +135,9 @@ async def test_teacher_key_and_students_without_a_login(tmp_path):
         teacher_nice, teacher_out = int(out.split("NICE=")[1].split()[0]), out
         rc, out, err = await run_ssh(*dest, "minji@127.0.0.1", env=env)
         assert "CLASS=welcome ROLE=student NAME=minji" in out, (out, err)
-        assert int(out.split("NICE=")[1].split()[0]) == min(19, teacher_nice + 19)
+        assert int(out.split("NICE=")[1].split()[0]) == min(19, teacher_nice + 15)
         if os.path.exists("/proc/self/autogroup"):  # Linux's autogroups: the group too
-            assert "AG=19" in out and "AG=0" in teacher_out, (out, teacher_out)
+            assert "AG=15" in out and "AG=0" in teacher_out, (out, teacher_out)
         rc, out, err = await run_ssh("-i", str(tmp_path / "own"), *dest, "joon@127.0.0.1", env=env)
         assert "ROLE=student NAME=joon" in out, (out, err)
         assert server.stats.auth_failures == 0
@@ -232,7 +232,7 @@ def test_cli_teacher_options(tmp_path, capsys):
     assert config.has_teachers and config.key_names == {key.public_data: "Ms Kim"}
     opts = config.command[config.command.index("--") + 1:]
     assert opts == ["--lang", "ko", "--theme", "projector", "--activation", "relu"]
-    assert config.student_nice == 19
+    assert config.student_nice == 15
     assert serve.build_config(serve.parser().parse_args(
         ["--no-auth", "--student-nice", "0"])).student_nice == 0
     assert cli.main(["serve", "--no-auth", "--student-nice", "20"]) == 2

@@ -139,9 +139,9 @@ def parser() -> Parser:
                        "teacher (the key's comment is the name shown)")
     teach.add_argument("--teacher-password-file", metavar="FILE",
                        help="a login with the password on the first line of FILE is a teacher")
-    teach.add_argument("--student-nice", type=bounded_int(0, 19), default=19, metavar="N",
+    teach.add_argument("--student-nice", type=bounded_int(0, 19), default=15, metavar="N",
                        help="with teachers, students' sessions run this much nicer than "
-                       "the teachers' so the teacher's screen stays quick (default 19; "
+                       "the teachers' so the teacher's screen stays quick (default 15; "
                        "0 = the same)")
     lim = p.add_argument_group("limits")
     lim.add_argument("--max-sessions", type=bounded_int(1, 1000), default=50, metavar="N",
