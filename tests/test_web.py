@@ -304,6 +304,20 @@ async def test_app_quits_and_the_tab_is_told(tmp_path):
         await door.close()
 
 
+async def test_an_app_that_dies_closes_the_tab(tmp_path):
+    door = await start(tmp_path, "--crash")
+    try:
+        async with client() as http:
+            await login(http, door)
+            async with http.ws_connect(url(door, "/ws")) as ws:
+                with pytest.raises(AssertionError, match=r"stepper stopped \(status 5\)"):
+                    await expect(ws, "READY")
+        await until(lambda: door.ended == [5] and not door.sessions)
+        assert os.listdir(tmp_path) == []
+    finally:
+        await door.close()
+
+
 async def test_class_full(tmp_path):
     door = await start(tmp_path, max_sessions=2)
     try:

@@ -5,7 +5,8 @@ Speaks the driver's side of textual-serve's protocol on stdin/stdout: prints
 sees (environment, working directory, limits), ``READY``, each key press as
 hex (``KEY=...``), each resize meta packet (``RESIZED=WxH``); on a ``quit``
 meta packet it says ``BYE`` and exits 0, on key ``q`` it sends the ``exit``
-meta packet and exits 3. ``--stubborn`` ignores quit, SIGHUP and SIGTERM.
+meta packet and exits 3. ``--stubborn`` ignores quit, SIGHUP and SIGTERM;
+``--crash`` exits 5 at once.
 """
 
 import json
@@ -35,6 +36,9 @@ def read_exactly(n: int) -> bytes:
 
 def main() -> int:
     stubborn = "--stubborn" in sys.argv
+    if "--crash" in sys.argv:  # dies before it is up
+        sys.stderr.write("fake app: crashed on purpose\n")
+        return 5
     if stubborn:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -97,6 +97,7 @@ STATIC_FILES = frozenset({
 })
 _HOST_RE = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
 
+MSG_APP_STOPPED = "rnn-tui: the stepper stopped (status {code}); please tell your teacher.\r\n"
 MSG_WEB_FULL = MSG_FULL.replace("Please try again in a little while.", "Reload in a little while.")
 
 #: The pages' few words (what the app says is in its own catalogue), by language.
@@ -360,6 +361,7 @@ class WebSession:
         self._tokens = float(door.config.input_burst)
         self._tokens_at = time.monotonic()
         self.pid: int | None = None
+        self._watch: asyncio.Future | None = None
 
     async def start(self, width: int, height: int, lang: str | None) -> bool:
         door, c = self.door, self.door.config
@@ -388,7 +390,18 @@ class WebSession:
             return False
         assert self.service.proc is not None
         self.pid = self.service.proc.pid
+        self._watch = asyncio.ensure_future(self._watch_exit(self.service.proc))
         return True
+
+    async def _watch_exit(self, proc: asyncio.subprocess.Process) -> None:
+        """An app that ends without saying so (it crashed, or was killed) closes the tab's
+        socket too, with a word (an app that quits says so itself: the exit packet)."""
+        code = await proc.wait()
+        await asyncio.sleep(0.2)  # its last output goes first
+        if not self.ws.closed and self.end_message is None:
+            log.info("web %s name=%s: the app ended by itself (status %s)", self.peer,
+                     printable(self.name), code)
+            await self.close(MSG_APP_STOPPED.format(code=code))
 
     async def send_keys(self, text: str) -> None:
         c = self.door.config
@@ -433,6 +446,9 @@ class WebSession:
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         code = None
         if self.service is not None:
             code = await self.service.end(self.door.config.kill_grace)
