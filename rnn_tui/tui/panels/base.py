@@ -218,8 +218,7 @@ def text_strips(text: Text | Lines, width: int, base: RichStyle, console: Consol
             length = line.cell_len
             if length > width:
                 return None
-            segments = [Segment(segment.text, base + segment.style if segment.style else base)
-                        for segment in line.render(console) if segment.text]
+            segments = _segments(line, base, console)
             if length < width:
                 segments.append(Segment(" " * (width - length), base))
             strip = Strip(segments, width)
@@ -227,6 +226,67 @@ def text_strips(text: Text | Lines, width: int, base: RichStyle, console: Consol
             cache[key] = strip
         strips.append(strip)
     return strips
+
+
+#: Styles by their definition, as the console gives them (``_segments``); bounded.
+_STYLES: dict[str, RichStyle] = {}
+_STYLES_KEPT = 512
+
+
+def _style(definition: str | RichStyle, console: Console) -> RichStyle | None:
+    """``console.get_style(definition)`` (None where it does not parse: the caller
+    lets Rich render instead), looked up once per definition."""
+    if isinstance(definition, RichStyle):
+        return definition
+    style = _STYLES.get(definition)
+    if style is None:
+        try:
+            style = console.get_style(definition)
+        except Exception:  # rich.errors.MissingStyle: Rich's own path decides
+            return None
+        if style.link:  # Rich copies a link's style each time (its own link id)
+            return None
+        if len(_STYLES) >= _STYLES_KEPT:
+            _STYLES.clear()
+        _STYLES[definition] = style
+    return style
+
+
+def _segments(line: Text, base: RichStyle, console: Console) -> list[Segment]:
+    """The line's Segments on the panel's ``base`` style: the same Segments as
+    ``line.render(console)`` gives (each on ``base``), empty ones left out.
+
+    A line whose spans do not overlap (a row of numbers: one span per entry) is
+    cut here, at its spans' ends, about three times faster than Rich's general
+    path (a sort, a stack and a style combined per piece); any other line
+    (overlapping or empty spans, a link, a style that does not parse) goes
+    through Rich."""
+    text = line.plain
+    if not line.spans:  # as Rich: the line's own style is not applied then
+        return [Segment(text, base)] if text else []
+    spans = sorted(line.spans, key=lambda span: span.start)
+    whole = _style(line.style, console)
+    fast = whole is not None
+    at = 0
+    pieces: list[tuple[int, int, RichStyle]] = []
+    if fast:
+        for span in spans:
+            style = _style(span.style, console)
+            if style is None or span.start < at or span.end <= span.start \
+                    or span.end > len(text):
+                fast = False
+                break
+            if span.start > at:
+                pieces.append((at, span.start, whole))
+            pieces.append((span.start, span.end, whole + style))
+            at = span.end
+    if not fast:
+        return [Segment(segment.text, base + segment.style if segment.style else base)
+                for segment in line.render(console) if segment.text]
+    if at < len(text):
+        pieces.append((at, len(text), whole))
+    return [Segment(text[start:end], base + style if style else base)
+            for start, end, style in pieces]
 
 
 def _changed_span(old: Strip, new: Strip, width: int) -> tuple[int, int]:

@@ -48,6 +48,11 @@ def set_palette(theme: str) -> None:
     _palette = PALETTES[theme]
 
 
+def palette_key() -> int:
+    """Which palette is in use (caches of coloured numbers compare it)."""
+    return id(_palette)
+
+
 def muted() -> str:
     """The style of secondary text: dim on screen, plain on a projector."""
     return _palette.muted

@@ -285,6 +285,14 @@ class HistoryPanel(Panel[View]):
         return text
 
 
+def _weights_key(view: View) -> Hashable:
+    """What a weight matrix on screen is made of, besides the weights' numbers: a
+    new Stepper (new weights, new data) bumps ``version``; hand edits are marked;
+    and the decimals, the words, the colours and the entries shown."""
+    return (view.version, id(view.stepper.weights), view.precision, view.edited, view.lang,
+            view.theme, n.palette_key(), n.limit())
+
+
 class InputTerm(Panel[View]):
     """x_t and x_t·Wxh: a one-hot vector times a matrix picks a row."""
 
@@ -313,6 +321,18 @@ class InputTerm(Panel[View]):
             shapes = _shape_op((1, W.vocab_size), W.Wxh.shape, (1, W.hidden))
             left.append(f"\nx{sub(t)}·Wxh {shapes}\n  = ")
             left.append_text(_mark(n.vec(rec.xWxh[b], p), view.phase == 1))
+        key = (_weights_key(view), row, view.middle_width())
+        if self._matrix is None or self._matrix[0] != key:
+            self._matrix = (key, self._wxh(view, row))
+        return _term_columns(view, left, self._matrix[1])
+
+    _matrix: tuple[Hashable, Text] | None = None  # Wxh, for the weights and the row picked
+
+    @staticmethod
+    def _wxh(view: View, row: int | None) -> Text:
+        """Wxh, the row ``row`` picked: the same on every step that picks that row."""
+        p = view.precision
+        W = view.stepper.weights
         right = Text()
         right.append(f"Wxh {fmt.shape(W.Wxh)}", style="bold")
         if row is not None:
@@ -331,7 +351,7 @@ class InputTerm(Panel[View]):
                          style="bold" if picked else "")
             right.append_text(n.vec(W.Wxh[i], p, "reverse" if picked else "",
                                     view.marked("Wxh", i)))
-        return _term_columns(view, left, right)
+        return right
 
 
 class RecurrentTerm(Panel[View]):
@@ -361,6 +381,18 @@ class RecurrentTerm(Panel[View]):
             left.append_text(n.vec(rec.h_prev[b], p))
             left.append(f"\nh{sub(t - 1)}·Whh {shapes}\n  = ")
             left.append_text(_mark(n.vec(rec.hWhh[b], p), view.phase == 2))
+        key = _weights_key(view)
+        if self._matrix is None or self._matrix[0] != key:
+            self._matrix = (key, self._whh(view))
+        return _term_columns(view, left, self._matrix[1])
+
+    _matrix: tuple[Hashable, Text] | None = None  # Whh, for the weights it was made of
+
+    @staticmethod
+    def _whh(view: View) -> Text:
+        """Whh: the same on every step, for the same weights."""
+        p = view.precision
+        W = view.stepper.weights
         right = Text()
         title = f"Whh {fmt.shape(W.Whh)} "
         for k, i in enumerate(n.shown(W.hidden)):
@@ -372,7 +404,7 @@ class RecurrentTerm(Panel[View]):
                 right.append(" ⋮")
             else:
                 right.append_text(n.vec(W.Whh[i], p, marked=view.marked("Whh", i)))
-        return _term_columns(view, left, right)
+        return right
 
 
 class SumTerm(Panel[View]):
@@ -504,8 +536,11 @@ class EquationLine(Panel[View]):
 STEP_PARTS = ("input-term", "recurrent-term", "sum-term", "equation")
 
 
-#: step_heights' last answer and what it depends on (asked several times a key press)
-_heights: tuple[Hashable, dict[str, int]] | None = None
+#: step_heights' last answers, by what they depend on (asked several times a key
+#: press, at two sizes where the network diagram may take rows: a few kept, not one)
+_heights: dict[Hashable, dict[str, int]] = {}
+#: How many answers ``_heights`` keeps.
+HEIGHTS_KEPT = 8
 
 
 def step_heights(view: View) -> dict[str, int]:
@@ -514,13 +549,15 @@ def step_heights(view: View) -> dict[str, int]:
     From the shapes, not from one step's numbers, so that the box folds (or
     not) the same way at every step of the data.
     """
-    global _heights
     W = view.stepper.weights
     key = (W.vocab_size, W.hidden, W.bh.size, view.stepper.steps, view.act, view.size,
            view.precision, view.lang, n.limit())
-    if _heights is None or _heights[0] != key:
-        _heights = (key, _step_heights(view))
-    return _heights[1]
+    heights = _heights.get(key)
+    if heights is None:
+        if len(_heights) >= HEIGHTS_KEPT:
+            del _heights[next(iter(_heights))]  # the oldest
+        heights = _heights[key] = _step_heights(view)
+    return heights
 
 
 def _step_heights(view: View) -> dict[str, int]:
