@@ -233,6 +233,26 @@ async def test_only_the_package_static_files(tmp_path):
 # -- the session process ---------------------------------------------------------------
 
 
+async def test_http_connections_are_capped(tmp_path):
+    door = await start(tmp_path, max_connections=3)
+    try:
+        held = [await asyncio.open_connection("127.0.0.1", door.port) for _ in range(8)]
+        closed = 0
+        for reader, _ in held:
+            try:
+                closed += await asyncio.wait_for(reader.read(1), 0.5) == b""
+            except (asyncio.TimeoutError, ConnectionResetError):
+                closed += isinstance(reader.exception(), ConnectionResetError)
+        assert closed == 5 and door.refused_connections == 5
+        for _, writer in held:
+            writer.close()
+        await until(lambda: not door._runner.server.connections)  # noqa: SLF001
+        async with client() as http, http.get(url(door)) as page:  # room again
+            assert page.status == 200
+    finally:
+        await door.close()
+
+
 async def test_session_environment_limits_and_workdir(tmp_path, monkeypatch):
     monkeypatch.setenv("RNN_TUI_TEST_SECRET", "teachers-token")
     door = await start(tmp_path)

@@ -151,6 +151,9 @@ class WebConfig:
     title: str = "rnn-tui"
     #: The pages' language (``--lang``); None: each browser's (Accept-Language).
     lang: str | None = None
+    #: HTTP connections at once (default: max(64, 4 * max_sessions)); past it a new one
+    #: is closed at once.
+    max_connections: int = 0
 
 
 class Throttle:
@@ -465,6 +468,13 @@ class WebSession:
             hub.forget(token)
 
 
+class _Refused(asyncio.Protocol):
+    """A connection over the limit: closed as soon as it is accepted."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.abort()
+
+
 class WebDoor:
     """The web server: login, pages, and one app process per websocket."""
 
@@ -482,6 +492,10 @@ class WebDoor:
         self.ended: list[int | None] = []
         self.closing = False
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self.max_connections = config.max_connections or max(64, 4 * config.max_sessions)
+        self.refused_connections = 0
+        self._refusal_logged = -1e9
         self._handlers: set[asyncio.Task] = set()
         self.port = config.port
         #: The cookie's name: cookies are per host, not per port (two doors, two cookies).
@@ -503,16 +517,43 @@ class WebDoor:
         self._runner = web.AppRunner(self.make_app(), handle_signals=False, access_log=None,
                                      keepalive_timeout=15, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
-        addresses = self._runner.addresses
-        if addresses:
-            self.port = int(addresses[0][1])
+        server = self._runner.server
+        assert server is not None
+        loop = asyncio.get_running_loop()
+        issued = 0  # handlers made whose connection aiohttp has not counted yet
+
+        def counted() -> None:
+            nonlocal issued
+            issued = 0
+
+        def connection() -> asyncio.BaseProtocol:
+            # aiohttp caps neither: at most max_connections at once, else closed at once.
+            # A handler is counted (server.connections) once its connection_made has run,
+            # a loop turn after this; until two turns later, it counts here.
+            nonlocal issued
+            if len(server.connections) + issued < self.max_connections:
+                issued += 1
+                if issued == 1:
+                    loop.call_soon(loop.call_soon, counted)
+                return server()
+            self.refused_connections += 1
+            now = time.monotonic()
+            if now - self._refusal_logged >= 5.0:
+                self._refusal_logged = now
+                log.warning("web: refusing connections: %d open (the limit)",
+                            self.max_connections)
+            return _Refused()
+
+        self._listener = await loop.create_server(
+            connection, self.config.host, self.config.port, backlog=128)
+        self.port = int(self._listener.sockets[0].getsockname()[1])
         self.cookie = f"{COOKIE}_{self.port}"
 
     async def close(self) -> None:
         """Stop listening; end every session and its process (reaped)."""
         self.closing = True
+        if self._listener is not None:
+            self._listener.close()
         for session in list(self.sessions):
             asyncio.ensure_future(session.close(MSG_SHUTDOWN))
         handlers = list(self._handlers)
@@ -521,6 +562,9 @@ class WebDoor:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._listener is not None:
+            await self._listener.wait_closed()
+            self._listener = None
 
     @web.middleware
     async def _headers(self, request: web.Request, handler) -> web.StreamResponse:
