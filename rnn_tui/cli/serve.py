@@ -121,6 +121,9 @@ def parser() -> Parser:
     net.add_argument("--web-port", type=port_int, default=None, metavar="PORT",
                      help="also let students in with a browser, on this port (the same "
                      "class; with --password-file or --no-auth)")
+    net.add_argument("--allow-host", action="append", type=host_arg, default=[], metavar="NAME",
+                     help="a host name browsers may use for the web door, besides IP addresses "
+                     "and this machine's own names (repeatable; others are refused)")
     net.add_argument("--host-key", metavar="PATH",
                      help="ed25519 host key, created if missing "
                      f"(default {default_host_key_path()})")
@@ -227,12 +230,23 @@ def fingerprint(key) -> str:
     return key.get_fingerprint("sha256")
 
 
+def host_arg(text: str) -> str:
+    """An --allow-host name: a DNS name of at most 253 letters, digits, - and ."""
+    import argparse
+
+    name = text.strip().lower().rstrip(".")
+    if not (0 < len(name) <= 253 and all(c.isascii() and (c.isalnum() or c in "-.")
+                                          for c in name)):
+        raise argparse.ArgumentTypeError(f"{text[:80]!r} is not a host name")
+    return name
+
+
 def _option(command: list[str], name: str) -> str | None:
     """The value of ``name`` among a session command's app options, if given."""
     return command[command.index(name) + 1] if name in command[:-1] else None
 
 
-def web_door(config, server, port: int):
+def web_door(config, server, port: int, allow_hosts: Sequence[str] = ()):
     """The web door beside the SSH one (``--web-port``): the same class, limits and
     session command; browser students are students of the hub, if one runs."""
     from rnn_tui.serve.web import WebConfig, WebDoor
@@ -242,13 +256,15 @@ def web_door(config, server, port: int):
                     max_sessions=config.max_sessions, idle_timeout=config.idle_timeout,
                     ask_name=server.hub is not None, limits=config.limits,
                     session_root=config.session_root, student_nice=config.student_nice,
-                    lang=_option(config.command, "--lang"))
+                    lang=_option(config.command, "--lang"),
+                    allowed_hosts=tuple(allow_hosts))
     door = WebDoor(web, hub=server.hub, others=lambda: len(server.sessions))
     server.other_sessions = lambda: len(door.sessions)
     return door
 
 
-async def serve(config, *, ready=None, web_port: int | None = None) -> int:
+async def serve(config, *, ready=None, web_port: int | None = None,
+                allow_hosts: Sequence[str] = ()) -> int:
     """Run the server until SIGINT/SIGTERM; end every session; return 0."""
     from rnn_tui.serve.sshd import ClassServer
 
@@ -257,7 +273,7 @@ async def serve(config, *, ready=None, web_port: int | None = None) -> int:
     try:
         await server.start()
         if web_port is not None:
-            door = web_door(config, server, web_port)
+            door = web_door(config, server, web_port, allow_hosts)
             try:
                 await door.start()
             except OSError as exc:
@@ -371,4 +387,5 @@ def main(argv: Sequence[str]) -> int:
                                 f"Browsers open:  http://{shown}:{door.port}/\nStop with Ctrl-C.")
         print(text, flush=True)
 
-    return asyncio.run(serve(config, ready=ready, web_port=args.web_port))
+    return asyncio.run(serve(config, ready=ready, web_port=args.web_port,
+                             allow_hosts=args.allow_host))

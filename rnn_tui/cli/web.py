@@ -14,7 +14,13 @@ import sys
 from collections.abc import Sequence
 
 from rnn_tui.cli.main import PROG, CliError, Parser, add_model_options, bounded_int, build_model
-from rnn_tui.cli.serve import app_options, port_int, read_password_file, setup_logging
+from rnn_tui.cli.serve import (
+    app_options,
+    host_arg,
+    port_int,
+    read_password_file,
+    setup_logging,
+)
 
 DEFAULT_PORT = 8000
 
@@ -31,6 +37,9 @@ def parser() -> Parser:
                      help="address to listen on (default 127.0.0.1; 0.0.0.0 for a class)")
     net.add_argument("--port", type=port_int, default=DEFAULT_PORT,
                      help=f"port to listen on (default {DEFAULT_PORT})")
+    net.add_argument("--allow-host", action="append", type=host_arg, default=[], metavar="NAME",
+                     help="a host name browsers may use, besides IP addresses and this "
+                     "machine's own names (repeatable; others are refused)")
     auth = p.add_argument_group("log in (choose exactly one)")
     ex = auth.add_mutually_exclusive_group()
     ex.add_argument("--password-file", metavar="FILE",
@@ -70,6 +79,7 @@ def build_config(args, command: list[str] | None = None):
         max_sessions=args.max_sessions,
         idle_timeout=float(args.idle_timeout),
         lang=args.lang,
+        allowed_hosts=tuple(args.allow_host),
     )
     if args.password_file:
         config.password = read_password_file(args.password_file)

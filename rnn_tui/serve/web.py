@@ -38,6 +38,7 @@ import base64
 import hashlib
 import hmac
 import html
+import ipaddress
 import json
 import logging
 import os
@@ -46,6 +47,7 @@ import resource
 import secrets
 import shutil
 import signal
+import socket
 import tempfile
 import time
 from collections import OrderedDict
@@ -154,6 +156,28 @@ class WebConfig:
     #: HTTP connections at once (default: max(64, 4 * max_sessions)); past it a new one
     #: is closed at once.
     max_connections: int = 0
+    #: Host names a browser may use besides IP addresses, localhost, the --host
+    #: and this machine's own names (``--allow-host``): any other Host header is
+    #: refused, so a web page elsewhere can't reach the door by DNS rebinding.
+    allowed_hosts: tuple[str, ...] = ()
+
+
+def host_name(host: str | None) -> str:
+    """The name in a Host header, lower case, without its port or IPv6 brackets."""
+    host = (host or "").strip().lower().rstrip(".")
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else ""
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def machine_names() -> set[str]:
+    """localhost and this machine's own names (short and fully qualified)."""
+    names = {"localhost"}
+    for name in (socket.gethostname(), socket.getfqdn()):
+        name = host_name(name)
+        if name:
+            names.update({name, name.split(".", 1)[0]})
+    return names
 
 
 class Throttle:
@@ -500,6 +524,9 @@ class WebDoor:
         self.port = config.port
         #: The cookie's name: cookies are per host, not per port (two doors, two cookies).
         self.cookie = COOKIE
+        #: Host names (besides IP addresses) a request may name (see known_host).
+        self.host_names = machine_names() | {host_name(config.host)} | {
+            host_name(h) for h in config.allowed_hosts}
 
     # -- the aiohttp application ----------------------------------------------
 
@@ -568,6 +595,12 @@ class WebDoor:
 
     @web.middleware
     async def _headers(self, request: web.Request, handler) -> web.StreamResponse:
+        if not self.known_host(request.host):
+            name = host_name(request.host)[:80]
+            log.info("web: refused a request for host %r (not this server's name)", name)
+            return web.Response(status=421, text=(
+                f"rnn-tui web: {name!r} is not a name of this server; "
+                f"its teacher can start it with --allow-host {name}\n"))
         response = await handler(request)
         h = response.headers
         h.setdefault("X-Content-Type-Options", "nosniff")
@@ -581,6 +614,18 @@ class WebDoor:
                          "font-src 'self'; connect-src 'self' ws: wss:; "
                          "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
         return response
+
+    def known_host(self, host: str) -> bool:
+        """An IP address, localhost, the --host, this machine's names or an --allow-host."""
+        name = host_name(host)
+        if not name:
+            return False
+        try:
+            ipaddress.ip_address(name)
+            return True
+        except ValueError:
+            pass
+        return name in self.host_names
 
     # -- who is logged in -----------------------------------------------------
 
