@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.css.styles import RulesMap
 from textual.geometry import Region, Size
 from textual.strip import Strip
+from textual.style import Style as VisualStyle
 from textual.visual import Visual, visualize
 from textual.widgets import Static
 
@@ -113,14 +114,17 @@ class Panel(Static, Generic[ViewT]):
             lines = Visual.to_strips(self, self.render(), width, height, self.visual_style)
         return lines
 
-    def _quick_lines(self, width: int, height: int) -> list[Strip] | None:
-        """The content as lines by ``text_strips``, if it can be (None: Textual's way)."""
+    def _quick_lines(self, width: int, height: int, style: VisualStyle | None = None,
+                     fixed: bool | None = None) -> list[Strip] | None:
+        """The content as lines by ``text_strips``, if it can be (None: Textual's way).
+        ``style`` and ``fixed``: ``visual_style`` and ``_fixed_height()``, if known."""
         content = self._content
         if not isinstance(content, (Text, Lines)) or not width:
             return None
-        if self.WRAPS and not self._fixed_height():
+        if self.WRAPS and not (self._fixed_height() if fixed is None else fixed):
             return None  # Textual measures the height: its own wrapping must draw it
-        style = self.visual_style
+        if style is None:
+            style = self.visual_style
         if style.reverse or self.styles.content_align != ("left", "top"):
             return None
         if self.is_mounted and self.text_selection is not None:
@@ -140,44 +144,51 @@ class Panel(Static, Generic[ViewT]):
             return
         self._key = key
         self.repaints += 1
-        old = self._lines if self._lines_size == self.size else None
+        size = self.size  # (asked once: Textual works it out from the screen each time)
+        old = self._lines if self._lines_size == size else None
         self._content = self.build(view)
         self._visual = None
-        changed = self._changed_lines(old)
+        changed = self._changed_lines(old, size)
         if changed is None:  # size may change, or nothing to compare with: as Static.update
             self.refresh(layout=True)
             return
         self.lines_repainted += len(changed)
-        for y, x0, x1 in changed:
-            # the lines are already the new ones: Panel.refresh would drop them
-            super().refresh(Region(x0, y, x1 - x0, 1))
+        if changed:
+            # the lines are already the new ones: Panel.refresh would drop them. One
+            # refresh for them all: Textual's refresh clears its caches each time
+            super().refresh(*(Region(x0, y, x1 - x0, 1) for y, x0, x1 in changed))
 
-    def _changed_lines(self, old_lines: list[Strip] | None) -> list[tuple[int, int, int]] | None:
+    def _changed_lines(self, old_lines: list[Strip] | None, size: Size | None = None
+                       ) -> list[tuple[int, int, int]] | None:
         """(y, x0, x1) of each line that differs from ``old_lines`` (what is on
-        screen, at this size), and the cells x0..x1 (exclusive) that may differ,
-        if the height stays the same. The new lines are kept for render_line."""
+        screen, at this ``size``, the panel's), and the cells x0..x1 (exclusive)
+        that may differ, if the height stays the same. The new lines are kept
+        for render_line."""
         if old_lines is None or not self.is_mounted or not self.display:
             return None
-        width, height = self.size
+        if size is None:
+            size = self.size
+        width, height = size
         if not width or not height:
             return None
         fixed = self._fixed_height()
         if not fixed and len(old_lines) != height:
             return None
-        lines = self._quick_lines(width, height)
+        style = self.visual_style
+        lines = self._quick_lines(width, height, style, fixed)
         if lines is None:
             visual = self.render()
             # the styles as the rules, as Textual's Widget.get_content_height passes them
             rules = cast(RulesMap, self.styles)
             if not fixed and visual.get_height(rules, width) != height:
                 return None  # the panel will grow or shrink: a layout
-            lines = Visual.to_strips(self, visual, width, height, self.visual_style)
+            lines = Visual.to_strips(self, visual, width, height, style)
         if not fixed and len(lines) != height:
             return None
-        self._lines, self._lines_size = lines, self.size
+        self._lines, self._lines_size = lines, size
         # below the content render_line draws blank lines: with a fixed height
         # (the narration's), fewer lines are padding, not a layout
-        blank = Strip.blank(width, self.visual_style.rich_style)
+        blank = Strip.blank(width, style.rich_style)
         old = old_lines + [blank] * (height - len(old_lines))
         new = lines + [blank] * (height - len(lines))
         return [

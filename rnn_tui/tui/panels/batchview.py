@@ -71,6 +71,11 @@ class BatchMatrices(Panel[View]):
         #: the cells that stay the same through the steps (the weights, the bias),
         #: for the weights, decimals, language and colours they were made with
         self._constant: tuple[Hashable, tuple[list[Text], list[Text], Text]] | None = None
+        #: the cells of values (x_t, x·Wxh, ...), by what they show, for the weights,
+        #: data, decimals, language and colours in ``_cells_key``: a time step's
+        #: values are the same at each of its sub-steps, only more of them shown
+        self._cells: dict[Hashable, list[Text]] = {}
+        self._cells_key: Hashable = None
 
     def key(self, view: View) -> Hashable:
         return (view.t, min(view.phase, 4), view.selected, view.version, view.precision,
@@ -103,8 +108,28 @@ class BatchMatrices(Panel[View]):
             ))
         return self._constant[1]
 
+    #: How many cells ``_cells`` keeps (a few time steps' worth).
+    CELLS_KEPT = 64
+
+    def _cell(self, view: View, key: Hashable, make) -> list[Text]:
+        """``make()``, or the cell it made before for the same ``key`` (and the same
+        weights, data, decimals, language and colours). Cells are never changed
+        after they are made (grid() copies them)."""
+        data = (view.version, id(view.stepper), view.precision, view.lang, view.theme,
+                n.palette_key(), n.limit())
+        if data != self._cells_key or len(self._cells) >= self.CELLS_KEPT:
+            self._cells, self._cells_key = {}, data
+        cell = self._cells.get(key)
+        if cell is None:
+            cell = self._cells[key] = make()
+        return cell
+
     def _inputs(self, view: View, x: np.ndarray | None, which: list[int]) -> list[Text]:
         """x_t, one row per sentence, each labelled with its token (the selected one marked)."""
+        return self._cell(view, ("x", view.t, tuple(which), view.selected, x is None),
+                          lambda: self._make_inputs(view, x, which))
+
+    def _make_inputs(self, view: View, x: np.ndarray | None, which: list[int]) -> list[Text]:
         s = view.stepper
         t = view.t
         tokens = s.tokens_at(t) if t else (None,) * s.batch
@@ -145,6 +170,14 @@ class BatchMatrices(Panel[View]):
         def shown(k: int, value: np.ndarray | None) -> np.ndarray | None:
             return value if rec is not None and phase >= k else None
 
+        def cell(title: str, rows: np.ndarray | None, precision: int, which: list[int],
+                 width: int, carried: tuple[np.ndarray, str, str] | None = None) -> list[Text]:
+            # a time step's values: the same at each of its sub-steps (see _cell)
+            key = (title, t, rows is None, tuple(which), width,
+                   None if carried is None else carried[1:])
+            return self._cell(view, key, lambda: _matrix(title, rows, precision, which, width,
+                                                         carried=carried))
+
         wxh, whh, bias = self._constant_cells(view)
         # sentences that have ended: no sum and no activation for them, h carried
         active = rec.active if rec is not None else np.ones(B, dtype=bool)
@@ -155,25 +188,25 @@ class BatchMatrices(Panel[View]):
             [
                 ("x", 1, self._inputs(view, shown(1, rec.x) if rec else None, which)),
                 (wxh[0].plain, 2, wxh),
-                ("xWxh", 0, _matrix(f"= x·Wxh {BH}", shown(1, rec.xWxh) if rec else None, p,
+                ("xWxh", 0, cell(f"= x·Wxh {BH}", shown(1, rec.xWxh) if rec else None, p,
                                     list(which), w)),
             ],
             [
-                ("h", 1, _matrix(f"{h_prev} {BH}", shown(2, rec.h_prev) if rec else None, p,
+                ("h", 1, cell(f"{h_prev} {BH}", shown(2, rec.h_prev) if rec else None, p,
                                  list(which), w)),
                 (whh[0].plain, 2, whh),
-                ("hWhh", 0, _matrix(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p,
+                ("hWhh", 0, cell(f"= h·Whh {BH}", shown(2, rec.hWhh) if rec else None, p,
                                     list(which), w,
                                     carried=(active, tr("carried.unused"), "after")
                                     if ended else None)),
             ],
             [
                 (f"+ Bh {fmt.shape(W.bh)}", 2, list(bias.split("\n"))),
-                ("sum", 0 if phase <= 3 else 1, _matrix(
+                ("sum", 0 if phase <= 3 else 1, cell(
                     f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p,
                     list(which), w,
                     carried=(active, tr("carried.sum_row"), "instead") if ended else None)),
-                ("tanh", 0 if phase >= 4 else 1, _matrix(
+                ("tanh", 0 if phase >= 4 else 1, cell(
                     f"{view.act} → h{sub(t)} {BH}", shown(4, rec.h) if rec else None, p,
                     list(which), w, carried=(active, carried_h, "after") if ended else None)),
             ],

@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len
-from rich.text import Text
+from rich.text import Span, Text
 
 from rnn_tui.core.cursor import SUBSTEPS
 from rnn_tui.teach import fmt
@@ -87,27 +87,44 @@ def grid(rows: list[list[Text | list[Text]]], gap: int = 2) -> Lines:
     Each column is as wide as its widest line, and columns are ``gap`` cells
     apart; a row is as tall as its tallest cell. One Text comes out: far
     cheaper to build and render than a table, which the batch view, repainted
-    on every sub-step of a big terminal, was. Lines are put together with
-    ``Text.join`` (appending piece by piece costs several times more). A cell
+    on every sub-step of a big terminal, was. Each line is put together as
+    ``Text.join`` would, from the pieces' text and spans (appending piece by
+    piece costs several times more, and a Text per gap half as much). A cell
     is a Text, or already a list of its lines. Out come the lines (``Lines``),
     which the panel draws without splitting them again.
     """
     cells = [[cell.split("\n") if isinstance(cell, Text) else cell for cell in row]
              for row in rows]
+    lengths = [[[line.cell_len for line in cell] for cell in row] for row in cells]
     columns = max((len(row) for row in cells), default=0)
-    widths = [max((line.cell_len for row in cells if c < len(row) for line in row[c]),
+    widths = [max((length for row in lengths if c < len(row) for length in row[c]),
                   default=0) for c in range(columns)]
-    empty = Text()
     lines = []
-    for row in cells:
+    for row, row_lengths in zip(cells, lengths, strict=True):
+        last = len(row) - 1
         for y in range(max((len(cell) for cell in row), default=0)):
-            pieces = []
+            # as Text().join(pieces, with Texts of spaces between): its plain text
+            # and spans put together here, without a Text for each gap
+            plain: list[str] = []
+            spans: list[Span] = []
+            at = 0
             for c, cell in enumerate(row):
-                part = cell[y] if y < len(cell) else empty
-                pieces.append(part)
-                if c < len(row) - 1:
-                    pieces.append(Text(" " * (widths[c] - part.cell_len + gap)))
-            line = empty.join(pieces)
+                if y < len(cell):
+                    part = cell[y]
+                    size = len(part)
+                    plain.append(part.plain)
+                    if part.style:
+                        spans.append(Span(at, at + size, part.style))
+                    spans.extend(Span(at + a, at + b, style) for a, b, style in part.spans)
+                    at += size
+                    length = row_lengths[c][y]
+                else:
+                    length = 0
+                if c < last:
+                    spaces = widths[c] - length + gap
+                    plain.append(" " * spaces)
+                    at += spaces
+            line = Text("".join(plain), spans=spans)
             line.rstrip()
             lines.append(line)
     return Lines(lines)
