@@ -44,6 +44,18 @@ Rules:
   written (or its frame was written just before), at the latest after
   ``leader_first``, so forty students repainting at once don't delay the
   teacher's own repaint.
+- Asking the class (issue 18): the leader's ``ask`` opens a question (one at a
+  time, at most ``results.MAX_QUESTIONS`` a class) and every session gets
+  a ``quiz`` message, a student who joins while it is open too. A student's
+  ``answer`` is parsed and graded here (``teach.quiz``: the hub is the one
+  grader; the app sends only the text), and the last one before the reveal
+  counts; one who leaves counts as not answered. Teachers see the count
+  move. The question closes on the leader's ``reveal``, when every connected
+  student has answered, or after ``quiz_seconds``. Then every session gets
+  the truth, the histogram's bins, its own points and the top five (none to
+  students if ``anonymous``); the answers go to ``results`` (a CSV) and each
+  student's total to the roster's ``score`` (the hub's count, from the
+  class's first question on).
 - Latest state wins: each link keeps at most one unwritten message of each
   type; its writer task writes them in a fixed order and waits for the socket
   to drain, and whatever arrives meanwhile replaces what is pending. So a
@@ -63,11 +75,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnn_tui.teach import classroom
+from rnn_tui.serve.results import MAX_QUESTIONS, Results, cell
+from rnn_tui.teach import classroom, histogram, quiz
 from rnn_tui.teach.classroom import MessageError, decode, display_name, encode
 
 #: The order a link's pending messages are written in.
-WRITE_ORDER = ("welcome", "class", "content", "position", "roster", "hand")
+WRITE_ORDER = ("welcome", "class", "content", "position", "quiz", "roster", "hand")
 #: Sessions admitted at once (the server allows at most 1000).
 MAX_ADMITTED = classroom.MAX_ROSTER
 #: Bytes read from a socket at a time.
@@ -111,12 +124,28 @@ class Member:
     phase: int = 0
     score: list = field(default_factory=lambda: [0, 0, 0])
     hand: bool = False
+    #: The class quiz so far (the hub's count): [answered, points, missed].
+    quiz: list = field(default_factory=lambda: [0, 0, 0])
     #: When this session last sent its own position or hand (monotonic).
     active: float = field(default_factory=time.monotonic)
 
     @property
     def teacher(self) -> bool:
         return self.role == "teacher"
+
+
+@dataclass(eq=False)
+class _Quiz:
+    """The class's question: what is asked, and each student's counted answer."""
+
+    qid: int
+    question: quiz.Question
+    answers: dict = field(default_factory=dict)  # member id -> (member, guess, text, time)
+    open: bool = True
+    bins: list | None = None
+    points: dict = field(default_factory=dict)  # member id -> points, once revealed
+    timer: asyncio.TimerHandle | None = None
+    deadline: float | None = None  # loop time
 
 
 class _Link:
@@ -171,7 +200,8 @@ class Hub:
 
     def __init__(self, log: logging.Logger | None = None, *, hello_timeout: float = 5.0,
                  roster_interval: float = 0.5, roster_refresh: float = 2.0,
-                 leader_first: float = 0.0) -> None:
+                 leader_first: float = 0.0, quiz_seconds: float = 0.0,
+                 anonymous: bool = False, results: Results | None = None) -> None:
         self.log = log or logging.getLogger("rnn_tui.cli.serve")
         self.hello_timeout = hello_timeout
         self.roster_interval = roster_interval
@@ -200,6 +230,12 @@ class Hub:
         self._held: dict[str, bytes] = {}
         self._hold: asyncio.Handle | None = None
         self._leader_wrote = -1e9
+        #: The class quiz (issue 18): the open or last question, how many were asked.
+        self.quiz_seconds = quiz_seconds
+        self.anonymous = anonymous
+        self.results = results
+        self.quiz: _Quiz | None = None
+        self.asked = 0
 
     # -- the server's side -----------------------------------------------------
 
@@ -263,11 +299,14 @@ class Hub:
                         "following": m.following and m is not leader,
                         "selected": m.selected, "t": m.t, "steps": m.steps,
                         "phase": m.phase, "idle": int(max(idle, 0.0)),
-                        "hand": m.hand, "score": list(m.score)})
+                        "hand": m.hand,
+                        "score": list(m.quiz if self.asked else m.score)})
         return out
 
     async def close(self) -> None:
         self.closing = True
+        if self.quiz is not None and self.quiz.timer is not None:
+            self.quiz.timer.cancel()
         for timer in (self._roster_timer, self._refresh_timer, self._hold):
             if timer is not None:
                 timer.cancel()
@@ -389,6 +428,9 @@ class Hub:
                     link.send("content", self._content)
                 if self._position is not None:
                     link.send("position", self._position)
+        if self.quiz is not None and self.quiz.open:
+            link.send("quiz", self._quiz_line(self.quiz, member))
+            self._quiz_count()  # one more to answer
         self._roster_changed(now=member.teacher)
         return True
 
@@ -407,6 +449,10 @@ class Hub:
         member.link = None
         member.hand = False
         self.log.info("class: %s %s left", member.role, member.name)
+        q = self.quiz
+        if q is not None and q.open and not member.teacher:
+            q.answers.pop(member.id, None)  # not answered: a guess counts only from those here
+            self._quiz_count()
         if member is self.leader:
             self._release_now()
             self.leader = None
@@ -442,6 +488,14 @@ class Hub:
         elif kind == "lead":
             if member is not self.leader:
                 self._set_leader(member)
+        elif kind == "ask":
+            self._ask(member, msg)
+        elif kind == "answer":
+            self._answer(member, msg)
+        elif kind == "reveal":
+            q = self.quiz
+            if member is self.leader and q is not None and q.open and q.qid == msg["qid"]:
+                self._reveal(q)
         elif kind == "clear_hand":
             target = next((m for m in self._connected() if m.id == msg["id"]), None)
             if target is not None and target.hand:
@@ -570,3 +624,124 @@ class Hub:
             self.roster_refresh, self._refresh)
         if any(m.teacher for m in self._connected()):
             self._roster_changed()
+
+    # -- the class quiz (issue 18) ---------------------------------------------------
+
+    def _students(self) -> list[Member]:
+        return [m for m in self._connected() if not m.teacher]
+
+    def _ask(self, member: Member, msg: dict) -> None:
+        if member is not self.leader or (self.quiz is not None and self.quiz.open):
+            return  # only the leader asks; one question at a time
+        limit = self.results.max_questions if self.results is not None else MAX_QUESTIONS
+        if self.asked >= limit:
+            self._warn("class: ignored a question from %s: the class asked %d already",
+                       member.name, limit)
+            return
+        self.asked += 1
+        q = _Quiz(self.asked, quiz.Question(msg["pos"], msg["what"], msg["b"], msg["t"],
+                                            msg["entry"], float(msg["truth"])))
+        self.quiz = q
+        loop = asyncio.get_running_loop()
+        if self.quiz_seconds > 0:
+            q.deadline = loop.time() + self.quiz_seconds
+            q.timer = loop.call_later(self.quiz_seconds, self._reveal, q)
+        self.log.info("class: %s asks question %d (%s)", member.name, q.qid, question_name(q))
+        for m in self._connected():
+            assert m.link is not None
+            m.link.send("quiz", self._quiz_line(q, m))
+        self._roster_changed()
+
+    def _answer(self, member: Member, msg: dict) -> None:
+        q = self.quiz
+        if member.teacher or q is None or not q.open or q.qid != msg["qid"]:
+            return  # a teacher's, or one for a question already closed
+        guess = quiz.parse_guess(msg["text"])
+        if guess is None or abs(guess) > 1e12:
+            self._warn("class: ignored a guess that is not a number from %s", member.name)
+            return
+        if len(q.answers) >= MAX_ADMITTED and member.id not in q.answers:
+            return
+        q.answers[member.id] = (member, guess, msg["text"], time.time())
+        member.active = time.monotonic()
+        assert member.link is not None
+        member.link.send("quiz", self._quiz_line(q, member))  # counted: the app shows it
+        self._quiz_count()
+
+    def _quiz_count(self) -> None:
+        """Teachers see the count move; everyone answered: the question closes."""
+        q = self.quiz
+        if q is None or not q.open:
+            return
+        students = self._students()
+        if students and all(m.id in q.answers for m in students):
+            self._reveal(q)
+            return
+        for m in self._connected():
+            if m.teacher:
+                assert m.link is not None
+                m.link.send("quiz", self._quiz_line(q, m))
+
+    def _reveal(self, q: _Quiz) -> None:
+        if not q.open or self.closing:
+            return
+        q.open = False
+        if q.timer is not None:
+            q.timer.cancel()
+            q.timer = None
+        rows = []
+        answered = set()
+        for mid, (m, guess, _text, when) in sorted(q.answers.items(), key=lambda a: a[1][3]):
+            g = quiz.grade(q.question, guess)
+            q.points[mid] = g.points
+            answered.add(mid)
+            m.quiz[0] += 1
+            m.quiz[1] += g.points
+            rows.append((time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when)),
+                         cell(m.name), question_name(q), repr(guess),
+                         repr(q.question.truth), f"{g.error:.6g}", g.points))
+        for m in self._students():
+            if m.id not in answered:
+                m.quiz[2] += 1
+        q.bins = histogram.counts((a[1] for a in q.answers.values()), q.question.truth)
+        self.log.info("class: question %d revealed: %d answered", q.qid, len(rows))
+        for m in self._connected():
+            assert m.link is not None
+            m.link.send("quiz", self._quiz_line(q, m))
+        self._roster_changed()
+        if self.results is not None:
+            try:
+                if not self.results.add(rows):
+                    self._warn("class: question %d not recorded: the results file is full",
+                               q.qid)
+            except OSError as exc:
+                self._warn("class: could not write the results: %s", str(exc)[:200])
+
+    def _top(self) -> list[list]:
+        ranked = sorted(self._students(), key=lambda m: (-m.quiz[1], m.id))
+        return [[m.name, m.quiz[1]] for m in ranked[:classroom.MAX_TOP] if m.quiz[0]]
+
+    def _quiz_line(self, q: _Quiz, member: Member) -> bytes:
+        qq = q.question
+        answer = q.answers.get(member.id)
+        seconds = None
+        if q.open and q.deadline is not None:
+            seconds = max(0.0, round(q.deadline - asyncio.get_running_loop().time(), 1))
+        top = self._top() if not q.open and (member.teacher or not self.anonymous) else []
+        return encode("quiz", qid=q.qid, what=qq.kind, b=qq.b, t=qq.t, entry=qq.entry,
+                      pos=qq.pos, open=q.open, answered=len(q.answers),
+                      total=len(self._students()), seconds=seconds,
+                      guess=answer[1] if answer is not None else None,
+                      truth=None if q.open else qq.truth,
+                      bins=q.bins, points=q.points.get(member.id),
+                      mine=list(member.quiz), top=top)
+
+
+def question_name(q: _Quiz) -> str:
+    """The question in the results file: its number, what is asked, the sentence."""
+    qq = q.question
+    what = {"pre": "sum", "h": "h", "y": "y"}[qq.kind]
+    if qq.kind != "y":
+        what += f"{qq.t}[{(qq.entry or 0) + 1}]"
+    return f"{q.qid}: {what} of sentence {qq.b + 1}"
+

@@ -24,6 +24,13 @@ session -> hub
     ``lock``      {on}: a teacher locks or unlocks the class.
     ``lead``      {}: a teacher takes the lead.
     ``clear_hand`` {id}: a teacher lowers a student's hand.
+    ``ask``       {what, b, t, entry, pos, truth}: the leader asks the class
+                  (issue 18) about the value its next sub-step reveals
+                  (``teach.quiz.question`` on the leader's lesson).
+    ``answer``    {qid, text}: a student's guess as typed (at most
+                  ``MAX_GUESS`` characters); the hub parses and grades it, and
+                  counts a student's last one before the reveal.
+    ``reveal``    {qid}: the leader reveals the open question now.
 
 hub -> session
     ``welcome``   {id, name, role}: who this session is ("teacher" or "student").
@@ -36,6 +43,18 @@ hub -> session
                   most a few a second. A student entry: {id, name, via, role,
                   following, selected, t, steps, phase, idle, hand, score}.
     ``hand``      {up}: a teacher lowered this student's hand.
+    ``quiz``      {qid, what, b, t, entry, pos, open, answered, total, seconds,
+                  guess, truth, bins, points, mine, top}: the class's question,
+                  each session's own: while ``open``, ``guess`` is this
+                  student's counted guess (or null) and ``seconds`` what is
+                  left (null: no limit); once revealed, ``truth``, ``bins``
+                  (``teach.histogram``'s counts), this student's ``points``
+                  (null: no guess), ``mine`` = [answered, points, missed] so far
+                  in the class and ``top``: the five best [name, points]
+                  (none to students with ``serve --anonymous``).
+
+The quiz messages (issue 18) were added to version 1: only new types, so a
+session and a hub of before still read each other's other messages.
 
 Latest state wins: the hub keeps, for each session, only the newest message
 of each type not yet written, so a slow or stuck session never delays anyone.
@@ -57,14 +76,22 @@ MAX_SMALL = 64 * 1024
 MAX_NAME = 40
 #: Entries in a roster message.
 MAX_ROSTER = 1000
+#: The longest guess a student types (characters).
+MAX_GUESS = 40
+#: Histogram bins in a quiz message (``teach.histogram.LABELS``).
+QUIZ_BINS = 5
+#: Entries in a quiz message's top list.
+MAX_TOP = 5
 #: Environment variables that tell a served session where the hub is.
 ENV_SOCKET, ENV_TOKEN = "RNN_TUI_CLASS", "RNN_TUI_CLASS_TOKEN"
 
 ROLES = ("teacher", "student")
 #: What each side may send, and who may send it (the hub checks the role).
-FROM_SESSION = frozenset({"hello", "content", "position", "hand", "lock", "lead", "clear_hand"})
-TEACHER_ONLY = frozenset({"content", "lock", "lead", "clear_hand"})
-FROM_HUB = frozenset({"welcome", "content", "position", "class", "roster", "hand"})
+FROM_SESSION = frozenset({"hello", "content", "position", "hand", "lock", "lead", "clear_hand",
+                          "ask", "answer", "reveal"})
+TEACHER_ONLY = frozenset({"content", "lock", "lead", "clear_hand", "ask", "reveal"})
+FROM_HUB = frozenset({"welcome", "content", "position", "class", "roster", "hand", "quiz"})
+QUIZ_KINDS = ("pre", "h", "y")
 
 
 class MessageError(ValueError):
@@ -206,6 +233,51 @@ def _roster(msg: dict) -> None:
             raise MessageError("roster: score: expected [asked, points, skipped]")
 
 
+def _number(msg: dict, key: str, null: bool = False) -> None:
+    value = msg.get(key)
+    if null and value is None:
+        return
+    if not isinstance(value, (int, float)) or isinstance(value, bool) \
+            or not math.isfinite(value) or abs(value) > 1e12:
+        raise MessageError(f"{msg['type']}: {key}: expected a number")
+
+
+def _question(msg: dict) -> None:
+    """The fields that say what is asked (ask and quiz)."""
+    if msg.get("what") not in QUIZ_KINDS:
+        raise MessageError(f"{msg['type']}: what: expected one of {', '.join(QUIZ_KINDS)}")
+    for key in ("b", "t", "pos"):
+        _int(msg, key)
+    _int(msg, "entry", null=True)
+
+
+def _ask(msg: dict) -> None:
+    _question(msg)
+    _number(msg, "truth")
+
+
+def _quiz(msg: dict) -> None:
+    _question(msg)
+    _int(msg, "qid")
+    _bool(msg, "open")
+    _int(msg, "answered")
+    _int(msg, "total")
+    for key in ("seconds", "guess", "truth"):
+        _number(msg, key, null=True)
+    _int(msg, "points", 0, 2, null=True)
+    bins = msg.get("bins")
+    if bins is not None and not (isinstance(bins, list) and len(bins) == QUIZ_BINS and all(
+            type(v) is int and 0 <= v <= 2**31 for v in bins)):
+        raise MessageError(f"quiz: bins: expected {QUIZ_BINS} counts")
+    if not _score(msg.get("mine")):
+        raise MessageError("quiz: mine: expected [answered, points, missed]")
+    top = msg.get("top")
+    if not isinstance(top, list) or len(top) > MAX_TOP or not all(
+            isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
+            and len(e[0]) <= MAX_NAME and type(e[1]) is int and e[1] >= 0 for e in top):
+        raise MessageError(f"quiz: top: expected at most {MAX_TOP} [name, points]")
+
+
 _CHECKS = {
     ("hello", "session"): lambda m: _str(m, "token", 200),
     ("content", "session"): _content,
@@ -219,6 +291,10 @@ _CHECKS = {
     ("class", "hub"): _class,
     ("roster", "hub"): _roster,
     ("hand", "hub"): lambda m: _bool(m, "up"),
+    ("ask", "session"): _ask,
+    ("answer", "session"): lambda m: (_int(m, "qid"), _str(m, "text", MAX_GUESS)),
+    ("reveal", "session"): lambda m: _int(m, "qid"),
+    ("quiz", "hub"): _quiz,
 }
 
 
