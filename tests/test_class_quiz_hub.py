@@ -217,3 +217,29 @@ async def test_bad_guess_and_teacher_answer_do_not_break_the_class(results) -> N
         assert (await ann.recv("quiz", open=False))["points"] == 2
     finally:
         await hub.close()
+
+
+def test_serve_options(tmp_path, monkeypatch) -> None:
+    from rnn_tui.cli import serve
+
+    keys = tmp_path / "teachers"
+    keys.write_text("")
+    monkeypatch.chdir(tmp_path)
+    args = serve.parser().parse_args(["--no-auth", "--teacher-password-file", str(keys)])
+    keys.write_text("secret\n")
+    config = serve.build_config(args)
+    assert (config.quiz_seconds, config.anonymous) == (0.0, False)
+    assert config.results_dir == str(tmp_path / "rnn-tui-results")
+    args = serve.parser().parse_args(["--no-auth", "--teacher-password-file", str(keys),
+                                      "--quiz-seconds", "30", "--anonymous",
+                                      "--results", str(tmp_path / "r")])
+    config = serve.build_config(args)
+    assert (config.quiz_seconds, config.anonymous, config.results_dir) == (
+        30.0, True, str(tmp_path / "r"))
+    assert f"Class quiz results (CSV) go to:  {tmp_path / 'r'}" in serve.banner(
+        config, tmp_path / "key", _Key(), False, 2222)
+
+
+class _Key:
+    def get_fingerprint(self, kind: str) -> str:
+        return "SHA256:x"

@@ -146,6 +146,14 @@ def parser() -> Parser:
                        help="with teachers, students' sessions run this much nicer than "
                        "the teachers' so the teacher's screen stays quick (default 15; "
                        "0 = the same)")
+    teach.add_argument("--quiz-seconds", type=bounded_int(0, 3600), default=0,
+                       metavar="N", help="a question asked of the class closes after N "
+                       "seconds (default 0: when all have answered or the teacher reveals)")
+    teach.add_argument("--anonymous", action="store_true",
+                       help="students see no names (the quiz's top five is the teacher's)")
+    teach.add_argument("--results", metavar="DIR", default=None,
+                       help="the class quiz's answers go to a CSV file in DIR (default: "
+                       "./rnn-tui-results)")
     lim = p.add_argument_group("limits")
     lim.add_argument("--max-sessions", type=bounded_int(1, 1000), default=50, metavar="N",
                      help="students at once (default 50)")
@@ -216,6 +224,9 @@ def build_config(args, command: list[str] | None = None):
         config.teacher_keys, names = read_authorized_keys(args.teacher_keys, "teacher keys")
         config.key_names.update(names)  # a teacher's comment names the key
     config.student_nice = args.student_nice
+    config.quiz_seconds = float(args.quiz_seconds)
+    config.anonymous = args.anonymous
+    config.results_dir = str(Path(args.results or "rnn-tui-results").expanduser().absolute())
     if getattr(args, "web_port", None) is not None and config.auth == "keys":
         raise CliError("--web-port needs --password-file or --no-auth "
                        "(a browser has no SSH key)")
@@ -360,6 +371,8 @@ def banner(config, key_path: Path, key, created: bool, port: int) -> str:
         extra = "" if config.auth == "password" else "-o PreferredAuthentications=password "
         lines.append(f"Teachers connect with:  ssh -p {port} {extra}teacher@{shown} "
                      "(the teacher password)")
+    if config.has_teachers:
+        lines.append(f"Class quiz results (CSV) go to:  {config.results_dir}")
     lines.append("Stop with Ctrl-C.")
     return "\n".join(lines)
 

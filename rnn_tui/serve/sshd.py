@@ -46,6 +46,7 @@ import asyncssh
 
 from rnn_tui.serve.hub import Hub
 from rnn_tui.serve.ptyproc import PtyProcess, clamp_size
+from rnn_tui.serve.results import Results
 from rnn_tui.serve.warm import WarmProcess
 
 log = logging.getLogger("rnn_tui.cli.serve")
@@ -285,6 +286,11 @@ class ServeConfig:
     #: The leader's new state reaches the class once the leader's own screen is
     #: written, or after this many seconds (0: at once). See hub.py.
     leader_first: float = 0.025
+    #: The class quiz (issue 18): a question closes after this many seconds (0: no
+    #: limit); students see no names; the answers' CSV goes to this folder.
+    quiz_seconds: float = 0.0
+    anonymous: bool = False
+    results_dir: str = "rnn-tui-results"
 
     @property
     def has_teachers(self) -> bool:
@@ -365,7 +371,10 @@ class ClassServer:
             Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object] | None) = None
         self._loop: asyncio.AbstractEventLoop | None = None
         #: The class hub (only with teachers).
-        self.hub: Hub | None = (Hub(log, leader_first=config.leader_first)
+        self.hub: Hub | None = (Hub(log, leader_first=config.leader_first,
+                                    quiz_seconds=config.quiz_seconds,
+                                    anonymous=config.anonymous,
+                                    results=Results(config.results_dir))
                                 if config.has_teachers else None)
         self.warm: WarmProcess | None = None
         #: Sessions through another door (serve --web-port's): counted against max_sessions.
