@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from unicodedata import east_asian_width
 
 from rnn_tui.teach.quiz import GRADES
 
@@ -48,14 +49,20 @@ def bar(count: int, most: int, width: int = BAR_WIDTH) -> str:
     return "█" * max(1, round(width * count / most))
 
 
+def width(text: str) -> int:
+    """Terminal cells ``text`` takes (a Korean syllable takes two)."""
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def lines(bins: Sequence[int], labels: Sequence[str], own: int | None = None,
-          you: str = "◀ you", width: int = BAR_WIDTH) -> list[str]:
+          you: str = "◀ you", bar_width: int = BAR_WIDTH) -> list[str]:
     """One line per bin: its label, its bar, its count, and ``you`` on the bin of
     this student's own guess (``own``)."""
     most = max(bins, default=0)
-    pad = max((len(label) for label in labels), default=0)
+    pad = max((width(label) for label in labels), default=0)
     out = []
     for i, (label, n) in enumerate(zip(labels, bins, strict=True)):
         mark = f"  {you}" if i == own else ""
-        out.append(f"{label.ljust(pad)} {bar(n, most, width).ljust(width)} {n}{mark}")
+        label += " " * (pad - width(label))
+        out.append(f"{label} {bar(n, most, bar_width).ljust(bar_width)} {n}{mark}")
     return out

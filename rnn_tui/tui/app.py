@@ -105,6 +105,7 @@ class RNNApp(TerminalApp):
         Binding("c", "class_roster", "Class", show=False, id="class_roster"),
         Binding("o", "class_lock", "Lock", show=False, id="class_lock"),
         Binding("F", "class_lead", "Lead", show=False, id="class_lead"),
+        Binding("K", "class_quiz", "Ask the class", show=False, id="class_quiz"),
     ]
 
     HELP_ROWS = routes.HELP  # the help screen's rows (DOMNode.HELP is Textual's help text)
@@ -303,6 +304,9 @@ class RNNApp(TerminalApp):
 
     def action_class_lead(self) -> None:
         self._class_key("class_lead")
+
+    def action_class_quiz(self) -> None:  # K: ask the class (issue 18)
+        self._class_key("class_quiz")
 
     def _class_key(self, action: str) -> None:
         if self.classlink is not None:

@@ -20,7 +20,12 @@ then:
 Keys (in RNNApp.BINDINGS; on only in a class, by role; the help lists them
 there): ``f`` follow the teacher again, ``a`` raise or lower one's hand
 (students); ``c`` the roster (a screen; also a panel beside the stepper when the
-terminal is roomy), ``o`` lock or unlock, ``F`` take the lead (teachers).
+terminal is roomy), ``o`` lock or unlock, ``F`` take the lead (teachers);
+``K`` asks the class (the leader, issue 18: about the next sum, h or y; K again
+reveals it early), or shows the open question again (a student who hid it).
+The hub grades; this side sends only the guess as typed (``answer``), and
+shows the hub's ``quiz`` messages in ``screens/class_quiz.py``'s box. When the
+question is revealed, the leader steps on to the sub-step that shows its value.
 
 What to send waits in one slot per message type (latest wins): a slow hub
 never holds up the keys, and nothing here grows without bound.
@@ -48,7 +53,8 @@ RETRY = 2.0
 #: Seconds to wait for the hub to accept a connection.
 CONNECT_TIMEOUT = 5.0
 #: The order pending messages are written in (content before its position).
-ORDER = ("content", "position", "hand", "lock", "lead", "clear_hand")
+ORDER = ("content", "position", "ask", "answer", "reveal", "hand", "lock", "lead",
+         "clear_hand")
 #: Hands lowered from the roster and not yet written (one slot per student).
 MAX_PENDING_CLEARS = 64
 
@@ -59,6 +65,7 @@ ROLE_ACTIONS = {
     "class_roster": ("teacher",),
     "class_lock": ("teacher",),
     "class_lead": ("teacher",),
+    "class_quiz": ("teacher", "student"),
 }
 #: Help rows for a class: the keys, the catalogue key, who has them.
 HELP = [
@@ -67,6 +74,8 @@ HELP = [
     ("c", "class.help_roster", ("teacher",)),
     ("o", "class.help_lock", ("teacher",)),
     ("F", "class.help_lead", ("teacher",)),
+    ("K", "cquiz.help_ask", ("teacher",)),
+    ("K", "cquiz.help_open", ("student",)),
 ]
 
 #: The app's actions that move or change the lesson: a follower's own key.
@@ -121,6 +130,9 @@ class ClassLink:
         self._pending: dict[Any, bytes] = {}
         self._wake = asyncio.Event()
         self._watched: Screen | None = None  # the backward view whose position we send
+        self.quiz: dict[str, Any] | None = None  # the hub's newest quiz message (issue 18)
+        self.quiz_hidden = False  # esc hid the question's box
+        self._moved_for: int | None = None  # the question the leader stepped on after
 
     # --- running ------------------------------------------------------------------
     def start(self) -> None:
@@ -232,6 +244,8 @@ class ClassLink:
         elif kind == "hand":
             self.hand = bool(msg["up"])
             self._update()
+        elif kind == "quiz":
+            self._quiz(msg)
 
     def _class(self, msg: dict[str, Any]) -> None:
         leader = msg["leader"]
@@ -414,6 +428,8 @@ class ClassLink:
             return False
         if getattr(top, "OWNS_KEYS", False):
             return isinstance(top, BackwardScreen) and action in ("class_follow", "class_hand")
+        if action == "class_quiz" and self.role == "teacher":
+            return self.leads  # the leader asks
         return True
 
     def key(self, action: str) -> None:
@@ -427,6 +443,8 @@ class ClassLink:
             self._send("lock", on=not self.locked)
         elif action == "class_lead":
             self._send("lead")
+        elif action == "class_quiz":
+            self._ask_or_reveal()
         elif action == "class_roster":
             from rnn_tui.tui.screens.roster import RosterScreen
 
@@ -475,6 +493,10 @@ class ClassLink:
             parts.append(tr("class.hand_up"))
         if self.hands and self.role == "teacher" and self.state == "up":
             parts.append(tr("class.hands", n=self.hands))
+        q = self.quiz
+        if q is not None and q["open"] and self.state == "up":
+            parts.append(tr("cquiz.answered_mark", n=q["answered"], total=q["total"])
+                         if self.role == "teacher" else tr("cquiz.open_mark"))
         return "  ".join(parts)
 
     def _update(self) -> None:
@@ -497,3 +519,58 @@ class ClassLink:
         for screen in self.app.screen_stack:
             if isinstance(screen, RosterScreen):
                 screen.show_roster()
+
+    # --- asking the class (issue 18) ----------------------------------------------------
+    def _quiz(self, msg: dict[str, Any]) -> None:
+        from rnn_tui.tui.screens import class_quiz
+
+        old, self.quiz = self.quiz, msg
+        new = old is None or (old["qid"], old["open"]) != (msg["qid"], msg["open"])
+        if self.leads and not msg["open"] and msg["qid"] != self._moved_for:
+            self._moved_for = msg["qid"]  # revealed: the class sees the value computed
+            lesson = self.app.lesson
+            if lesson.selected == msg["b"] and lesson.pos == msg["pos"] - 1:
+                lesson.step()
+        class_quiz.show(self, new)
+        self._update()
+
+    def _ask_or_reveal(self) -> None:
+        """K: the leader asks about the next sum, h or y (stepping on to just before
+        it), or reveals the open question; a student shows the open question again."""
+        from rnn_tui.tui.screens import class_quiz
+
+        q = self.quiz
+        if self.role != "teacher":
+            if q is not None:
+                class_quiz.show(self, new=True)
+            return
+        if q is not None and q["open"]:
+            self._send("reveal", qid=q["qid"])
+            return
+        app, lesson = self.app, self.app.lesson
+        question = lesson.question()
+        for _ in range(8):  # at most the sub-steps of one time step
+            if question is not None or not lesson.step():
+                break
+            question = lesson.question()
+        if question is None:
+            lesson.say("cquiz.nothing")
+        app.refresh_view()  # (sends the position first)
+        if question is not None:
+            self._send("ask", what=question.kind, b=question.b, t=question.t,
+                       entry=question.entry, pos=question.pos, truth=question.truth)
+
+    def answer(self, text: str) -> tuple[str, dict] | None:
+        """A student's guess, sent as typed (the hub grades it); a hint if it is not
+        a number (nothing sent), or if the question is closed."""
+        from rnn_tui.teach.quiz import parse_guess
+
+        q = self.quiz
+        if q is None or not q["open"]:
+            return ("cquiz.closed", {})
+        typed = text.strip()[:classroom.MAX_GUESS]
+        if parse_guess(typed) is None:
+            return ("cquiz.not_a_number", {"text": typed})
+        if not self._send("answer", qid=q["qid"], text=typed):
+            return ("class.lost", {})
+        return ("cquiz.sent", {"text": typed})
