@@ -429,3 +429,16 @@ async def test_the_same_roster_is_not_sent_twice(hub):
     t2 = await Client.open(hub, hub.admit("T2", "teacher"))
     assert (await t2.recv("roster"))["type"] == "roster"
     s.close()
+
+
+async def test_connections_are_bounded(hub, caplog):
+    hub.max_links = 3
+    silent = [await Client.open(hub) for _ in range(3)]  # no hello yet
+    extra = await Client.open(hub)
+    assert await extra.closed()
+    assert "refused a connection: 3 already" in caplog.text
+    for c in silent:  # the hello timeout frees them
+        assert await c.closed()
+    await asyncio.sleep(0.05)
+    ok = await Client.open(hub, hub.admit("s", "student"))
+    assert ok.got[-1]["type"] == "welcome"

@@ -83,6 +83,8 @@ from rnn_tui.teach.classroom import MessageError, decode, display_name, encode
 WRITE_ORDER = ("welcome", "class", "content", "position", "quiz", "roster", "hand")
 #: Sessions admitted at once (the server allows at most 1000).
 MAX_ADMITTED = classroom.MAX_ROSTER
+#: Connections at once (sessions, and ones that have not said hello yet).
+MAX_LINKS = MAX_ADMITTED + 64
 #: Bytes read from a socket at a time.
 READ_SIZE = 64 * 1024
 
@@ -207,6 +209,7 @@ class Hub:
         self.roster_interval = roster_interval
         self.roster_refresh = roster_refresh
         self.path = ""
+        self.max_links = MAX_LINKS
         self._dir: str | None = None
         self._server: asyncio.AbstractServer | None = None
         self._members: dict[str, Member] = {}  # token -> member
@@ -341,7 +344,9 @@ class Hub:
         return task
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.closing:
+        if self.closing or len(self._links) >= self.max_links:
+            if not self.closing:
+                self._warn("class: refused a connection: %d already", len(self._links))
             writer.close()
             return
         link = _Link(self, reader, writer)
