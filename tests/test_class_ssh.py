@@ -141,6 +141,13 @@ async def test_teacher_key_and_students_without_a_login(tmp_path):
         rc, out, err = await run_ssh("-i", str(tmp_path / "own"), *dest, "joon@127.0.0.1", env=env)
         assert "ROLE=student NAME=joon" in out, (out, err)
         assert server.stats.auth_failures == 0
+        # only the teacher's PUBLIC key: the server says it would do, the client can't
+        # sign, and logs in otherwise: a student, not the teacher
+        (tmp_path / "pub").mkdir()
+        (tmp_path / "pub" / "teacher.pub").write_bytes(teacher.export_public_key())
+        rc, out, err = await run_ssh("-i", str(tmp_path / "pub" / "teacher.pub"), *dest,
+                                     "eve@127.0.0.1", env=dict(env, SSH_AUTH_SOCK=""))
+        assert "ROLE=student NAME=eve" in out, (out, err)
         await settle(server)
         assert server.hub is not None and server.hub.roster() == []
         assert not server.hub._members  # every session forgotten when it ended
