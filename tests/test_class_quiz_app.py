@@ -91,7 +91,7 @@ async def test_the_class_is_asked_answers_and_sees_the_histogram(tmp_path) -> No
                 assert f"is {fmt.num(q.truth)}." in text
             assert re.search(r"within 0\.05 +█+ +1  ◀ you", ann_text)
             assert re.search(r"under by 0\.05–0\.2 +█+ +1  ◀ you", bob_text)
-            assert "◀" not in cho_text and "◀" not in t_text
+            assert "◀ you" not in cho_text and "◀ you" not in t_text
             assert f"you said {fmt.num(float(near))}: +2" in ann_text
             assert "+1" in bob_text and "your total: 1 of 2" in bob_text
             assert "you did not answer: +0" in cho_text
