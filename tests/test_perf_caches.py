@@ -73,3 +73,18 @@ async def test_kept_content_is_fresh_content_five_sentences_roomy() -> None:
 
 def test_panels_are_the_ones_the_layout_shows() -> None:
     assert all(issubclass(cls, Panel) for cls in CACHING)
+
+
+async def test_refresh_view_finds_the_panels_query_finds() -> None:
+    # refresh_view walks the stepper screen's panels: what app.query(Panel) gives,
+    # with the stepper alone and with another screen (the backward pass's) on top
+    d = lesson_dataset()
+    app = RNNApp(d, Weights.init(d.vocab, seed=0), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.screen_stack[0].walk_children(Panel) == list(app.query(Panel))
+        await pilot.press("end", "g", "right")
+        await pilot.pause()
+        assert len(app.screen_stack) == 2
+        assert app.screen_stack[0].walk_children(Panel) == list(app.query(Panel))
+        assert app.screen.walk_children(Panel) != list(app.query(Panel))
