@@ -529,7 +529,21 @@ async def test_a_following_student_is_not_idle_while_the_leader_is_active():
     from tests.test_hub import Client, where
 
     server = await start_class(auth="password", password=b"c", teacher_password=b"t",
-                               command=[sys.executable, "-c", STAY], idle_timeout=1.0)
+                               command=[sys.executable, "-c", STAY], idle_timeout=1.5)
+    hub = server.hub
+    # the teacher is active before anyone logs in, and all along (on a busy
+    # machine two logins can take longer than the idle timeout)
+    teacher = await Client.open(hub, hub.admit("T", "teacher"))
+    teaching = True
+
+    async def teach() -> None:
+        step = 0
+        while teaching:
+            teacher.send("position", **where(pos=step % 5))
+            step += 1
+            await asyncio.sleep(0.2)
+
+    pinger = asyncio.get_running_loop().create_task(teach())
     conns = []
     try:
         for name in ("watcher", "alone"):
@@ -541,16 +555,18 @@ async def test_a_following_student_is_not_idle_while_the_leader_is_active():
             buf = b""
             while b"READY" not in buf:
                 buf += await asyncio.wait_for(proc.stdout.read(1024), 10)
-        hub = server.hub
-        next(m for m in hub._members.values() if m.name == "alone").following = False
-        teacher = await Client.open(hub, hub.admit("T", "teacher"))
-        for step in range(10):  # 2.5 s of teaching
-            teacher.send("position", **where(pos=step % 5))
-            await asyncio.sleep(0.25)
+            if name == "alone":
+                next(m for m in hub._members.values() if m.name == "alone").following = False
+        start = time.monotonic()  # the one on their own goes; the watcher stays
+        while len(server.sessions) > 1 and time.monotonic() - start < 10:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # more than half the timeout, still teaching
         users = sorted(s.connection.username for s in server.sessions)
         assert users == ["watcher"]
-        start = time.monotonic()  # the teacher stops: the watcher goes idle too
-        while server.sessions and time.monotonic() - start < 5:
+        teaching = False  # the teacher stops: the watcher goes idle too
+        await pinger
+        start = time.monotonic()
+        while server.sessions and time.monotonic() - start < 10:
             await asyncio.sleep(0.05)
         assert not server.sessions and time.monotonic() - start > 0.5
         teacher.close()
