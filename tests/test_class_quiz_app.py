@@ -177,3 +177,17 @@ async def test_outside_a_class_k_is_the_private_quiz_and_K_does_nothing() -> Non
         await pilot.press(*fmt.num(q.truth), "enter")
         await pilot.pause()
         assert app.score.points == 2 and app.pos == q.pos
+
+
+async def test_quiz_seconds_count_down_and_close() -> None:
+    async with hub_running(quiz_seconds=2.0) as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", 0)
+        async with teacher.run_test(size=SMALL) as tp, ann.run_test(size=SMALL) as ap:
+            pilots = (tp, ap)
+            await until(pilots, lambda: up(teacher, ann) and teacher.classlink.leads
+                        and ann.classlink.applied is not None)
+            await tp.press("K")
+            await until(pilots, lambda: "2 s left" in screen_text(ann))
+            await until(pilots, lambda: "1 s left" in screen_text(ann))
+            await until(pilots, lambda: "you did not answer: +0" in screen_text(ann))

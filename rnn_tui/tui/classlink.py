@@ -55,6 +55,9 @@ CONNECT_TIMEOUT = 5.0
 #: The order pending messages are written in (content before its position).
 ORDER = ("content", "position", "ask", "answer", "reveal", "hand", "lock", "lead",
          "clear_hand")
+#: Seconds between a question's reveal and the leader's step to its value (every
+#: screen draws the histogram first, then the class's step).
+STEP_AFTER_REVEAL = 0.3
 #: Hands lowered from the roster and not yet written (one slot per student).
 MAX_PENDING_CLEARS = 64
 
@@ -133,6 +136,7 @@ class ClassLink:
         self.quiz: dict[str, Any] | None = None  # the hub's newest quiz message (issue 18)
         self.quiz_hidden = False  # esc hid the question's box
         self._moved_for: int | None = None  # the question the leader stepped on after
+        self._quiz_status: str | None = None  # the status line's words at the last quiz
 
     # --- running ------------------------------------------------------------------
     def start(self) -> None:
@@ -527,12 +531,19 @@ class ClassLink:
         old, self.quiz = self.quiz, msg
         new = old is None or (old["qid"], old["open"]) != (msg["qid"], msg["open"])
         if self.leads and not msg["open"] and msg["qid"] != self._moved_for:
-            self._moved_for = msg["qid"]  # revealed: the class sees the value computed
-            lesson = self.app.lesson
-            if lesson.selected == msg["b"] and lesson.pos == msg["pos"] - 1:
-                lesson.step()
+            self._moved_for = msg["qid"]  # revealed: then the class sees the value computed
+            self.app.set_timer(STEP_AFTER_REVEAL, lambda: self._step_to(msg))
         class_quiz.show(self, new)
-        self._update()
+        status = self.status()
+        if status != self._quiz_status:  # (the box itself repainted; the status line may)
+            self._quiz_status = status
+            self._update()
+
+    def _step_to(self, msg: dict[str, Any]) -> None:
+        lesson = self.app.lesson
+        if self.leads and lesson.selected == msg["b"] and lesson.pos == msg["pos"] - 1:
+            lesson.step()
+            self.app.refresh_view()
 
     def _ask_or_reveal(self) -> None:
         """K: the leader asks about the next sum, h or y (stepping on to just before

@@ -20,6 +20,7 @@ catalogue's ("cquiz."), rendered when shown: F2 renders it again.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
@@ -63,10 +64,9 @@ def quiz_lines(msg: dict[str, Any], role: str | None, precision: int = 3,
             state.append(tr("cquiz.no_guess_yet"))
         if msg["seconds"] is not None:
             state.append(tr("cquiz.seconds", s=int(msg["seconds"] + 0.5)))
-        state.append(tr("cquiz.keys_teacher" if role == "teacher" else "cquiz.keys_student"))
         lines.append("  ".join(state))
-        if hint:
-            lines.append(hint)
+        lines.append(hint or tr("cquiz.keys_teacher" if role == "teacher"
+                                else "cquiz.keys_student"))
         return lines
     truth = msg["truth"]
     lines = [f"{title}  " + tr("cquiz.truth", name=value_name(msg), truth=fmt.num(truth, p))
@@ -109,6 +109,7 @@ class ClassQuiz(Vertical):
         padding: 0 1;
     }
     ClassQuiz.shown { display: block; }
+    ClassQuiz #cquiz-text { text-wrap: nowrap; text-overflow: ellipsis; }
     ClassQuiz #cquiz-input { width: 40; display: none; }
     ClassQuiz.asking #cquiz-input { display: block; }
     """
@@ -120,6 +121,9 @@ class ClassQuiz(Vertical):
         self.link = link
         self.hint: tuple[str, dict] | None = None  # a catalogue key and its values
         self._asked: tuple | None = None  # (qid, open) the guess box was cleared for
+        self._rows = 1
+        self._deadline: float | None = None  # (monotonic) when the open question closes
+        self._seen: dict | None = None  # the message the deadline was taken from
 
     def compose(self) -> ComposeResult:
         yield Static("", id="cquiz-text", markup=False)
@@ -127,14 +131,28 @@ class ClassQuiz(Vertical):
 
     def on_mount(self) -> None:
         follow_language(self, self.show_quiz)
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        """serve --quiz-seconds: the seconds left count down between the hub's messages."""
+        msg = self.link.quiz
+        if msg is not None and msg["open"] and self._deadline is not None \
+                and self.has_class("shown"):
+            self.show_quiz()
 
     def on_resize(self) -> None:
         self._place()
 
     def _place(self) -> None:
-        """Just above the key bar, over the stepper's last rows."""
+        """Just above the key bar, over the stepper's last rows: its height is known
+        from its lines (one a line, never wrapped), so one layout places it."""
+        height = self._rows + 2  # the border
         screen_height = self.screen.size.height
-        self.styles.offset = (0, max(1, screen_height - self.outer_size.height - 1))
+        offset = (0, max(1, screen_height - height - 1))
+        if self.styles.height is None or self.styles.height.value != height:
+            self.styles.height = height
+        if tuple(self.styles.offset) != offset:
+            self.styles.offset = offset
 
     def show_quiz(self, new: bool = False) -> None:
         msg = self.link.quiz
@@ -153,8 +171,15 @@ class ClassQuiz(Vertical):
                 and parse_guess(self.hint[1]["text"]) == msg["guess"]:
             self.hint = None  # counted: the line above says so
         hint = tr(self.hint[0], **self.hint[1]) if self.hint is not None else None
-        text = "\n".join(quiz_lines(msg, self.link.role, self.app.precision, hint))
-        self.query_one("#cquiz-text", Static).update(text)
+        if msg is not self._seen:
+            self._seen = msg
+            self._deadline = None if msg["seconds"] is None \
+                else time.monotonic() + msg["seconds"]
+        if self._deadline is not None and msg["open"]:
+            msg = {**msg, "seconds": max(0.0, self._deadline - time.monotonic())}
+        lines = quiz_lines(msg, self.link.role, self.app.precision, hint)
+        self.query_one("#cquiz-text", Static).update("\n".join(lines))
+        self._rows = len(lines) + (1 if student_open else 0)
         field.placeholder = tr("quiz.placeholder")
         self.set_class(student_open, "asking")
         shown = not self.link.quiz_hidden
@@ -167,7 +192,7 @@ class ClassQuiz(Vertical):
                 self.focus()
         elif self.has_focus_within:
             self.app.set_focus(None)
-        self.call_after_refresh(self._place)
+        self._place()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
