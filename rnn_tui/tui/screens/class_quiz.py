@@ -84,11 +84,13 @@ def quiz_lines(msg: dict[str, Any], role: str | None, precision: int = 3,
         else:
             you = tr("cquiz.points", guess=fmt.num(msg["guess"], p), points=msg["points"])
         best = 2 * (mine[0] + mine[2])
-        lines.append(f"{you}  {tr('cquiz.total', points=mine[1], best=best)}")
+        lines.append(f"{you}  {tr('cquiz.total', points=mine[1], best=best)}  "
+                     + tr("cquiz.keys_closed"))
+    else:
+        lines[0] += "  " + tr("cquiz.keys_closed")
     if msg["top"]:
-        names = " · ".join(f"{fmt.clip(name, 16)} {points}" for name, points in msg["top"])
+        names = " · ".join(f"{fmt.clip(name, 12)} {points}" for name, points in msg["top"])
         lines.append(tr("cquiz.top", names=names))
-    lines.append(tr("cquiz.keys_closed"))
     return lines
 
 
@@ -104,7 +106,7 @@ class ClassQuiz(Vertical):
         width: 100%;
         height: auto;
         display: none;
-        border: round $warning;
+        border-top: heavy $warning;
         background: $surface;
         padding: 0 1;
     }
@@ -146,7 +148,7 @@ class ClassQuiz(Vertical):
     def _place(self) -> None:
         """Just above the key bar, over the stepper's last rows: its height is known
         from its lines (one a line, never wrapped), so one layout places it."""
-        height = self._rows + 2  # the border
+        height = self._rows + 1  # the line on top
         screen_height = self.screen.size.height
         offset = (0, max(1, screen_height - height - 1))
         if self.styles.height is None or self.styles.height.value != height:
