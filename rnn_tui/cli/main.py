@@ -147,8 +147,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--activation", choices=("tanh", "relu", "sigmoid"), default="tanh",
                    help="hidden-layer activation (default tanh, as in the lesson)")
     g.add_argument("--cell", choices=("rnn", "gru", "lstm"), default=None,
-                   help="the cell: rnn (the lesson's, default), gru or lstm (gated; with "
-                   "--text and train so far); default: the --weights file's")
+                   help="the cell: rnn (the lesson's, default), gru or lstm (gated: stepped "
+                   "gate by gate); default: the --weights file's")
 
 
 @dataclass
@@ -178,9 +178,9 @@ def build_model(args: argparse.Namespace) -> Model:
 
     check_names(args, "data", "weights", "out")
     cell = model_cell(args)
-    if cell != "rnn":
-        raise CliError(f"--cell {cell}: not yet in the app, export or serve; use --text "
-                       "(or train)")
+    if cell != "rnn":  # GRU or LSTM (issue 21): the app, export and serve step it too
+        dataset, gated, seed = build_gated_model(args, cell)
+        return Model(dataset, gated, seed, gated.hidden, "vector")  # type: ignore[arg-type]
     seed = 0 if args.seed is None else args.seed
     try:
         if args.weights is not None:
@@ -324,25 +324,23 @@ def trace_model(args: argparse.Namespace) -> Model:
             message = f"{name}: {message}"
         raise CliError(message) from None
     weights = trace.weights
-    return Model(dataset, weights, 0, weights.hidden, weights.bias, trace.activation)
+    bias = getattr(weights, "bias", "vector")  # a gated cell's gates each have a (1, H) bias
+    return Model(dataset, weights, 0, weights.hidden, bias, trace.activation)
 
 
 def run(argv: Sequence[str]) -> int:
     args = run_parser().parse_args(argv)
-    cell = model_cell(args) if args.trace is None else "rnn"
-    if cell != "rnn":
-        if not args.text:
-            raise CliError(f"--cell {cell}: not yet in the app; use --text")
+    model = trace_model(args) if args.trace is not None else build_model(args)
+    if args.text and getattr(model.weights, "cell", "rnn") != "rnn":
         from rnn_tui.core.model import OverflowedError
         from rnn_tui.teach.textmode import render_gated
 
-        dataset, gated, _ = build_gated_model(args, cell)
-        try:
-            sys.stdout.write(render_gated(dataset, gated, args.precision))
+        try:  # a GRU's or an LSTM's weights (issue 21)
+            sys.stdout.write(render_gated(model.dataset, model.weights,  # type: ignore[arg-type]
+                                          args.precision))
         except OverflowedError as exc:
             raise CliError(str(exc)) from None
         return 0
-    model = trace_model(args) if args.trace is not None else build_model(args)
     if args.text:
         from rnn_tui.core.model import OverflowedError
         from rnn_tui.teach.textmode import render

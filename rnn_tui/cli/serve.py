@@ -181,8 +181,10 @@ def app_options(args) -> list[str]:
     for name in ("data", "weights"):
         value = getattr(args, name)
         if value is not None:
-            out += [f"--{name}", os.path.abspath(value)]
-    for name in ("hidden", "seed", "bias", "precision", "lang", "theme"):
+            preset = name == "weights" and not os.path.exists(value) and value.startswith(
+                "trained")  # a built-in preset's name (trained, trained-gru, ...)
+            out += [f"--{name}", value if preset else os.path.abspath(value)]
+    for name in ("hidden", "seed", "bias", "precision", "lang", "theme", "cell"):
         value = getattr(args, name, None)
         if value is not None:
             out += [f"--{name}", str(value)]

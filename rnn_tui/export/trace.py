@@ -53,7 +53,9 @@ from rnn_tui.teach import fmt
 
 #: The value of the JSON ``"format"`` key, and the version this module writes and reads.
 FORMAT = "rnn-tui-trace"
-VERSION = 1
+VERSION = 2  # 2: a "cell" key, and the gated cells' traces (rnn_tui.export.gated)
+#: The trace versions this module reads (1: the vanilla cell's, without "cell").
+READS = (1, 2)
 
 #: Per-step quantities, in the order of the equation.
 STEP_QUANTITIES = ("x", "h_prev", "xWxh", "hWhh", "bias", "pre", "h")
@@ -214,7 +216,7 @@ def export_numbers(B: int, T: int, V: int, H: int) -> int:
     return B * T * (V + 6 * H) + 5 * B + 1 + 2 * (V * H + H * H + 2 * H + 1)
 
 
-def trace_from_stepper(stepper: Stepper) -> Trace:
+def trace_from_stepper(stepper: Stepper) -> Trace:  # (or a GatedStepper: a GatedTrace)
     """Run a copy of ``stepper`` from t = 0 to the end and keep every number.
 
     The stepper passed in is not moved, so the app can export mid-lesson.
@@ -222,6 +224,10 @@ def trace_from_stepper(stepper: Stepper) -> Trace:
     numbers (checked first), and ``engine.OverflowedError`` (a ValueError) when
     a number is infinite or NaN.
     """
+    if not isinstance(stepper, Stepper):  # a GRU's or an LSTM's (issue 21)
+        from rnn_tui.export.gated import gated_trace_from_stepper
+
+        return gated_trace_from_stepper(stepper)  # type: ignore[return-value]
     B, T, V = stepper.X.shape
     H = stepper.weights.hidden
     count = export_numbers(B, T, V, H)
@@ -298,7 +304,12 @@ def _gradient_matrices(trace: Trace) -> list[tuple[str, np.ndarray]]:
 
 
 def build_trace(dataset: Dataset, weights: Weights, activation: str = "tanh") -> Trace:
-    """The trace of ``weights`` run over ``dataset`` (encoded against the weights' vocab)."""
+    """The trace of ``weights`` run over ``dataset`` (encoded against the weights' vocab);
+    a GRU's or an LSTM's weights give a ``GatedTrace`` (rnn_tui.export.gated)."""
+    if not isinstance(weights, Weights):
+        from rnn_tui.export.gated import build_gated_trace
+
+        return build_gated_trace(dataset, weights)  # type: ignore[return-value]
     if list(dataset.vocab) != weights.vocab:
         dataset = dataset.with_vocab(weights.vocab)
     return trace_from_stepper(
@@ -370,6 +381,7 @@ def trace_to_dict(trace: Trace) -> dict:
     data: dict = {
         "format": FORMAT,
         "version": VERSION,
+        "cell": "rnn",
         "generator": f"rnn-tui {__version__}",
         "activation": trace.activation,
         "equations": {
@@ -547,8 +559,17 @@ def trace_from_dict(data: object) -> Trace:
         raise TraceError(f"version: expected a whole number, found {brief(version)}")
     if version > VERSION:
         raise TraceError(f"version: {version} is newer than this rnn-tui reads ({VERSION})")
-    if version < 1:
+    if version not in READS:
         raise TraceError(f"version: {version} is not a trace version")
+    cell = data.get("cell", "rnn") if version >= 2 else "rnn"  # version 1: the vanilla cell
+    if version >= 2 and "cell" not in data:
+        raise TraceError("cell: missing")
+    if cell in ("gru", "lstm"):
+        from rnn_tui.export.gated import gated_trace_from_dict
+
+        return gated_trace_from_dict(data)  # type: ignore[return-value]
+    if cell != "rnn":
+        raise TraceError(f"cell: {brief(cell)} is not one of rnn, gru, lstm")
     activation = _need(data, "activation", "")
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise TraceError(f"activation: {brief(activation)} is not one of {', '.join(ACTIVATIONS)}")
@@ -1118,4 +1139,8 @@ def render(trace: Trace, format: str, precision: int = 3) -> str:
     """The trace in ``format`` (one of RENDERERS)."""
     if format not in RENDERERS:
         raise ValueError(f"format: one of {', '.join(RENDERERS)}, not {format!r}")
+    if not isinstance(trace, Trace):  # a GatedTrace (rnn_tui.export.gated)
+        from rnn_tui.export import gated
+
+        return gated.RENDERERS[format](trace, precision)  # type: ignore[operator]
     return RENDERERS[format](trace, precision)

@@ -11,6 +11,13 @@ Presentation (language, theme, terminal size, autoplay speed) stays in the app.
 The status message is a catalogue key and its values, translated when shown, so
 a lesson reads the same in any language. ``to_dict`` and ``from_dict`` give a
 small JSON-able dict with a format name and a version number.
+
+The cell (issue 21) is the weights': ``Weights`` is the lesson's vanilla RNN,
+``rnn_tui.core.cells.GatedWeights`` a GRU or an LSTM (``lesson.cell``). A gated
+lesson steps through ``Cursor(pos, steps, cell)``'s sub-steps, gate by gate, on a
+``GatedStepper``; the vanilla cell's keys that do not apply to it yet (training,
+the weights and sentences editors, the quiz) are refused in the app. ``to_dict``
+writes ``"cell"``; a dict without it (as every version-1 dict before) is an rnn's.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_tui.core.cells import GatedStepper, GatedWeights, weights_from_dict
 from rnn_tui.core.cursor import Cursor
 from rnn_tui.core.data import DataError, Dataset
 from rnn_tui.core.model import ACTIVATIONS, WEIGHT_NAMES, Weights, WeightsError
@@ -33,6 +41,7 @@ from rnn_tui.teach.weight_sets import TrainingOutcome, WeightSets
 
 FORMAT = "rnn-tui-lesson"
 VERSION = 1
+CELLS = ("rnn", "gru", "lstm")
 #: Limits on a status message read by ``from_dict``: its values are few and short.
 MAX_STATUS_VALUES, MAX_STATUS_TEXT = 8, 200
 MAX_SEED = 2**63 - 1
@@ -62,7 +71,7 @@ class Lesson:
 
     dataset: Dataset
     sets: WeightSets
-    weights: Weights  # in use: the set ``trained`` picks, or an edit of it
+    weights: Weights | GatedWeights  # in use: the set ``trained`` picks, or an edit of it
     activation: str = "tanh"
     seed: int = 0  # for the Wxh rows of new tokens
     trained: bool = False  # the trained set is in use
@@ -74,11 +83,11 @@ class Lesson:
     status: Status = NO_STATUS
     revision: int = 0  # bumped whenever the stepper is replaced (not shared)
     _pos: int = 0
-    _stepper: Stepper | None = field(default=None, repr=False)
+    _stepper: Stepper | GatedStepper | None = field(default=None, repr=False)
     _edited: tuple | None = field(default=None, repr=False)  # (weights, base, cells)
 
     @classmethod
-    def start(cls, dataset: Dataset, weights: Weights, activation: str = "tanh",
+    def start(cls, dataset: Dataset, weights: Weights | GatedWeights, activation: str = "tanh",
               seed: int = 0) -> Lesson:
         """A lesson at t = 0 on the first sentence, the initial weights in use."""
         lesson = cls(dataset, WeightSets(weights), weights, activation, seed)
@@ -90,9 +99,15 @@ class Lesson:
     def pos(self) -> int:
         return self._pos
 
+    @property
+    def cell(self) -> str:
+        """The weights' cell: "rnn" (the lesson's), "gru" or "lstm"."""
+        w = self.weights
+        return w.cell if isinstance(w, GatedWeights) else "rnn"
+
     @pos.setter
     def pos(self, pos: int) -> None:
-        if Cursor(pos, self.steps).t != self.cursor.t:
+        if Cursor(pos, self.steps, self.cell).t != self.cursor.t:
             self.status = NO_STATUS  # a message lasts until the time step changes
         self._pos = pos
 
@@ -106,10 +121,10 @@ class Lesson:
 
     @property
     def cursor(self) -> Cursor:
-        return Cursor(self._pos, self.steps)
+        return Cursor(self._pos, self.steps, self.cell)
 
     @property
-    def stepper(self) -> Stepper:
+    def stepper(self) -> Stepper | GatedStepper:
         """The engine, moved to the cursor's time step."""
         if self._stepper is None:
             self._stepper = self._new_stepper()
@@ -120,8 +135,10 @@ class Lesson:
             s.back()
         return s
 
-    def _new_stepper(self) -> Stepper:
+    def _new_stepper(self) -> Stepper | GatedStepper:
         d = self.dataset
+        if isinstance(self.weights, GatedWeights):
+            return GatedStepper(self.weights, d.X, d.lengths, d.labels, vocab=list(d.vocab))
         return Stepper(self.weights, d.X, d.lengths, d.labels, vocab=list(d.vocab),
                        activation=self.activation)
 
@@ -194,7 +211,7 @@ class Lesson:
     def question(self) -> Question | None:
         """What to ask before the next sub-step is revealed, or None."""
         pos = self._pos + 1
-        if pos > self.cursor.last:
+        if pos > self.cursor.last or self.cell != "rnn":  # the quiz is the rnn cell's
             return None
         return quiz.question(self.stepper, Cursor(pos, self.steps), self.selected)
 
@@ -258,6 +275,8 @@ class Lesson:
         """Cells (name, row, col) of the weights in use that differ from their set."""
         base = self.sets.get(self.trained)
         W = self.weights
+        if isinstance(W, GatedWeights):  # a gated cell's weights are not edited by hand
+            return frozenset()
         cached = self._edited
         if cached is not None and cached[0] is W and cached[1] is base:
             return cached[2]  # weights are replaced, never changed in place: compare once
@@ -277,6 +296,7 @@ class Lesson:
         return {
             "format": FORMAT,
             "version": VERSION,
+            "cell": self.cell,
             "sentences": [list(s) for s in d.sentences],
             "labels": [int(x) for x in d.labels],
             "vocab": list(d.vocab),
@@ -321,12 +341,23 @@ def _int(data: dict, key: str, low: int, high: int) -> int:
     return value
 
 
-def _weights(data: dict, key: str) -> Weights:
+def _weights(data: dict, key: str, cell: str = "rnn") -> Weights | GatedWeights:
     value = _get(data, key, dict, "a weights object")
     try:
-        return Weights.from_dict(value)
-    except WeightsError as exc:
+        weights = Weights.from_dict(value) if cell == "rnn" else weights_from_dict(value)
+    except (WeightsError, ValueError) as exc:
         raise LessonError(f"lesson: {key}: {exc}") from None
+    if (weights.cell if isinstance(weights, GatedWeights) else "rnn") != cell:
+        raise LessonError(f"lesson: {key}: not the weights of a {cell} cell")
+    return weights
+
+
+def _names(w: Weights | GatedWeights) -> tuple[str, ...]:
+    return w.names if isinstance(w, GatedWeights) else WEIGHT_NAMES
+
+
+def _array(w: Weights | GatedWeights, name: str) -> np.ndarray:
+    return w[name] if isinstance(w, GatedWeights) else getattr(w, name)
 
 
 def _status(value: object) -> Status:
@@ -368,17 +399,21 @@ def _read(data: object) -> Lesson:
         dataset = Dataset.from_sentences(sentences, labels, vocab)
     except DataError as exc:
         raise LessonError(f"lesson: {exc}") from None
+    # "cell" came later (issue 21): a lesson without it is the vanilla cell's
+    cell = _get(data, "cell", str, "a string") if "cell" in data else "rnn"
+    if cell not in CELLS:
+        raise LessonError(f"lesson: cell: one of {', '.join(CELLS)}")
     activation = _get(data, "activation", str, "a string")
     if activation not in ACTIVATIONS:
         raise LessonError(f"lesson: activation: one of {', '.join(ACTIVATIONS)}")
     seed = _int(data, "seed", 0, MAX_SEED)
-    weights, initial = _weights(data, "weights"), _weights(data, "initial")
-    trained = None if data.get("trained", None) is None else _weights(data, "trained")
+    weights, initial = _weights(data, "weights", cell), _weights(data, "initial", cell)
+    trained = None if data.get("trained", None) is None else _weights(data, "trained", cell)
     if weights.vocab != list(dataset.vocab):
         raise LessonError("lesson: weights: their vocab is not the sentences' vocab")
     for name, w in (("initial", initial), ("trained", trained)):
         if w is not None and (w.vocab != weights.vocab or any(
-                getattr(w, k).shape != getattr(weights, k).shape for k in WEIGHT_NAMES)):
+                _array(w, k).shape != _array(weights, k).shape for k in _names(weights))):
             raise LessonError(f"lesson: {name}: not the shape of the weights in use")
     epochs = _int(data, "epochs", 0, 2**31)
     use_trained = _get(data, "use_trained", bool, "true or false")
@@ -395,7 +430,7 @@ def _read(data: object) -> Lesson:
     lesson.batch_view = bool(_get(data, "batch_view", bool, "true or false"))
     backward = data.get("backward")
     if backward is not None:
-        backward = _int(data, "backward", 0, 4 * lesson.steps + 1)
+        backward = _int(data, "backward", 0, lesson.cursor.per_step * lesson.steps + 1)
     lesson.backward = backward
     lesson.quiz = bool(_get(data, "quiz", bool, "true or false"))
     score = _get(data, "score", dict, "an object with asked and points")

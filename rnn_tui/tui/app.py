@@ -45,6 +45,12 @@ if TYPE_CHECKING:  # imported when the key is pressed, not at start-up
     from rnn_tui.tui.screens.weights_editor import WeightsScreen
 
 
+#: The keys a gated cell's lesson refuses (yet), and what the status line calls them.
+GATED_REFUSED = {"train": "gate.what.train", "toggle_weights": "gate.what.train",
+                 "edit_weights": "gate.what.edit", "edit_sentences": "gate.what.edit",
+                 "toggle_quiz": "gate.what.quiz"}
+
+
 def _lesson(name: str) -> property:
     """A read-only view of ``app.lesson.<name>``."""
     return property(lambda self: getattr(self.lesson, name))
@@ -83,6 +89,7 @@ class RNNApp(TerminalApp):
         ],
         Binding("b", "toggle_batch", "Batch", id="batch"),
         Binding("n", "network", "Network", show=False, id="network"),
+        Binding("m", "memory", "Memory", show=False, id="memory"),
         Binding("p", "toggle_play", "Play", id="play"),
         Binding("t", "train", "Train", id="train"),
         Binding("i", "toggle_weights", "Initial/trained", show=False, id="weights"),
@@ -168,7 +175,7 @@ class RNNApp(TerminalApp):
 
     # --- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield from layout.compose()
+        yield from layout.compose(self.lesson.cell)
 
     def on_mount(self) -> None:
         self._apply_look()
@@ -285,6 +292,12 @@ class RNNApp(TerminalApp):
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
         """In a class, a stepping key leaves follow mode, or is refused while locked."""
+        name = action[1] if isinstance(action, tuple) else action.split("(")[0]
+        what = GATED_REFUSED.get(name.rpartition(".")[2]) if self.lesson.cell != "rnn" else None
+        if what is not None:  # the vanilla cell's, not yet a gated cell's (issue 21)
+            self.lesson.say("gate.not_here", cell=self.lesson.cell, what=tr(what))
+            self.refresh_view()
+            return True
         link = self.classlink
         if link is not None:
             name = action[1] if isinstance(action, tuple) else action.split("(")[0]
@@ -372,6 +385,12 @@ class RNNApp(TerminalApp):
     action_save = routes.save
     action_help = routes.show_help
     action_network = routes.network
+
+    def action_memory(self) -> None:
+        """Key m: how much h_T depends on each token of the selected sentence (bars)."""
+        from rnn_tui.tui.screens.memory import MemoryScreen
+
+        self.push_screen(MemoryScreen(self.lesson))
 
     def refuse(self, what: str) -> None:
         """Served over SSH: say so in the status line (no toast over the narration)."""

@@ -300,6 +300,8 @@ class ClassLink:
         if content is not None and content[0] != self.applied and content[0] != self._bad_rev:
             try:
                 new = Lesson.from_dict(content[1])
+                if new.cell != lesson.cell:  # the panels are the session's cell's (issue 21)
+                    raise LessonError("lesson: cell: not this session's")
             except LessonError:
                 self._bad_rev = content[0]  # not this one again; the next content may read
             else:

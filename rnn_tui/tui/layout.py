@@ -54,8 +54,12 @@ TITLES = (("batch", "title.batch"), ("batch-matrices", "title.batch_view"),
 DIAGRAM_ROWS = 3
 
 
-def compose() -> ComposeResult:
-    """The stepper's widgets (call from ``compose``)."""
+def compose(cell: str = "rnn") -> ComposeResult:
+    """The stepper's widgets (call from ``compose``); a gated cell's (GRU, LSTM) panels
+    in the same places, with the same ids (``rnn_tui.tui.panels.gates``)."""
+    if cell != "rnn":
+        yield from _compose_gated()
+        return
     yield StatusBar(id="status")
     with Vertical(id="main"):
         with Horizontal(id="top"):
@@ -71,6 +75,31 @@ def compose() -> ComposeResult:
             yield BatchMatrices(id="batch-matrices")
             yield OutputPanel(id="output")
         yield NarrationPanel(id="narration")
+    yield Static(id="too-small", markup=False)
+    yield KeyBar(id="keys")
+
+
+def _compose_gated() -> ComposeResult:
+    from rnn_tui.tui.panels.gates import (
+        GateBatch,
+        GateHistory,
+        GateNarration,
+        GatePanel,
+        GateStatusBar,
+    )
+
+    yield GateStatusBar(id="status")
+    with Vertical(id="main"):
+        with Horizontal(id="top"):
+            yield BatchPanel(id="batch")
+            yield GateHistory(id="history")
+        yield NetworkDiagram(id="diagram", note=False)  # (not at a gated cell's side)
+        with VerticalScroll(id="middle", can_focus=False):
+            with Vertical(id="step"):
+                yield GatePanel(id="gate")
+            yield GateBatch(id="batch-matrices")
+            yield OutputPanel(id="output")
+        yield GateNarration(id="narration")
     yield Static(id="too-small", markup=False)
     yield KeyBar(id="keys")
 
@@ -106,7 +135,7 @@ def with_diagram(view: View, roomy: bool) -> View:
     for it beside the whole step box, and not in the batch view's place: the rows it
     takes come off the View's size (so #middle's arithmetic counts them)."""
     width, height = view.size
-    if not roomy or view.batch or not height:
+    if not roomy or view.batch or not height or view.cell != "rnn":
         return view
     left = view.middle_rows() - (sum(step_heights(view).values()) + 2)
     matrices = left - 2 >= MATRICES_MIN  # the batch view fits beside the step box
@@ -120,6 +149,9 @@ def fold(screen: DOMNode, view: View) -> None:
     beside the step only if it has room (``shown`` says the same); the network
     diagram where ``with_diagram`` found it room."""
     screen.query_one("#diagram").display = view.diagram
+    if view.cell != "rnn":  # one gate panel, paged by gate; the batch view on b only
+        screen.query_one("#middle").set_class(not view.batch, "no-room")
+        return
     parts = step_parts(view)
     for part in STEP_PANELS:
         screen.query_one(f"#{part}").display = part in parts
@@ -130,6 +162,8 @@ def fold(screen: DOMNode, view: View) -> None:
 def shown(panel_id: str | None, view: View, roomy: bool) -> bool:
     """Whether the panel is on screen in this view (``roomy``: a large terminal)."""
     at_output = view.cursor.at_output
+    if view.cell != "rnn" and panel_id in ("gate", "batch-matrices"):
+        return not at_output and (view.batch == (panel_id == "batch-matrices"))
     if panel_id in STEP_PANELS:
         return not at_output and not view.batch and panel_id in step_parts(view)
     if panel_id == "batch-matrices":

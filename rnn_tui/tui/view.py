@@ -97,8 +97,14 @@ class View:
 
     @property
     def revealed_h(self) -> int:
-        """How many of h_1..h_t are on screen (h_t appears at the tanh sub-step)."""
-        return self.t if self.phase >= 4 else max(self.t - 1, 0)
+        """How many of h_1..h_t are on screen (h_t appears at the tanh sub-step; a gated
+        cell's at its last sub-step, h')."""
+        return self.t if self.phase >= self.cursor.per_step else max(self.t - 1, 0)
+
+    @property
+    def cell(self) -> str:
+        """The cell stepped: "rnn" (the lesson's), "gru" or "lstm"."""
+        return self.cursor.cell
 
     @property
     def output(self) -> Output | None:

@@ -12,6 +12,10 @@ at the output. Past the selected sentence's end a step is padding: its input
 says ``·pad`` and its h→h arrow ``=`` (h is carried unchanged). A long
 sentence is elided around the current step so that the picture fits.
 
+A gated cell (GRU, LSTM) is drawn the same way, its arrows ``↓Wx*`` and
+``─Wh*→`` (every gate has its own matrices), with a fourth line: the cell's
+gates for the current step, the one being computed highlighted (``gate_line``).
+
 ``diagram`` builds the picture as runs of (text, tag) from plain numbers (the
 View gives them: ``diagram_of``); it computes no value of the network. The
 panel and the screen style the tags.
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.text import Text
 
-from rnn_tui.core.cursor import Cursor
+from rnn_tui.core.cursor import SUBSTEP_NAMES, Cursor
 from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.narration import sub
 from rnn_tui.tui.panels import numbers
@@ -60,7 +64,45 @@ class _Column:
         return cell_len(self.lead[0]) + cell_len(self.box[0])
 
 
-def _step_column(i: int, cursor: Cursor, length: int) -> _Column:
+#: A gated cell's arrows: each gate has its own Wx_ and Wh_ (as wide as the rnn's).
+GATED_WX_ARROW, GATED_WH_ARROW = "↓Wx*", " ─Wh*→ "
+#: Where a gated cell's sub-step is in the picture: the x arrow, the h arrow, the box.
+GATED_PHASE = {"xW": 1, "hW": 2, "reset": 2, "sum": 3, "act": 3, "c": 3, "h": 4}
+
+
+def as_rnn(cursor: Cursor) -> Cursor:
+    """A gated cell's cursor as the picture's (the vanilla cell's four sub-steps)."""
+    if cursor.cell == "rnn" or cursor.pos == 0:
+        return Cursor(cursor.pos, cursor.steps)
+    if cursor.at_output:
+        return Cursor(4 * cursor.steps + 1, cursor.steps)
+    step = SUBSTEP_NAMES[cursor.cell][cursor.phase - 1]
+    return Cursor(4 * (cursor.t - 1) + GATED_PHASE[step.part], cursor.steps)
+
+
+def gate_line(cursor: Cursor) -> list[Run]:
+    """A gated cell's step as its gates: ``t = 2: i f [g] o c' h'`` (the current one
+    highlighted, those done plain, the rest not yet)."""
+    if cursor.cell == "rnn":
+        return []
+    names = SUBSTEP_NAMES[cursor.cell]
+    groups: list[str] = []
+    for step in names:
+        if step.group not in groups:
+            groups.append(step.group)
+    now = names[cursor.phase - 1].group if 0 < cursor.phase <= len(names) else None
+    done_upto = len(groups) if cursor.at_output else (
+        groups.index(now) if now is not None else 0)
+    runs: list[Run] = [(f"{cursor.cell.upper()} t = {max(cursor.t, 1)}:", PLAIN)]
+    for k, group in enumerate(groups):
+        label = group + ("'" if group in ("c", "h") else "")
+        tag = NOW if group == now else PLAIN if k < done_upto else TODO
+        runs.append((" ", PLAIN))
+        runs.append((f"[{label}]" if tag == NOW else label, tag))
+    return _merge(runs)
+
+
+def _step_column(i: int, cursor: Cursor, length: int, gated: bool = False) -> _Column:
     """Time step ``i`` (1-based) of a sentence of ``length`` tokens, at ``cursor``."""
     t, phase, at_output = cursor.t, cursor.phase, cursor.at_output
     padded = i > length
@@ -78,19 +120,20 @@ def _step_column(i: int, cursor: Cursor, length: int) -> _Column:
         lead: Run = (CARRIED_ARROW, lead_tag if lead_tag == NOW else PAD)
     else:
         top = (f"x{sub(i)}", input_tag)
-        middle = (WXH_ARROW, input_tag)
-        lead = (WHH_ARROW, lead_tag)
+        middle = (GATED_WX_ARROW if gated else WXH_ARROW, input_tag)
+        lead = (GATED_WH_ARROW if gated else WHH_ARROW, lead_tag)
     return _Column(top, middle, lead, (f"[h{sub(i)}]", box_tag))
 
 
-def _columns(steps: int, length: int, cursor: Cursor, shown: list[int | None]) -> list[_Column]:
+def _columns(steps: int, length: int, cursor: Cursor, shown: list[int | None],
+             gated: bool = False) -> list[_Column]:
     t0 = NOW if cursor.pos == 0 else PLAIN
     columns = [_Column(box=(f"h{sub(0)}", t0))]
     for i in shown:
         if i is None:
             columns.append(_Column(lead=(GAP_ARROW, PLAIN), box=(GAP, PLAIN)))
         else:
-            columns.append(_step_column(i, cursor, length))
+            columns.append(_step_column(i, cursor, length, gated))
     end = NOW if cursor.at_output else TODO
     columns.append(_Column(lead=(WY_ARROW, end), box=("y", end)))
     return columns
@@ -120,15 +163,17 @@ def diagram(steps: int, length: int, cursor: Cursor, width: int = 0) -> list[lis
     are padding), ``cursor`` where the stepper is; ``width`` (0: no limit) the
     cells it must fit in: steps far from the current one are elided (``…``).
     """
+    gated, gates = cursor.cell != "rnn", gate_line(cursor)
+    cursor = as_rnn(cursor)
     focus = steps if cursor.at_output else max(cursor.t, 1)
     shown = _window(steps, focus, steps)
-    columns = _columns(steps, length, cursor, shown)
+    columns = _columns(steps, length, cursor, shown, gated)
     if width:
         for count in range(steps - 1, 0, -1):
             if sum(c.width for c in columns) <= width:
                 break
             shown = _window(steps, focus, count)
-            columns = _columns(steps, length, cursor, shown)
+            columns = _columns(steps, length, cursor, shown, gated)
     lines: list[list[Run]] = [[], [], []]
     over = [0, 0]  # cells a label above ran on into the next column
     for column in columns:
@@ -149,7 +194,7 @@ def diagram(steps: int, length: int, cursor: Cursor, width: int = 0) -> list[lis
         box, tag = column.box
         lines[2].append((box, tag))
         lines[2].append((" " * (inner - cell_len(box)), PLAIN))
-    return [_merge(line) for line in lines]
+    return [_merge(line) for line in lines] + ([gates] if gates else [])
 
 
 def _merge(runs: list[Run]) -> list[Run]:
@@ -190,7 +235,18 @@ def note_of(view: View) -> str:
     length = int(view.stepper.lengths[view.selected])
     if length < view.stepper.steps:
         return tr("diagram.pad", n=view.selected + 1, length=length, pad=tr("word.pad"))
+    if view.cursor.cell != "rnn":
+        return tr("gate.arrows", gates=" ".join(gate_names(view.cursor.cell)))
     return tr("diagram.arrows")
+
+
+def gate_names(cell: str) -> list[str]:
+    """The cell's gates (r z n; i f g o), in order."""
+    out: list[str] = []
+    for step in SUBSTEP_NAMES[cell]:
+        if step.part == "act" and step.group not in out:
+            out.append(step.group)
+    return out
 
 
 def styled(lines: list[list[Run]]) -> list[Text]:

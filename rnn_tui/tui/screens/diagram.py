@@ -38,6 +38,8 @@ def where_of(view: View) -> str:
     length = int(view.stepper.lengths[view.selected])
     if c.t > length:  # padding: nothing is applied, h is carried
         what = tr("carried", h=f"h{sub(c.t)}", h_prev=f"h{sub(c.t - 1)}")
+    elif c.cell != "rnn":  # a gated cell's sub-step, as the equations write it
+        what = c.substep.label if c.substep is not None else ""
     else:
         what = view.act if c.phase == 4 else tr(f"phase.{c.phase}")
     return tr("diagram.now", what=f"t = {c.t}: {what}")
