@@ -279,3 +279,37 @@ async def test_diagram_shows_the_gates_of_the_step(cell):
         assert "↓Wx*" in text and "─Wh*→" in text, text
         await key(pilot, "right")
         assert SUBSTEP_NAMES[cell][5].label in screen_text(app)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+async def test_backward_view_steps_through_every_gate(cell):
+    """g: from the output back to t = 1, one key per gate (dL/d(gate), dL/d(its sum)),
+    then dL/dh_{t-1}; the numbers are cells.gated_backward_trace's; then the gradient."""
+    from rnn_tui.core.cells import gated_backward_trace
+    from rnn_tui.tui.screens.backward import back_gates
+
+    app = gated_app(cell)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await key(pilot, "down")  # sentence 2
+        await pilot.press("g")
+        await pilot.pause()
+        s = app.lesson.stepper
+        back = gated_backward_trace(s.weights, s.X, s.lengths, s.labels, 1)
+        p = app.precision + 1
+        assert fmt.vec(back.dh_T[0], p) in screen_text(app)
+        for step in back.steps:
+            for g in back_gates(cell):
+                await key(pilot, "right")
+                text = screen_text(app)
+                assert f"dL/d{g}{sub(step.t)} = {fmt.vec(step.dgate[g][0], p)} ◀" in text, text
+                assert fmt.vec(step.dpre[g][0], p) in text
+            await key(pilot, "right")
+            text = screen_text(app)
+            assert f"dL/dh{sub(step.t - 1)} = {fmt.vec(step.dh_prev[0], p)} ◀" in text, text
+        await key(pilot, "right")
+        text = screen_text(app)
+        name = "Wxf" if cell == "lstm" else "Wxz"
+        assert f"‖d{name}‖" in text and app.lesson.backward == len(back.steps) * (
+            len(back_gates(cell)) + 1) + 1
+        await key(pilot, "escape")
+        assert len(app.screen_stack) == 1

@@ -28,6 +28,7 @@ HELP = [
     ("up, down, 1-9", "help.select"),
     ("b", "help.batch"),
     ("n", "help.network"),
+    ("m", "help.memory"),
     ("p", "help.play"),
     ("+, -", "help.speed"),
     ("t", "help.train"),

@@ -505,4 +505,7 @@ MESSAGES: dict[str, str] = {
     "cquiz.bin_on": "within 0.05",
     "cquiz.bin_high": "over by 0.05–0.2",
     "cquiz.bin_far_high": "over by > 0.2",
+    "gate.bw_intro": "Going back from t = {T} to t = 1: at each step, dL/dh_t (and dL/dc_t)\n"
+                     "reaches the gates {gates}, one a key: dL/d(gate), dL/d(its sum) and\n"
+                     "its share of the gradient; then dL/dh_(t-1) goes to the step before.",
 }

@@ -501,4 +501,7 @@ MESSAGES: dict[str, str] = {
     "cquiz.bin_on": "0.05 이내",
     "cquiz.bin_high": "0.05–0.2 큼",
     "cquiz.bin_far_high": "0.2 넘게 큼",
+    "gate.bw_intro": "t = {T} 에서 t = 1 까지 거꾸로: 단계마다 dL/dh_t (와 dL/dc_t) 가\n"
+                     "게이트 {gates} 에 한 키에 하나씩 닿습니다: dL/d(게이트), dL/d(합), 기울기의\n"
+                     "몫; 그다음 dL/dh_(t-1) 이 이전 단계로 갑니다.",
 }

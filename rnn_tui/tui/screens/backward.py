@@ -7,6 +7,12 @@ sentence and steps through it from the output back to t = 1. Positions:
 dBh, dL/dh_{t-1}); the last position sums the shares into the gradient.
 The panels only format numbers the trace holds; none computes a number of
 the network.
+
+A gated cell (GRU, LSTM: issue 21) steps through ``cells.gated_backward_trace``
+the same way, gate by gate: at each time step t = T..1 one position per gate
+(dL/d(gate), dL/d(its sum), the norms of its share of Wx_, Wh_ and its bias),
+then dL/dh_{t-1} (and dL/dc_{t-1}); the last position lists every weight's
+gradient (``GatedBackView`` and the ``Gated*`` panels).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from rnn_tui.core.backprop import BackwardStep, BackwardTrace, backward_trace
+from rnn_tui.core.cells import GatedBackward, GatedStepper, gated_backward_trace
 from rnn_tui.core.stepper import Stepper
 from rnn_tui.teach import fmt, i18n
 from rnn_tui.teach.i18n import tr
@@ -283,6 +290,193 @@ class NormBars(Panel[BackwardView]):
         return table
 
 
+# --- a gated cell (GRU, LSTM) ------------------------------------------------------
+
+
+def back_gates(cell: str) -> tuple[str, ...]:
+    """The order the view goes back through a cell's gates: the last computed first
+    (LSTM o, g, f, i; GRU n, z, r: r reaches h only through n)."""
+    from rnn_tui.core.cells import spec
+
+    return tuple(reversed(spec(cell).gates))
+
+
+@dataclass(frozen=True)
+class GatedBackView:
+    """What the backward screen shows for a gated cell."""
+
+    back: GatedBackward
+    cell: str
+    b: int
+    tokens: tuple[str, ...]
+    y: float
+    target: int
+    pos: int
+    precision: int
+    text: str
+    weights_label: str = ""
+    lang: str = "en"
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        return back_gates(self.cell)
+
+    @property
+    def per_step(self) -> int:
+        return len(self.gates) + 1
+
+    @property
+    def length(self) -> int:
+        return len(self.back.steps)
+
+    @property
+    def last(self) -> int:
+        return self.per_step * self.length + 1
+
+    @property
+    def at_output(self) -> bool:
+        return self.pos == 0
+
+    @property
+    def at_totals(self) -> bool:
+        return self.pos == self.last
+
+    @property
+    def index(self) -> int:
+        return -1 if self.at_output else min((self.pos - 1) // self.per_step, self.length - 1)
+
+    @property
+    def phase(self) -> int:
+        """1..len(gates): that gate; per_step: dL/dh_{t-1}; 0 output; per_step + 1 totals."""
+        if self.at_output:
+            return 0
+        if self.at_totals:
+            return self.per_step + 1
+        return (self.pos - 1) % self.per_step + 1
+
+    def reached(self, i: int, phase: int) -> bool:
+        return self.pos >= 1 + i * self.per_step + (phase - 1)
+
+
+class GatedBackStatus(Panel[GatedBackView]):
+    def key(self, view: GatedBackView) -> Hashable:
+        return (view.pos, view.text, view.b, view.weights_label, view.lang)
+
+    def build(self, view: GatedBackView) -> Text:
+        T = view.length
+        text = Text()
+        text.append(" rnn-tui ", style="bold reverse")
+        text.append(f" {tr('bw.title')} ({view.cell.upper()})  ")
+        if view.at_output:
+            where = tr("bw.where_output", dh="dL/dh" + sub(T))
+        elif view.at_totals:
+            where = tr("bw.where_totals")
+        else:
+            t = view.back.steps[view.index].t
+            name = f"dL/d{view.gates[view.phase - 1]}{sub(t)}" if view.phase <= len(view.gates) \
+                else f"dL/dh{sub(t - 1)}"
+            where = tr("status.substep", t=t, T=T, k=view.phase, K=view.per_step, name=name)
+        text.append(where, style="bold")
+        if view.weights_label:
+            text.append(f"  [{view.weights_label}]")
+        return text
+
+
+class GatedOutputGrad(Panel[GatedBackView]):
+    def key(self, view: GatedBackView) -> Hashable:
+        return (view.at_output, view.b, view.precision, id(view.back), view.lang)
+
+    def build(self, view: GatedBackView) -> Text:
+        p, back = view.precision, view.back
+        text = Text(tr("bw.output_line", y=fmt.prob(view.y, p), target=view.target,
+                       loss=fmt.prob(back.loss, p)))
+        text.append(tr("bw.dz"))
+        text.append_text(_new(n.num(float(back.dz[0, 0]), p), view.at_output))
+        text.append(f"\ndL/dh{sub(view.length)} = dL/dz·Wyᵀ = ")
+        text.append_text(_new(n.vec(back.dh_T[0], p), view.at_output))
+        return text
+
+
+class GatedStepGrad(Panel[GatedBackView]):
+    """One time step going back, gate by gate; or every weight's gradient."""
+
+    def key(self, view: GatedBackView) -> Hashable:
+        return (view.pos, view.b, view.precision, id(view.back), view.lang)
+
+    def build(self, view: GatedBackView) -> Text:
+        p = view.precision
+        if view.at_output:
+            return Text(tr("gate.bw_intro", T=view.length, gates=" ".join(view.gates)),
+                        style="dim")
+        if view.at_totals:
+            text = Text(tr("bw.totals", T=view.length), style="dim")
+            for name, grad in view.back.grads.items():
+                size = norm_text(float(np.linalg.norm(grad)))
+                text.append(f"\n‖d{name}‖ {fmt.shape(grad)} = {size}")
+                if grad.shape[0] == 1 or grad.shape[1] == 1:
+                    text.append("  ")
+                    text.append_text(n.vec(grad, p))
+            return text
+        step = view.back.steps[view.index]
+        t, H = step.t, step.dh.shape[1]
+        blank = n.hidden_text(n.vec_width(H, p))
+        text = Text(f"dL/dh{sub(t)} = ")
+        text.append_text(n.vec(step.dh[0], p))
+        source = tr("bw.from_output") if t == view.length else tr("bw.from_step", t=t + 1)
+        text.append(f"  ({source})", style="dim")
+        if step.dc is not None:
+            text.append(f"\ndL/dc{sub(t)} = ")
+            text.append_text(n.vec(step.dc[0], p))
+        for k, g in enumerate(view.gates, start=1):
+            shown = view.phase >= k
+            text.append(f"\n{g}: dL/d{g}{sub(t)} = ")
+            text.append_text(_new(n.vec(step.dgate[g][0], p), view.phase == k)
+                             if shown else blank)
+            text.append("\n   dL/dsum = ")
+            text.append_text(n.vec(step.dpre[g][0], p) if shown else blank)
+            if shown:
+                shares = "  ".join(
+                    f"‖{name}‖ {norm_text(float(np.linalg.norm(step.shares[name])))}"
+                    for name in (f"Wx{g}", f"Wh{g}") if name in step.shares)
+                text.append(f"   Δ {shares}", style="dim")
+        last = view.phase >= view.per_step
+        text.append(f"\ndL/dh{sub(t - 1)} = ")
+        text.append_text(_new(n.vec(step.dh_prev[0], p), view.phase == view.per_step)
+                         if last else blank)
+        if step.dc_prev is not None:
+            text.append(f"   dL/dc{sub(t - 1)} = ")
+            text.append_text(n.vec(step.dc_prev[0], p) if last else blank)
+        if t == 1 and last:
+            text.append("\n" + tr("bw.stops"), style="dim")
+        return text
+
+
+class GatedNormBars(Panel[GatedBackView]):
+    """‖dL/dh_t‖ per time step (and ‖dL/dc_t‖ for an LSTM), as bars."""
+
+    def key(self, view: GatedBackView) -> Hashable:
+        return (view.pos, view.b, id(view.back), view.lang)
+
+    def build(self, view: GatedBackView) -> Text:
+        steps = view.back.steps
+        norms = [float(np.linalg.norm(s.dh)) for s in steps]
+        top = max(norms, default=0.0)
+        tw = max((len(tok) for tok in view.tokens), default=1)
+        text = Text(tr("bw.norm_dh"), style="bold")
+        for i, s in enumerate(steps):
+            here = view.index == i and not view.at_totals
+            text.append(f"\nt={s.t:<{len(str(view.length))}} {view.tokens[s.t - 1]:<{tw}} ",
+                        style="bold" if here else "")
+            if view.reached(i, 1):
+                text.append(bar(norms[i], top, 20).ljust(20), style="bold")
+                text.append(" " + norm_text(norms[i]))
+            else:
+                text.append("·", style="dim")
+            if here:
+                text.append(f" {NEW}", style="bold")
+        return text
+
+
 class BackwardScreen(TranslatedBindings, Screen[int]):
     """Steps through ``backward_trace`` for one sentence; returns the sentence selected."""
 
@@ -320,6 +514,7 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
     ) -> None:
         super().__init__()
         self.stepper = stepper
+        self.gated = isinstance(stepper, GatedStepper)  # a GRU's or an LSTM's (issue 21)
         self.texts = texts
         self.weights_label = weights_label
         self.trace = self._trace(selected)
@@ -328,14 +523,17 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
 
     def _trace(self, b: int) -> BackwardTrace:
         s = self.stepper
+        if isinstance(s, GatedStepper):
+            return gated_backward_trace(s.weights, s.X, s.lengths, s.labels, b)  # type: ignore
         return backward_trace(s.weights, s.X, s.lengths, s.labels, b, s.activation)
 
     def compose(self) -> ComposeResult:
-        yield BackwardStatus(id="bw-status")
+        gated = self.gated
+        yield (GatedBackStatus if gated else BackwardStatus)(id="bw-status")
         with VerticalScroll(id="bw-body", can_focus=False):
-            yield OutputGrad(id="bw-output")
-            yield StepGrad(id="bw-step")
-            yield NormBars(id="bw-norms")
+            yield (GatedOutputGrad if gated else OutputGrad)(id="bw-output")
+            yield (GatedStepGrad if gated else StepGrad)(id="bw-step")
+            yield (GatedNormBars if gated else NormBars)(id="bw-norms")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -353,6 +551,16 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
 
     def view(self) -> BackwardView:
         b = self.selected
+        if self.gated:
+            s = self.stepper
+            out = s.run() if s.output is None else s.output  # (a copy's would do: s is at T)
+            return GatedBackView(  # type: ignore[return-value]
+                back=self.trace, cell=s.cell, b=b,  # type: ignore[arg-type, attr-defined]
+                tokens=tuple(tok for tok in (s.tokens_at(t)[b] for t in range(1, s.steps + 1))
+                             if tok is not None),
+                y=float(out.y[b, 0]), target=int(s.labels[b]) if s.labels is not None else 0,
+                pos=self.pos, precision=self.precision, text=self.texts[b],
+                weights_label=self.weights_label, lang=i18n.lang())
         return BackwardView(
             trace=self.trace,
             pos=self.pos,
@@ -367,6 +575,16 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
         view = self.view()
         for panel in self.query(Panel):
             panel.show(view)
+        if isinstance(view, GatedBackView):
+            self.query_one("#bw-output").border_title = Content(tr(
+                "bw.output_title", n=view.b + 1, text=view.text))
+            self.query_one("#bw-step").border_title = Content(
+                tr("bw.going_back") if view.at_output else tr("bw.gradient")
+                if view.at_totals else tr("bw.back_through", t=view.back.steps[view.index].t,
+                                          x=f"x{sub(view.back.steps[view.index].t)}",
+                                          token=repr(view.tokens[view.back.steps[
+                                              view.index].t - 1])))
+            return
         trace = view.trace
         # titles as Content: the sentence and its tokens are text, never markup
         self.query_one("#bw-output").border_title = Content(tr(
@@ -389,20 +607,25 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
         self.refresh_view()
 
     @property
+    def per_step(self) -> int:
+        return len(back_gates(self.stepper.cell)) + 1 if self.gated else SUBSTEPS
+
+    @property
     def last(self) -> int:
-        return SUBSTEPS * self.trace.length + 1
+        length = len(self.trace.steps) if self.gated else self.trace.length
+        return self.per_step * length + 1
 
     def action_move(self, delta: int) -> None:
         self.pos = max(0, min(self.last, self.pos + delta))
 
     def action_step(self, delta: int) -> None:
         """Like the stepper's L and H: to the last sub-step of the next (previous) time step."""
-        T = self.trace.length
+        K = self.per_step
         if delta > 0:
-            target = (self.pos // SUBSTEPS + 1) * SUBSTEPS
-            self.pos = self.last if target > SUBSTEPS * T else target
+            target = (self.pos // K + 1) * K
+            self.pos = self.last if target >= self.last else target
         else:
-            self.pos = max(0, (self.pos - 1) // SUBSTEPS * SUBSTEPS)
+            self.pos = max(0, (self.pos - 1) // K * K)
 
     def action_jump(self, where: int) -> None:
         self.pos = self.last if where < 0 else 0
