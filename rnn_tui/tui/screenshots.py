@@ -27,12 +27,34 @@ STATES: dict[str, tuple[tuple[int, int], list[str], dict]] = {
     "roomy": ((120, 40), ["L", "right", "right", "right", "right", "3"], {}),
     "korean": ((80, 24), MID, {"lang": "ko"}),
     "projector": ((80, 24), MID, {"theme": "projector"}),
+    # gated cells (issue 21): the built-in trained weights, gate by gate
+    "gru": ((80, 24), ["L", *["right"] * 11, "3"], {"cell": "gru"}),  # t = 2, n's r ⊙ (…)
+    "lstm": ((80, 24), ["L", *["right"] * 8], {"cell": "lstm"}),  # t = 2, f = σ(sum)
+    "lstm-korean": ((80, 24), ["L", "L", *["right"] * 17], {"cell": "lstm", "lang": "ko"}),
+    "memory-rnn": ((80, 24), ["m"], {"cell": "long-rnn"}),  # examples/long.tsv
+    "memory-lstm": ((80, 24), ["m"], {"cell": "long-lstm"}),
 }
 
+#: The example files of the memory view (in the repository, not the package).
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-def lesson_app(**options) -> RNNApp:
+
+def lesson_app(cell: str = "rnn", **options) -> RNNApp:
     d = lesson_dataset()
     options.setdefault("lang", "en")
+    if cell in ("gru", "lstm"):
+        from rnn_tui.core.train import load_any_weights
+
+        w = load_any_weights(f"trained-{cell}")
+        return RNNApp(d.with_vocab(w.vocab), w, **options)
+    if cell.startswith("long-"):  # the memory view's example: long sentences
+        from rnn_tui.core.cells import load_any
+        from rnn_tui.core.data import load_data
+
+        d = load_data(EXAMPLES / "long.tsv")
+        if cell == "long-lstm":
+            lstm = load_any(EXAMPLES / "long-lstm.json")
+            return RNNApp(load_data(EXAMPLES / "long.tsv", lstm.vocab), lstm, **options)
     return RNNApp(d, Weights.init(d.vocab, hidden=3, seed=0), **options)
 
 
@@ -47,16 +69,22 @@ async def shoot(
     return Path(path)
 
 
-async def shoot_all(out: Path) -> list[Path]:
+async def shoot_all(out: Path, only: list[str] | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    return [await shoot(name, *state, out) for name, state in STATES.items()]
+    return [await shoot(name, *state, out) for name, state in STATES.items()
+            if not only or name in only]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnn_tui.tui.screenshots", description=__doc__)
     parser.add_argument("--out", default="screenshots", help="folder (default: screenshots)")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"only these (default: all): {', '.join(STATES)}")
     args = parser.parse_args(argv)
-    for path in asyncio.run(shoot_all(Path(args.out))):
+    unknown = [name for name in args.names if name not in STATES]
+    if unknown:
+        parser.error(f"no such screenshot: {', '.join(unknown)}")
+    for path in asyncio.run(shoot_all(Path(args.out), args.names)):
         print(path)
     return 0
 
