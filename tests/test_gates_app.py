@@ -313,3 +313,22 @@ async def test_backward_view_steps_through_every_gate(cell):
             len(back_gates(cell)) + 1) + 1
         await key(pilot, "escape")
         assert len(app.screen_stack) == 1
+
+
+def test_serve_passes_the_cell_on_and_a_class_keeps_to_its_cell():
+    """serve --cell lstm --weights trained: every session runs the same LSTM (the preset's
+    name, not a path); a session ignores a shared lesson of another cell."""
+    from rnn_tui.cli import serve
+    from rnn_tui.serve.sshd import app_command
+
+    args = serve.parser().parse_args(["--no-auth", "--cell", "lstm", "--weights", "trained"])
+    config = serve.build_config(args)
+    assert config.command == app_command(["--weights", "trained", "--cell", "lstm"])
+    d = lesson_dataset()
+    gru = Lesson.start(d, GatedWeights.init("gru", d.vocab, hidden=3))
+    assert Lesson.from_dict(gru.to_dict()).cell == "gru"
+    import inspect
+
+    from rnn_tui.tui import classlink
+
+    assert "new.cell != lesson.cell" in inspect.getsource(classlink.ClassLink._follow)
