@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import screen_text
+from rich.console import Console
+from rich.text import Text
 from test_fit import key, problems, scrollbars, shown_disagrees
 
 from rnn_tui.core.cells import GatedWeights
@@ -20,8 +22,10 @@ from rnn_tui.core.data import Dataset, lesson_dataset
 from rnn_tui.teach import fmt
 from rnn_tui.teach.i18n import set_lang, tr
 from rnn_tui.teach.lesson import Lesson, LessonError
-from rnn_tui.teach.narration import sub
+from rnn_tui.teach.narration import narrate_gated, sub
 from rnn_tui.tui.app import RNNApp
+
+console = Console(width=200)
 
 #: sentences of lengths 3, 1 and 2 over three words: padding at every length
 DATA = (["a b c", "c", "b a"], [1, 0, 1])
@@ -138,6 +142,8 @@ async def walk(cell: str, size: tuple[int, int], batch: bool = False, lang: str 
                 assert not scrollbars(app), where
                 assert not shown_disagrees(app), (shown_disagrees(app), where)
                 assert len(text.splitlines()) == size[1], where
+                said = narrate_gated(app.lesson.stepper, app.lesson.cursor, b)
+                assert len(Text(said).wrap(console, size[0] - 2)) <= 3, (said, where)
                 if pos == K * T + 1:
                     y = ref["y"][b]
                     assert f"y = sigmoid(z) = 1 / (1 + e^(−z)) = {fmt.prob(y)}" in text, where
