@@ -59,7 +59,7 @@ def _column(view: View) -> int:
     return max(26, n.vec_width(view.stepper.weights.hidden, view.precision) + 6) + 1
 
 
-def _term_columns(view: View, left: Text, right: Text) -> Text:
+def _term_columns(view: View, left: Text, right: Text | list[Text]) -> Text:
     """The term on the left and its matrix on the right, aligned across panels.
 
     Plain Text joined line by line: cheaper to build and to render than a
@@ -67,7 +67,8 @@ def _term_columns(view: View, left: Text, right: Text) -> Text:
     panel is cut, with "…": it never wraps.
     """
     width = _column(view) - 1
-    lefts, rights = left.split("\n"), right.split("\n")
+    lefts = left.split("\n")
+    rights = right.split("\n") if isinstance(right, Text) else right  # (or already its lines)
     out = Text()
     for i in range(max(len(lefts), len(rights))):
         if i:
@@ -340,10 +341,11 @@ class InputTerm(Panel[View]):
             left.append_text(_mark(n.vec(rec.xWxh[b], p), view.phase == 1))
         key = (_weights_key(view), row, view.middle_width())
         if self._matrix is None or self._matrix[0] != key:
-            self._matrix = (key, self._wxh(view, row))
+            self._matrix = (key, list(self._wxh(view, row).split("\n")))
         return _term_columns(view, left, self._matrix[1])
 
-    _matrix: tuple[Hashable, Text] | None = None  # Wxh, for the weights and the row picked
+    #: Wxh's lines, for the weights and the row picked (_term_columns copies them)
+    _matrix: tuple[Hashable, list[Text]] | None = None
 
     @staticmethod
     def _wxh(view: View, row: int | None) -> Text:
@@ -400,10 +402,11 @@ class RecurrentTerm(Panel[View]):
             left.append_text(_mark(n.vec(rec.hWhh[b], p), view.phase == 2))
         key = _weights_key(view)
         if self._matrix is None or self._matrix[0] != key:
-            self._matrix = (key, self._whh(view))
+            self._matrix = (key, list(self._whh(view).split("\n")))
         return _term_columns(view, left, self._matrix[1])
 
-    _matrix: tuple[Hashable, Text] | None = None  # Whh, for the weights it was made of
+    #: Whh's lines, for the weights they were made of (_term_columns copies them)
+    _matrix: tuple[Hashable, list[Text]] | None = None
 
     @staticmethod
     def _whh(view: View) -> Text:
