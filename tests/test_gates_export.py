@@ -157,3 +157,34 @@ def test_cli_exports_and_replays_a_gated_trace(tmp_path, capsys):
     assert main(["--trace", str(out), "--text", "--lang", "en"]) == 0
     text = capsys.readouterr().out
     assert "many-to-one GRU" in text and "mean loss" in text
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+async def test_key_x_exports_and_key_s_saves_a_gated_lesson(tmp_path, monkeypatch, cell):
+    """In the app: x writes the gated trace (JSON, every number verified on loading);
+    s saves the weights with their cell, which rnn-tui reads back."""
+    from conftest import press
+
+    from rnn_tui.core.cells import load_any
+    from rnn_tui.core.data import lesson_dataset
+    from rnn_tui.tui.app import RNNApp
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RNN_TUI_SERVED", raising=False)  # (served, x and s are refused)
+    d = lesson_dataset()
+    app = RNNApp(d, GatedWeights.init(cell, d.vocab, hidden=3, seed=2), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "L", "x", *["backspace"] * 20)
+        for char in "g.json":
+            await press(pilot, "full_stop" if char == "." else char)
+        text = await press(pilot, "enter")
+        assert "wrote the json trace to g.json" in text.splitlines()[0], text
+        await press(pilot, "s", *["backspace"] * 20)
+        for char in "w.json":
+            await press(pilot, "full_stop" if char == "." else char)
+        text = await press(pilot, "enter")
+        assert len(app.screen_stack) == 1, text
+    trace = load_trace(tmp_path / "g.json")
+    assert isinstance(trace, GatedTrace) and trace.weights == app.lesson.weights
+    saved = load_any(tmp_path / "w.json")
+    assert isinstance(saved, GatedWeights) and saved == app.lesson.weights
