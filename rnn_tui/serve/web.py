@@ -17,7 +17,8 @@ module puts its own aiohttp application around them:
   from another origin. Only then does an app process start: one per browser
   tab, the same isolated session command as ``serve`` (``app_command``), with
   ``session_env``, a private working directory removed at the end, the
-  session resource limits and its own process session; its driver is
+  session resource limits and its own process session (set up by
+  :mod:`rnn_tui.serve.weblaunch`, the command textual-serve runs); its driver is
   :class:`rnn_tui.serve.webdriver.SessionWebDriver` (input bounded, no mouse).
 - What the browser sends is checked: messages of at most 64 kB, JSON of the
   expected shapes only; key presses at most ``input_rate`` bytes a second
@@ -43,11 +44,12 @@ import json
 import logging
 import os
 import re
-import resource
 import secrets
+import shlex
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import time
 from collections import OrderedDict
@@ -61,8 +63,9 @@ from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
+from rnn_tui.serve import weblaunch
 from rnn_tui.serve.hub import Hub
-from rnn_tui.serve.ptyproc import clamp_size
+from rnn_tui.serve.ptyproc import clamp_size, readable
 from rnn_tui.serve.sshd import (
     MSG_FULL,
     MSG_IDLE,
@@ -271,62 +274,180 @@ def browser_locale(accept_language: str | None) -> str | None:
     return None
 
 
-def apply_rlimits(pid: int, rlimits: dict[int, tuple[int, int]]) -> None:
-    """A new process's limits (``prlimit``), never above the server's own hard limit."""
-    for res, (soft, hard) in rlimits.items():
-        _, own_hard = resource.getrlimit(res)
-        if own_hard != resource.RLIM_INFINITY:
-            soft, hard = min(soft, own_hard), min(hard, own_hard)
+#: How long a session's process may take to start (its launcher to say so), at most.
+START_TIMEOUT = 20.0
+#: After the app ended: how long its launcher may take to write its exit status.
+STATUS_TIMEOUT = 5.0
+LAUNCHER = str(Path(__file__).with_name("weblaunch.py"))
+
+
+async def gone(pid: int, pidfd: int | None) -> None:
+    """Until process ``pid`` has ended: its pidfd readable (Linux), else polled."""
+    if pidfd is not None:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        loop.add_reader(pidfd, lambda: done.done() or done.set_result(None))
         try:
-            resource.prlimit(pid, res, (soft, hard))
+            await done
+        finally:
+            loop.remove_reader(pidfd)
+        return
+    while True:  # pragma: no cover - no pidfd_open: poll
+        try:
+            os.kill(pid, 0)
         except ProcessLookupError:
             return
+        except PermissionError:
+            pass
+        await asyncio.sleep(0.05)
+
+
+def pidfd_of(pid: int) -> int | None:
+    """A pidfd for ``pid`` (Linux), or None (it has ended already, or no pidfd_open)."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 class SessionService(AppService):
-    """textual-serve's app service, starting our session command instead of a shell
+    """textual-serve's app service on its public API only, starting our session
     command: exactly ``env``, in ``workdir``, in a process session of its own, with
-    the session limits. Downloads and URL opening from the app are not passed on."""
+    the session limits and ``nice``. The command string it runs (with a shell) is our
+    launcher (rnn_tui/serve/weblaunch.py) with a spec file in ``workdir``; the
+    launcher says the app's pid and, at the end, its exit status, in files there.
+    Downloads and URL opening from the app are not passed on."""
 
     def __init__(self, argv: Sequence[str], env: dict[str, str], workdir: str,
                  rlimits: dict[int, tuple[int, int]], nice: int = 0, **kwargs: Any) -> None:
-        super().__init__(" ".join(argv), download_manager=DownloadManager(), **kwargs)
+        self.spec_path = os.path.join(workdir, weblaunch.SPEC_NAME)
+        # -S: no site-packages (the launcher is standard library only): 5 MB, not 8
+        command = "exec " + shlex.join([sys.executable, "-I", "-S", "-B", LAUNCHER,
+                                        self.spec_path])
+        super().__init__(command, download_manager=DownloadManager(), **kwargs)
         self.argv = list(argv)
         self.env = env
         self.workdir = workdir
         self.rlimits = rlimits
         self.nice = nice
-        self.proc: asyncio.subprocess.Process | None = None
+        #: The app's process id (its process session's and group's too), once started.
+        self.pid: int | None = None
+        #: Its exit status once it ended (asyncio's way: -N for signal N), else None.
+        self.returncode: int | None = None
+        self.pidfd: int | None = None
+        #: The launcher: the app's parent, waiting to write its exit status.
+        self.launcher_pid: int | None = None
+        self.launcher_pidfd: int | None = None
+        self.reader_done = asyncio.Event()
+        self.exit_task: asyncio.Future | None = None
 
-    async def _open_app_process(self, width: int = 80, height: int = 24):
-        env = dict(self.env, COLUMNS=str(width), ROWS=str(height))
-        proc = await asyncio.create_subprocess_exec(
-            *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=env, cwd=self.workdir,
-            start_new_session=True)
-        self.proc = proc
+    def write_spec(self) -> None:
+        spec = {"argv": self.argv, "env": self.env, "cwd": self.workdir, "nice": self.nice,
+                "rlimits": [[res, soft, hard] for res, (soft, hard) in self.rlimits.items()]}
+        fd = os.open(self.spec_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                     0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(spec, f)
+
+    async def run(self) -> None:
+        """AppService's reader (what the app writes), noting when it has finished."""
         try:
-            apply_rlimits(proc.pid, self.rlimits)
+            await super().run()
+        finally:
+            self.reader_done.set()
+
+    async def start(self, width: int, height: int) -> None:
+        """Start the app (OSError if it could not start); its pid learnt from the
+        launcher within START_TIMEOUT s."""
+        self.write_spec()
+        try:
+            await super().start(width, height)
+            said = await self.launcher_says(weblaunch.PID_NAME, START_TIMEOUT)
         except BaseException:
-            self._killpg(signal.SIGKILL)
-            await proc.wait()
+            self.abandon()
             raise
-        self._lower_priority(proc.pid)
-        # what AppService.start and its reader expect of _open_app_process
-        self._process = proc
-        self._stdin = proc.stdin
-        return proc
-
-    def _lower_priority(self, pid: int) -> None:
-        if self.nice <= 0:
-            return
         try:
-            os.setpriority(os.PRIO_PROCESS, pid,
-                           min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
-            with open(f"/proc/{pid}/autogroup", "w") as f:  # its own session's group
-                f.write(str(min(19, self.nice)))
+            said = json.loads(said or "{}")
+        except ValueError:
+            said = {}
+        pid = said.get("pid") if isinstance(said, dict) else None
+        if type(pid) is not int or pid <= 1:
+            self.abandon()
+            reason = said.get("error") if isinstance(said, dict) else None
+            raise OSError(printable(str(reason or "the launcher said nothing"), 300))
+        self.pid = pid
+        self.pidfd = pidfd_of(pid)
+        launcher = said.get("launcher")
+        if type(launcher) is int and launcher > 1:
+            self.launcher_pid, self.launcher_pidfd = launcher, pidfd_of(launcher)
+        self.exit_task = asyncio.ensure_future(self.wait_exit())
+
+    async def launcher_says(self, name: str, timeout: float) -> str | None:
+        """The launcher's file ``name`` (read, then deleted), waiting at most ``timeout``
+        s; None if it did not come (or the launcher ended without it)."""
+        path = os.path.join(self.workdir, name)
+        deadline = time.monotonic() + timeout
+        pause = 0.002  # then longer: a start takes ~15 ms, a loaded machine longer
+        while True:
+            try:
+                with open(path, "rb") as f:
+                    text = f.read(4096).decode("utf-8", "replace")
+                os.unlink(path)
+                return text
+            except FileNotFoundError:
+                pass
+            if time.monotonic() >= deadline:
+                return None
+            if self.reader_done.is_set():  # no app output any more: a last while
+                deadline = min(deadline, time.monotonic() + 2.0)
+            await asyncio.sleep(pause)
+            pause = min(0.02, pause * 1.5)
+
+    def abandon(self) -> None:
+        """A start that failed: the spec file gone, the app's stdin closed (its end)."""
+        try:
+            os.unlink(self.spec_path)
         except OSError:
             pass
+        try:
+            self.stdin.close()
+        except (AssertionError, RuntimeError, OSError):
+            pass
+
+    async def wait_exit(self) -> int | None:
+        """Until the app has ended, then its launcher (STATUS_TIMEOUT s at most): the
+        exit status the launcher wrote, or None."""
+        assert self.pid is not None
+        try:
+            await gone(self.pid, self.pidfd)
+            if self.launcher_pid is not None:
+                try:
+                    await asyncio.wait_for(gone(self.launcher_pid, self.launcher_pidfd),
+                                           STATUS_TIMEOUT)
+                except asyncio.TimeoutError:
+                    log.warning("web: the launcher of pid %s did not end", self.pid)
+        finally:
+            for fd in (self.pidfd, self.launcher_pidfd):
+                if fd is not None:
+                    os.close(fd)
+            self.pidfd = self.launcher_pidfd = None
+        said = await self.launcher_says(weblaunch.STATUS_NAME, 0.0)
+        said = (said or "").strip()
+        self.returncode = int(said) if said.lstrip("-").isdigit() and len(said) < 12 else None
+        return self.returncode
+
+    async def wait(self) -> int | None:
+        """Until the app has ended; its exit status (None: not known)."""
+        assert self.exit_task is not None
+        return await asyncio.shield(self.exit_task)
+
+    def running(self) -> bool:
+        """Whether the app has not ended (so its pid is still its own)."""
+        if self.exit_task is None or self.exit_task.done():
+            return False
+        if self.pidfd is not None:
+            return not readable(self.pidfd)
+        return not hasattr(os, "pidfd_open")  # Linux: no pidfd, it had ended at once
 
     async def on_meta(self, data: bytes) -> None:
         try:
@@ -339,29 +460,28 @@ class SessionService(AppService):
     async def on_packed(self, payload: bytes) -> None:
         return  # file deliveries: a served session neither reads nor writes files
 
-    def _killpg(self, sig: int) -> None:
-        if self.proc is not None and self.proc.returncode is None:
+    def killpg(self, sig: int) -> None:
+        if self.pid is not None and self.running():
             try:
-                os.killpg(self.proc.pid, sig)
+                os.killpg(self.pid, sig)
             except (ProcessLookupError, PermissionError):
                 pass
 
     async def end(self, grace: float) -> int | None:
         """Ask the app to quit; SIGTERM its process session after ``grace`` s, SIGKILL
-        after another. Returns its exit status once reaped."""
-        proc = self.proc
-        if proc is None:
+        after another. Returns its exit status once it ended."""
+        if self.exit_task is None:
             return None
         stopping = asyncio.ensure_future(self.stop())  # quit, then the reader to its end
         for sig in (None, signal.SIGTERM, signal.SIGKILL):
             if sig is not None:
-                self._killpg(sig)
+                self.killpg(sig)
             try:
-                await asyncio.wait_for(asyncio.shield(proc.wait()), grace)
+                await asyncio.wait_for(self.wait(), grace)
                 break
             except asyncio.TimeoutError:
                 continue
-        code = await proc.wait()
+        code = await self.wait()
         try:
             await asyncio.wait_for(stopping, grace)
         except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - it is over either way
@@ -415,12 +535,11 @@ class WebSession:
             self.service = None
             self.cleanup()
             return False
-        assert self.service.proc is not None
-        self.pid = self.service.proc.pid
-        self._watch = asyncio.ensure_future(self._watch_exit(self.service.proc))
+        self.pid = self.service.pid
+        self._watch = asyncio.ensure_future(self._watch_exit(self.service))
         return True
 
-    async def _watch_exit(self, proc: asyncio.subprocess.Process) -> None:
+    async def _watch_exit(self, proc: SessionService) -> None:
         """An app that ends without saying so (it crashed, or was killed) closes the tab's
         socket too, with a word (an app that quits says so itself: the exit packet)."""
         code = await proc.wait()
