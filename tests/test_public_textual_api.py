@@ -8,6 +8,7 @@ Regions that changed; the footer's words are looked up when read
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -44,6 +45,89 @@ def test_no_private_textual_api_in_the_package_or_the_tests() -> None:
         if PRIVATE.search(line)
     ]
     assert not hits, "\n".join(hits)
+
+
+def textual_serve_private_names() -> set[str]:
+    """Every ``_name`` textual-serve defines or uses (attributes, methods, modules)."""
+    import textual_serve
+
+    names = set()
+    for path in Path(textual_serve.__file__).parent.rglob("*.py"):
+        names.add(path.stem)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def textual_serve_private_uses(source: str, private: set[str]) -> list[str]:
+    """Where ``source`` imports a private name or module of textual_serve, touches one of
+    its private attributes, or (in a subclass of one of its classes) defines or uses a
+    ``_name`` of its own on ``self`` (which could be, or become, textual-serve's)."""
+    tree = ast.parse(source)
+    hits, theirs = [], {"textual_serve"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("textual_serve"):
+            theirs.update(alias.asname or alias.name for alias in node.names)
+            if any(_private(part) for part in node.module.split(".")) or any(
+                    _private(alias.name) for alias in node.names):
+                hits.append(f"{node.lineno}: import from {node.module}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("textual_serve") and any(
+                        _private(part) for part in alias.name.split(".")):
+                    hits.append(f"{node.lineno}: import {alias.name}")
+        elif isinstance(node, ast.Attribute) and node.attr in private:
+            hits.append(f"{node.lineno}: .{node.attr}")
+
+    def root(expr: ast.expr) -> str:
+        while isinstance(expr, ast.Attribute):
+            expr = expr.value
+        return expr.id if isinstance(expr, ast.Name) else ""
+
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef) or not any(root(b) in theirs for b in cls.bases):
+            continue
+        for node in ast.walk(cls):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _private(node.name):
+                hits.append(f"{node.lineno}: {cls.name}.{node.name}")
+            elif isinstance(node, ast.Attribute) and _private(node.attr) \
+                    and isinstance(node.value, ast.Name) and node.value.id == "self":
+                hits.append(f"{node.lineno}: {cls.name}: self.{node.attr}")
+    return hits
+
+
+def test_no_private_textual_serve_api_in_the_package() -> None:
+    """The web door holds textual-serve to the house rule (issue 19): its AppService
+    through the public API only. The check finds what the door once did."""
+    private = textual_serve_private_names()
+    assert {"_open_app_process", "_process", "_stdin", "_binary_encode"} <= private
+    once = (
+        "from textual_serve.app_service import AppService\n"
+        "from textual_serve._binary_encode import load\n"
+        "class SessionService(AppService):\n"
+        "    async def _open_app_process(self, width, height):\n"
+        "        self._process = proc = self.proc\n"
+        "        self._stdin = proc.stdin\n"
+        "        self._lower_priority(proc.pid)\n"
+        "x = service._task\n"
+    )
+    found = textual_serve_private_uses(once, private)
+    assert {int(hit.split(":")[0]) for hit in found} == {2, 4, 5, 6, 7, 8}, found
+    hits, checked = [], 0
+    for path in sorted((ROOT / "rnn_tui").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "textual_serve" in text:
+            checked += 1
+            hits += [f"{path.relative_to(ROOT)}:{hit}"
+                     for hit in textual_serve_private_uses(text, private)]
+    assert checked >= 1 and not hits, "\n".join(hits)
 
 
 def drawn(panel: Panel) -> list[Strip]:
