@@ -132,16 +132,22 @@ def test_launcher_alone(tmp_path):
 
     spec = tmp_path / weblaunch.SPEC_NAME
     code = ("import os, resource, sys; print(sorted(os.environ.items()), os.getcwd(), "
-            "resource.getrlimit(resource.RLIMIT_NOFILE)); sys.exit(7)")
+            "resource.getrlimit(resource.RLIMIT_NOFILE)); "
+            "print(os.getpriority(os.PRIO_PROCESS, 0), os.getsid(0) == os.getpid()); "
+            "print(open('/proc/self/autogroup').read().split()[-1] "
+            "if os.path.exists('/proc/self/autogroup') else '-'); sys.exit(7)")
     spec.write_text(json.dumps({
         "argv": [sys.executable, "-I", "-c", code], "env": {"ONLY": "this", "LANG": "C.UTF-8"},
-        "cwd": str(tmp_path), "nice": 0,
+        "cwd": str(tmp_path), "nice": 5,
         "rlimits": [[resource.RLIMIT_NOFILE, 64, 64]]}))
     done = run_launcher(str(spec), env=dict(os.environ, COLUMNS="90", ROWS="20"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == (
-        f"[('COLUMNS', '90'), ('LANG', 'C.UTF-8'), ('ONLY', 'this'), ('ROWS', '20')] "
-        f"{tmp_path} (64, 64)")
+    first, second, third = done.stdout.splitlines()
+    assert first == (f"[('COLUMNS', '90'), ('LANG', 'C.UTF-8'), ('ONLY', 'this'), "
+                     f"('ROWS', '20')] {tmp_path} (64, 64)")
+    # its own process session, 5 nicer than this one, and its session's autogroup too
+    assert second == f"{min(19, os.getpriority(os.PRIO_PROCESS, 0) + 5)} True"
+    assert third in ("5", "-")
     assert not spec.exists()
     said = json.loads((tmp_path / weblaunch.PID_NAME).read_text())
     assert set(said) == {"pid", "launcher"}
