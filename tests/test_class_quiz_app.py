@@ -26,7 +26,7 @@ def box(app) -> ClassQuiz | None:
 
 def shown(app) -> bool:
     b = box(app)
-    return b is not None and b.has_class("shown")
+    return b is not None and b.shown
 
 
 def bins_on_screen(text: str, labels: list[str]) -> list[int]:

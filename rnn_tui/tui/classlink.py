@@ -57,7 +57,7 @@ ORDER = ("content", "position", "ask", "answer", "reveal", "hand", "lock", "lead
          "clear_hand")
 #: Seconds between a question's reveal and the leader's step to its value (every
 #: screen draws the histogram first, then the class's step).
-STEP_AFTER_REVEAL = 0.3
+STEP_AFTER_REVEAL = 1.0
 #: Hands lowered from the roster and not yet written (one slot per student).
 MAX_PENDING_CLEARS = 64
 
@@ -500,7 +500,8 @@ class ClassLink:
         if self.hands and self.role == "teacher" and self.state == "up":
             parts.append(tr("class.hands", n=self.hands))
         q = self.quiz
-        if q is not None and q["open"] and self.state == "up":
+        if q is not None and q["open"] and self.state == "up" \
+                and (self.quiz_hidden or self.role == "teacher"):
             parts.append(tr("cquiz.answered_mark", n=q["answered"], total=q["total"])
                          if self.role == "teacher" else tr("cquiz.open_mark"))
         return "  ".join(parts)

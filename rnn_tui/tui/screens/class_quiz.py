@@ -110,10 +110,8 @@ class ClassQuiz(Vertical):
         background: $surface;
         padding: 0 1;
     }
-    ClassQuiz.shown { display: block; }
     ClassQuiz #cquiz-text { text-wrap: nowrap; text-overflow: ellipsis; }
     ClassQuiz #cquiz-input { width: 40; display: none; }
-    ClassQuiz.asking #cquiz-input { display: block; }
     """
 
     BINDINGS = [Binding("escape", "hide", "Hide", show=False, id="cquiz_hide")]
@@ -131,6 +129,10 @@ class ClassQuiz(Vertical):
         yield Static("", id="cquiz-text", markup=False)
         yield TextField(id="cquiz-input", max_length=MAX_GUESS_CHARS, compact=True)
 
+    @property
+    def shown(self) -> bool:
+        return bool(self.display)
+
     def on_mount(self) -> None:
         follow_language(self, self.show_quiz)
         self.set_interval(1.0, self._tick)
@@ -139,7 +141,7 @@ class ClassQuiz(Vertical):
         """serve --quiz-seconds: the seconds left count down between the hub's messages."""
         msg = self.link.quiz
         if msg is not None and msg["open"] and self._deadline is not None \
-                and self.has_class("shown"):
+                and self.shown:
             self.show_quiz()
 
     def on_resize(self) -> None:
@@ -183,9 +185,13 @@ class ClassQuiz(Vertical):
         self.query_one("#cquiz-text", Static).update("\n".join(lines))
         self._rows = len(lines) + (1 if student_open else 0)
         field.placeholder = tr("quiz.placeholder")
-        self.set_class(student_open, "asking")
+        # display, not CSS classes: a class would match the stylesheet again (forty
+        # students at once at the reveal)
+        if field.display != student_open:
+            field.display = student_open
         shown = not self.link.quiz_hidden
-        self.set_class(shown, "shown")
+        if self.display != shown:
+            self.display = shown
         if shown:
             if student_open:
                 if not field.has_focus:
@@ -204,6 +210,7 @@ class ClassQuiz(Vertical):
     def action_hide(self) -> None:
         self.link.quiz_hidden = True
         self.show_quiz()
+        self.app.refresh_view()  # the status line says a question is open
 
 
 def show(link: ClassLink, new: bool = False) -> None:
