@@ -191,3 +191,11 @@ async def test_quiz_seconds_count_down_and_close() -> None:
             await until(pilots, lambda: "2 s left" in screen_text(ann))
             await until(pilots, lambda: "1 s left" in screen_text(ann))
             await until(pilots, lambda: "you did not answer: +0" in screen_text(ann))
+
+
+def test_help_rows_name_K_by_role() -> None:
+    from rnn_tui.tui import classlink
+
+    assert ("K", "cquiz.help_ask") in classlink.help_rows("teacher")
+    assert ("K", "cquiz.help_open") in classlink.help_rows("student")
+    assert not classlink.help_rows(None)
