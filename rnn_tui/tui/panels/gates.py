@@ -167,8 +167,8 @@ def blocks(view: View, group: str, revealed: int, new: int) -> list[_Block]:
                 token = view.stepper.vocab[picked]
                 left.append(f"{xname} = {token!r} = ")
                 left.append_text(n.onehot(rec.x[b]))
-            else:
-                left.append(f"{xname} = ?")
+            else:  # the start: nothing read yet
+                left.append(tr("input.start", h0=f"h{sub(0)}").split("\n")[0])
             shapes = f"{fmt.shape((1, W.vocab_size))}·{fmt.shape(W[f'Wx{group}'])}→(1,{H})"
             left.append(f"\n{label} {shapes}\n  = ")
             left.append_text(val(k, value))
@@ -178,7 +178,7 @@ def blocks(view: View, group: str, revealed: int, new: int) -> list[_Block]:
             label = f"{_h(t - 1)}·Wh{group}" + (" + bhn" if group == "n" else "")
             value = None if gate is None else (gate.hWb if group == "n" else gate.hW)[b]
             left = Text(f"{_h(t - 1)} = ")
-            left.append_text(n.vec(rec.h_prev[b], p) if rec is not None else blank)
+            left.append_text(n.vec(rec.h_prev[b] if rec is not None else np.zeros(H), p))
             shapes = f"(1,{H})·{fmt.shape(W[f'Wh{group}'])}→(1,{H})"
             left.append(f"\n{label} {shapes}\n  = ")
             left.append_text(val(k, value))
