@@ -51,7 +51,7 @@ def y(seed: int) -> np.ndarray:
     return 1 / (1 + np.exp(-(h @ w.Wy + w.by)))
 
 
-async def until(pilots, check, timeout: float = 5.0) -> None:
+async def until(pilots, check, timeout: float = 15.0) -> None:
     """Let every app run until ``check()`` holds (bounded in time)."""
     deadline = time.monotonic() + timeout
     while True:
