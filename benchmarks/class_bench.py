@@ -19,6 +19,14 @@ show the teacher's t and sub-step (checked with pyte), else it says so.
 
     python benchmarks/class_bench.py                 # 40 students (and the teacher alone)
     python benchmarks/class_bench.py --students 10 40 --presses 60
+    python benchmarks/class_bench.py --quiz 10      # asking the class (issue 18)
+
+``--quiz R``: R questions instead of key presses. For each, the teacher presses
+K, every student's box shows the question, all but one student answer, then
+the last one answers: the question closes (everyone answered) and the time is
+taken from that last answer to the histogram on every screen, the teacher's too
+(each screen is kept with pyte: the first moment it shows "Question N:" and the
+revealed box's "esc: close").
 
 The client runs on the same machine and shares its 2 CPUs with the server.
 """
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import statistics
@@ -96,6 +105,28 @@ class Screen(asyncssh.SSHClientSession):
         self.data = bytearray()
         self.got = asyncio.Event()
         self.closed = asyncio.Event()
+        self.patterns: tuple[str, ...] = ()  # --quiz: when the screen shows these
+        self.found: float | None = None
+        self.found_event = asyncio.Event()
+        self.vt: pyte.Screen | None = None  # --quiz: the screen, kept up to date
+        self._vt_stream: pyte.ByteStream | None = None
+
+    def expect(self, *patterns: str) -> None:
+        """Note when the screen first shows every one of ``patterns`` (from now on)."""
+        if self.vt is None:
+            self.vt = pyte.Screen(*SIZE)
+            self._vt_stream = pyte.ByteStream(self.vt)
+            self._vt_stream.feed(bytes(self.data))
+        self.patterns, self.found = patterns, None
+        self.found_event.clear()
+        self._check(time.perf_counter())
+
+    def _check(self, now: float) -> None:
+        if self.patterns and self.found is None and self.vt is not None:
+            text = "\n".join(self.vt.display)
+            if all(p in text for p in self.patterns):
+                self.found = now
+                self.found_event.set()
 
     def data_received(self, data: bytes, datatype) -> None:
         now = time.perf_counter()
@@ -104,6 +135,9 @@ class Screen(asyncssh.SSHClientSession):
         self.last = now
         if len(self.data) + len(data) <= MAX_KEPT:
             self.data += data
+        if self._vt_stream is not None:
+            self._vt_stream.feed(data)
+            self._check(now)
         self.got.set()
 
     def connection_lost(self, exc) -> None:
@@ -204,6 +238,47 @@ async def quiet(people: list[Person], q: float, limit: float = 10.0) -> None:
         await asyncio.sleep(q / 3)
 
 
+async def seen(people: list[Person], limit: float) -> None:
+    """Until every screen has shown its expected bytes (at most ``limit`` seconds)."""
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*(p.screen.found_event.wait() for p in people)),
+                               limit)
+
+
+async def quiz_rounds(teacher: Person, students: list[Person], args) -> dict:
+    """--quiz: the teacher asks, the class answers; last answer -> every histogram."""
+    people = [teacher, *students]
+    everyone_ms, each_ms = [], []
+    missed = 0
+    for r in range(args.quiz):
+        if r and r % 6 == 0:  # six questions a sentence's way to y: start again
+            teacher.chan.write(b"r")
+            await quiet(people, 0.3)
+        question = f"Question {r + 1}:"
+        for s in students:
+            s.screen.expect(question, "no answer yet")
+        teacher.chan.write(b"K")
+        await seen(students, args.timeout)
+        await quiet(people, 0.2)
+        for s in students[:-1]:
+            s.chan.write(b"0.5\r")
+        await quiet(people, 0.3)
+        for p in people:
+            p.screen.expect(question, "esc: close")
+        t0 = time.perf_counter()
+        students[-1].chan.write(b"0.5\r")
+        await seen(people, args.timeout)
+        got = [(p.screen.found - t0) * 1000 for p in people if p.screen.found is not None]
+        missed += len(people) - len(got)
+        each_ms += got
+        if got:
+            everyone_ms.append(max(got))
+        await quiet(people, 0.3)
+        for p in people:
+            p.screen.patterns = ()
+    return {"everyone": everyone_ms, "each": each_ms, "missed": missed}
+
+
 async def bench(n: int, args, tmp: str) -> dict:
     server, port = await start_server(tmp, n, args.student_nice)
     key = asyncssh.read_private_key(os.path.join(tmp, "teacher"))
@@ -229,6 +304,9 @@ async def bench(n: int, args, tmp: str) -> dict:
         sessions = tree(server.pid)
         cpu0 = {pid: cpu_ms(pid) for pid in [server.pid, *sessions]}
         me0 = time.process_time()
+        if args.quiz:
+            quiz = await quiz_rounds(teacher, students, args)
+            everyone_ms, each_ms, missed = quiz["everyone"], quiz["each"], quiz["missed"]
         for k in keys(args.presses) if args.interval else ():
             # A teacher who does not wait for the class (autoplay, quick keys): only
             # the teacher's own repaint is timed; the class catches up as it can.
@@ -247,7 +325,7 @@ async def bench(n: int, args, tmp: str) -> dict:
             end = time.perf_counter() + 30
             while time.perf_counter() < end and not all_there(teacher, students):
                 await asyncio.sleep(0.25)
-        for k in keys(args.presses) if not args.interval else ():
+        for k in keys(args.presses) if not (args.interval or args.quiz) else ():
             for p in people:
                 p.screen.mark()
             t0 = time.perf_counter()
@@ -275,14 +353,15 @@ async def bench(n: int, args, tmp: str) -> dict:
                              return_exceptions=True)
         server.terminate()
         await server.wait()
-    return {"n": n, "presses": len(own_ms), "everyone": everyone_ms, "each": each_ms,
+    count = len(own_ms) or len(everyone_ms)  # key presses, or questions (--quiz)
+    return {"n": n, "presses": count, "everyone": everyone_ms, "each": each_ms,
             "own": own_ms, "missed": missed, "wrong": wrong, "sessions": people_pids,
             "where": want.group(0) if want else "?",
-            "cpu_server": cpu[server.pid] / max(len(own_ms), 1),
+            "cpu_server": cpu[server.pid] / max(count, 1),
             "cpu_sessions": sum(v for p, v in cpu.items() if p != server.pid)
-            / max(len(own_ms), 1),
-            "cpu_client": client_cpu / max(len(own_ms), 1),
-            "cpu_teacher": sum(cpu.get(p, 0.0) for p in teacher_pids) / max(len(own_ms), 1)}
+            / max(count, 1),
+            "cpu_client": client_cpu / max(count, 1),
+            "cpu_teacher": sum(cpu.get(p, 0.0) for p in teacher_pids) / max(count, 1)}
 
 
 def ms(values: list[float]) -> str:
@@ -290,6 +369,26 @@ def ms(values: list[float]) -> str:
         return "–"
     return (f"{statistics.median(values):.0f} / {p95(values):.0f} ms "
             f"({max(values):.0f})")
+
+
+def quiz_table(rows: list[dict], args) -> str:
+    lines = [
+        f"{args.quiz} questions asked of the class (K); all but one student answer, then the "
+        "last one (the question closes); the time from that last answer to the histogram on "
+        f"every screen (the teacher's too); 80×24; students at nice +{args.student_nice}; "
+        f"{os.cpu_count()} CPUs, the clients on the same machine",
+        "",
+        "| students | last answer → every screen shows the histogram, median / p95 (max) "
+        "| → each screen, median / p95 (max) | screens without it | CPU per question: "
+        "server / sessions / clients |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if r["n"]:
+            lines.append(
+                f"| {r['n']} | {ms(r['everyone'])} | {ms(r['each'])} | {r['missed']} "
+                f"| {r['cpu_server']:.0f} / {r['cpu_sessions']:.0f} / {r['cpu_client']:.0f} ms |")
+    return "\n".join(lines)
 
 
 def table(rows: list[dict], args) -> str:
@@ -328,11 +427,11 @@ async def amain(args) -> None:
         with open(path, "wb") as f:
             f.write(key.export_private_key())
         os.chmod(path, 0o600)
-        for n in [0, *args.students]:
+        for n in [*([] if args.quiz else [0]), *args.students]:
             row = await bench(n, args, tmp)
             print(f"# {n} students: done ({row['where']})", file=sys.stderr)
             rows.append(row)
-    print(table(rows, args))
+    print(quiz_table(rows, args) if args.quiz else table(rows, args))
 
 
 def main() -> None:
@@ -351,6 +450,8 @@ def main() -> None:
                    "(only the teacher's own time is measured; default 0: wait)")
     p.add_argument("--student-nice", type=int, default=15,
                    help="serve --student-nice (default 15, as serve; 0: students as teachers)")
+    p.add_argument("--quiz", type=int, default=0, metavar="R",
+                   help="ask the class R questions instead of pressing keys (issue 18)")
     p.add_argument("--timeout", type=float, default=5.0,
                    help="seconds to wait for every screen to change after a press")
     args = p.parse_args()
