@@ -239,6 +239,11 @@ class Hub:
         self.results = results
         self.quiz: _Quiz | None = None
         self.asked = 0
+        #: The class broker (issue 20, ``serve.broker.Bridge``): None on one machine.
+        #: It is told of local changes (``_publish``) and calls the ``remote_*``
+        #: methods for other servers' (see "the class broker" below).
+        self.bridge: Any = None
+        self.remote_leader: str | None = None  # a leader on another server
 
     # -- the server's side -----------------------------------------------------
 
@@ -283,8 +288,8 @@ class Hub:
         """When the leader was last active (``time.monotonic``), if the session of
         ``token`` is connected and follows it; else None."""
         member, leader = self._members.get(token), self.leader
-        if member is None or member.link is None or leader is None or member is leader \
-                or not member.following:
+        if member is None or member.link is None or member is leader or not member.following \
+                or (leader is None and self.remote_leader is None):
             return None
         return self._leader_active
 
@@ -424,7 +429,7 @@ class Hub:
         self.log.info("class: %s %s joined (%s)", member.role, member.name,
                       "reconnected" if old is not None else f"id {member.id}")
         link.send("welcome", encode("welcome", id=member.id, name=member.name, role=member.role))
-        if member.teacher and self.leader is None:
+        if member.teacher and self.leader is None and self.remote_leader is None:
             self._set_leader(member)
         else:
             link.send("class", self._class_line(member))
@@ -462,6 +467,7 @@ class Hub:
             self._release_now()
             self.leader = None
             self.log.info("class: nobody leads (%s left)", member.name)
+            self._publish("lead", None)
             self._broadcast_class()
         self._roster_changed()
 
@@ -490,6 +496,7 @@ class Hub:
                 self.log.info("class: %s %s the class", member.name,
                               "locked" if self.locked else "unlocked")
                 self._broadcast_class()
+                self._publish("lock", self.locked)
         elif kind == "lead":
             if member is not self.leader:
                 self._set_leader(member)
@@ -503,7 +510,9 @@ class Hub:
                 self._reveal(q)
         elif kind == "clear_hand":
             target = next((m for m in self._connected() if m.id == msg["id"]), None)
-            if target is not None and target.hand:
+            if target is None:
+                self._publish("clear_hand", msg["id"])  # a student of another server's?
+            elif target.hand:
                 target.hand = False
                 assert target.link is not None
                 target.link.send("hand", encode("hand", up=False))
@@ -521,6 +530,7 @@ class Hub:
                                     pos=msg["pos"], batch_view=msg["batch_view"],
                                     backward=msg["backward"])
             self._to_followers("position", self._position)
+            self._publish("position", self._position)
         self._roster_changed()
 
     def _content_from(self, member: Member, msg: dict) -> None:
@@ -538,6 +548,7 @@ class Hub:
         self._content = encode("content", rev=self.rev, lesson=msg["lesson"])
         self._position = None  # a position belongs to its content
         self._to_followers("content", self._content)
+        self._publish("content", self._content)
 
     def _to_followers(self, kind: str, line: bytes) -> None:
         if self.leader_first <= 0 or self.leader is None:
@@ -571,9 +582,10 @@ class Hub:
 
     def _class_line(self, member: Member) -> bytes:
         leader = self.leader
+        extra = {"broker": self.bridge.status} if self.bridge is not None else {}
         return encode("class", locked=self.locked,
-                      leader=leader.name if leader is not None else None,
-                      you_lead=member is leader)
+                      leader=leader.name if leader is not None else self.remote_leader,
+                      you_lead=member is leader, **extra)
 
     def _broadcast_class(self) -> None:
         for m in self._connected():
@@ -588,9 +600,11 @@ class Hub:
     def _set_leader(self, member: Member) -> None:
         self._release_now()
         self.leader = member
+        self.remote_leader = None
         self._leader_active = time.monotonic()
         self.log.info("class: %s leads", member.name)
         self._broadcast_class()
+        self._publish("lead", member.name)
 
     # -- roster -------------------------------------------------------------------
 
@@ -613,7 +627,10 @@ class Hub:
         teachers = [m for m in self._connected() if m.teacher]
         if not teachers:
             return
-        entries = self.roster()[:classroom.MAX_ROSTER]
+        entries = self.roster()
+        if self.bridge is not None:  # every server's students
+            entries += self.bridge.remote_roster()
+        entries = entries[:classroom.MAX_ROSTER]
         students = [e for e in entries if e["role"] == "student"]
         line = encode("roster", connected=len(students),
                       following=sum(e["following"] for e in students), students=entries)
@@ -629,6 +646,54 @@ class Hub:
             self.roster_refresh, self._refresh)
         if any(m.teacher for m in self._connected()):
             self._roster_changed()
+
+    # -- the class broker (issue 20): other servers' changes, and ours to them ------
+
+    def _publish(self, kind: str, value: Any) -> None:
+        if self.bridge is not None:
+            self.bridge.publish(kind, value)
+
+    def remote_lead(self, name: str | None) -> None:
+        """A teacher of another server leads (``name``), or that one left (None)."""
+        if name is not None and self.leader is not None:
+            self._release_now()
+            self.log.info("class: %s leads on another server; %s no longer leads",
+                          name, self.leader.name)
+            self.leader = None
+        self.remote_leader = name
+        self._leader_active = time.monotonic()
+        self._broadcast_class()
+
+    def remote_lock(self, on: bool) -> None:
+        if on != self.locked:
+            self.locked = on
+            self._broadcast_class()
+
+    def remote_state(self, kind: str, line: bytes, rev: int) -> None:
+        """The remote leader's ``content`` or ``position`` line (revision ``rev``)."""
+        if self.leader is not None:
+            return  # ours leads (a message in flight from before)
+        self.rev = max(self.rev, rev)
+        self._leader_active = time.monotonic()
+        if kind == "content":
+            self._content, self._position = line, None
+        else:
+            self._position = line
+        self._send_followers(kind, line)
+        self._roster_changed()
+
+    def remote_clear_hand(self, member_id: int) -> None:
+        target = next((m for m in self._connected() if m.id == member_id), None)
+        if target is not None and target.hand:
+            target.hand = False
+            assert target.link is not None
+            target.link.send("hand", encode("hand", up=False))
+            self._roster_changed()
+
+    def broker_changed(self) -> None:
+        """The broker's link went up or down: every status line says so."""
+        self._broadcast_class()
+        self._roster_changed()
 
     # -- the class quiz (issue 18) ---------------------------------------------------
 
