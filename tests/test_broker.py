@@ -328,3 +328,25 @@ def test_bad_frames_from_redis_are_ignored():
     bridge._receive("lead", "other", b"[1, 2]")  # not a lead: ignored
     assert hub.calls == [] and bridge.claim is None
     assert bridge.remote_roster() == []
+
+
+def test_the_status_line_says_the_class_link_is_lost_while_the_broker_is():
+    from rnn_tui.tui.classlink import ClassLink
+
+    class FakeApp:
+        views = 0
+
+        def refresh_view(self):
+            self.views += 1
+
+    app = FakeApp()
+    link = ClassLink(app, "", "")  # type: ignore[arg-type]
+    link._receive({"type": "welcome", "id": 2, "name": "s", "role": "student"})
+    link._receive({"type": "class", "locked": False, "leader": "Ann", "you_lead": False})
+    assert link.status() == "following Ann"  # one machine: no broker field
+    link._receive({"type": "class", "locked": False, "leader": "Ann", "you_lead": False,
+                   "broker": "lost"})
+    assert link.status() == "following Ann  class link lost; retrying"
+    link._receive({"type": "class", "locked": False, "leader": "Ann", "you_lead": False,
+                   "broker": "ok"})
+    assert link.status() == "following Ann" and app.views >= 3

@@ -120,6 +120,7 @@ class ClassLink:
         self.leads = False
         self.locked = False
         self.leader: str | None = None
+        self.broker_lost = False  # serve --class-broker: the class's link to other servers
         self.hand = False
         self.joins = 0  # welcomes so far (a reconnect makes another)
         self.hands = 0  # hands raised in the class (a teacher's roster says)
@@ -255,6 +256,7 @@ class ClassLink:
         leader = msg["leader"]
         self.leader = None if leader is None else classroom.display_name(leader)
         was_locked, self.locked = self.locked, bool(msg["locked"])
+        self.broker_lost = msg.get("broker") == "lost"  # issue 20: said until it's back
         if msg["you_lead"] and not self.leads:
             self.leads, self.following = True, False
             self._sent_content = self._sent_position = None  # send the lesson, then where
@@ -493,6 +495,8 @@ class ClassLink:
             parts.append(tr("class.leader_left"))
         else:
             parts.append(tr("class.waiting"))
+        if self.broker_lost and self.state == "up":  # this server goes on; the class is away
+            parts.append(tr("class.lost"))
         if self.locked and self.state == "up":
             parts.append(tr("class.locked_mark"))
         if self.hand:
