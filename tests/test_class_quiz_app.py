@@ -199,3 +199,24 @@ def test_help_rows_name_K_by_role() -> None:
     assert ("K", "cquiz.help_ask") in classlink.help_rows("teacher")
     assert ("K", "cquiz.help_open") in classlink.help_rows("student")
     assert not classlink.help_rows(None)
+
+
+async def test_only_the_leader_asks_and_reveals() -> None:
+    async with hub_running() as hub:
+        kim = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        lee = class_app(hub, "lee", "teacher", 0)
+        ann = class_app(hub, "ann", "student", 0)
+        async with kim.run_test(size=SMALL) as kp, lee.run_test(size=SMALL) as lp, \
+                ann.run_test(size=SMALL) as ap:
+            pilots = (kp, lp, ap)
+            await until(pilots, lambda: up(kim, lee, ann) and kim.classlink.leads
+                        and ann.classlink.applied is not None)
+            await lp.press("K")  # not the leader: K is off
+            await ap.press("K")  # a student's K only shows an open question
+            await until(pilots, lambda: True)
+            assert hub.asked == 0 and box(lee) is None and box(ann) is None
+            await kp.press("K")
+            await until(pilots, lambda: shown(lee) and shown(ann))
+            text = screen_text(lee)
+            assert "answered 0 / 1" in text and "the teacher who leads reveals it" in text
+            assert "K: reveal now" in screen_text(kim)

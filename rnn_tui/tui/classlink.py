@@ -507,6 +507,7 @@ class ClassLink:
         if q is not None and q["open"] and self.state == "up" \
                 and (self.quiz_hidden or self.role == "teacher"):
             parts.append(tr("cquiz.answered_mark", n=q["answered"], total=q["total"])
+                         if self.leads else tr("cquiz.answered", n=q["answered"], total=q["total"])
                          if self.role == "teacher" else tr("cquiz.open_mark"))
         return "  ".join(parts)
 

@@ -487,6 +487,7 @@ MESSAGES: dict[str, str] = {
     "cquiz.keys_teacher": "K: reveal now · esc: hide",
     "cquiz.keys_student": "enter: send (change it until the reveal) · esc: hide",
     "cquiz.keys_closed": "esc: close",
+    "cquiz.keys_watch": "the teacher who leads reveals it · esc: hide",
     "cquiz.your_guess": "your answer: {guess} (counted)",
     "cquiz.no_guess_yet": "no answer yet",
     "cquiz.sent": "sent: {text}",

@@ -483,6 +483,7 @@ MESSAGES: dict[str, str] = {
     "cquiz.keys_teacher": "K: 바로 공개 · esc: 숨기기",
     "cquiz.keys_student": "enter: 보내기 (공개 전까지 바꿀 수 있다) · esc: 숨기기",
     "cquiz.keys_closed": "esc: 닫기",
+    "cquiz.keys_watch": "이끄는 선생님이 공개한다 · esc: 숨기기",
     "cquiz.your_guess": "내 답: {guess} (반영됨)",
     "cquiz.no_guess_yet": "아직 답하지 않았다",
     "cquiz.sent": "보냄: {text}",

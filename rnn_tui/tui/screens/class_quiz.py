@@ -48,8 +48,9 @@ def value_name(msg: dict[str, Any]) -> str:
 
 
 def quiz_lines(msg: dict[str, Any], role: str | None, precision: int = 3,
-               hint: str | None = None) -> list[str]:
-    """The box's text (above the guess box, while it is open), in the current language."""
+               hint: str | None = None, leads: bool = True) -> list[str]:
+    """The box's text (above the guess box, while it is open), in the current language.
+    ``leads``: a teacher who leads reveals with K (another teacher only watches)."""
     p = precision
     title = tr("cquiz.title", n=msg["qid"])
     if msg["open"]:
@@ -65,8 +66,9 @@ def quiz_lines(msg: dict[str, Any], role: str | None, precision: int = 3,
         if msg["seconds"] is not None:
             state.append(tr("cquiz.seconds", s=int(msg["seconds"] + 0.5)))
         lines.append("  ".join(state))
-        lines.append(hint or tr("cquiz.keys_teacher" if role == "teacher"
-                                else "cquiz.keys_student"))
+        keys = "cquiz.keys_student" if role != "teacher" \
+            else "cquiz.keys_teacher" if leads else "cquiz.keys_watch"
+        lines.append(hint or tr(keys))
         return lines
     truth = msg["truth"]
     lines = [f"{title}  " + tr("cquiz.truth", name=value_name(msg), truth=fmt.num(truth, p))
@@ -181,7 +183,7 @@ class ClassQuiz(Vertical):
                 else time.monotonic() + msg["seconds"]
         if self._deadline is not None and msg["open"]:
             msg = {**msg, "seconds": max(0.0, self._deadline - time.monotonic())}
-        lines = quiz_lines(msg, self.link.role, self.app.precision, hint)
+        lines = quiz_lines(msg, self.link.role, self.app.precision, hint, self.link.leads)
         self.query_one("#cquiz-text", Static).update("\n".join(lines))
         self._rows = len(lines) + (1 if student_open else 0)
         field.placeholder = tr("quiz.placeholder")
