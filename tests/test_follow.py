@@ -179,6 +179,9 @@ async def test_roster_shows_names_positions_and_hands() -> None:
             await until(pilots, lambda: ann.pos == bob.pos == 4)
             await bp.press("down", "right")  # bob: sentence 2, t 2 sub-step 1, on his own
             await ap.press("a")  # ann raises her hand
+            # the roster chooses the first raised hand when it opens: open it once the
+            # teacher has heard of ann's (a roster comes at most twice a second)
+            await until(pilots, lambda: teacher.classlink.hands == 1)
             await tp.press("c")
             await until(pilots, lambda: "✋ ann" in screen_text(teacher)
                         and "bob" in screen_text(teacher)
