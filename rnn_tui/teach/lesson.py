@@ -99,17 +99,17 @@ class Lesson:
     def pos(self) -> int:
         return self._pos
 
-    @property
-    def cell(self) -> str:
-        """The weights' cell: "rnn" (the lesson's), "gru" or "lstm"."""
-        w = self.weights
-        return w.cell if isinstance(w, GatedWeights) else "rnn"
-
     @pos.setter
     def pos(self, pos: int) -> None:
         if Cursor(pos, self.steps, self.cell).t != self.cursor.t:
             self.status = NO_STATUS  # a message lasts until the time step changes
         self._pos = pos
+
+    @property
+    def cell(self) -> str:
+        """The weights' cell: "rnn" (the lesson's), "gru" or "lstm"."""
+        w = self.weights
+        return w.cell if isinstance(w, GatedWeights) else "rnn"
 
     @property
     def steps(self) -> int:

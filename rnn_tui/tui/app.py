@@ -12,12 +12,10 @@ what it shows has changed. Helpers: ``layout`` (the panels, app.tcss's rules),
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -28,8 +26,9 @@ from rnn_tui.core.model import Weights
 from rnn_tui.teach import fmt, i18n
 from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.lesson import Lesson
-from rnn_tui.tui import layout, routes
+from rnn_tui.tui import bindings, layout, routes
 from rnn_tui.tui.autoplay import Autoplay, next_speed
+from rnn_tui.tui.lesson_attrs import LessonAttributes, changes_lesson
 from rnn_tui.tui.panels import numbers
 from rnn_tui.tui.panels.base import Panel
 from rnn_tui.tui.panels.quizbar import QuizBar
@@ -45,28 +44,7 @@ if TYPE_CHECKING:  # imported when the key is pressed, not at start-up
     from rnn_tui.tui.screens.weights_editor import WeightsScreen
 
 
-#: The keys a gated cell's lesson refuses (yet), and what the status line calls them.
-GATED_REFUSED = {"train": "gate.what.train", "toggle_weights": "gate.what.train",
-                 "edit_weights": "gate.what.edit", "edit_sentences": "gate.what.edit",
-                 "toggle_quiz": "gate.what.quiz"}
-
-
-def _lesson(name: str) -> property:
-    """A read-only view of ``app.lesson.<name>``."""
-    return property(lambda self: getattr(self.lesson, name))
-
-
-def _changes_lesson(name: str) -> Callable[..., None]:
-    """An action that calls ``lesson.<name>(*args)`` (one change), then repaints."""
-
-    def action(self: RNNApp, *args: int) -> None:
-        getattr(self.lesson, name)(*args)
-        self.refresh_view()
-
-    return action
-
-
-class RNNApp(TerminalApp):
+class RNNApp(LessonAttributes, TerminalApp):
     """Step through a many-to-one RNN."""
 
     CSS_PATH = "app.tcss"
@@ -74,46 +52,7 @@ class RNNApp(TerminalApp):
     ENABLE_COMMAND_PALETTE = False
     AUTO_FOCUS = None  # keys go to the app's bindings; only the quiz box takes focus
 
-    BINDINGS = [
-        Binding("right,l,space", "next_substep", "Sub-step", key_display="→", id="next"),
-        Binding("shift+right,L", "next_step", "Step", key_display="L", id="step"),
-        Binding("left,h", "back_substep", "Back", key_display="←", id="back"),
-        Binding("shift+left,H", "back_step", "Back a step", show=False, id="back_step"),
-        Binding("home,r", "reset", "Reset", show=False, id="reset"),
-        Binding("end", "to_end", "Run to the end", show=False, id="end"),
-        Binding("up", "select(-1)", "Sentence", key_display="↑↓", id="up"),
-        Binding("down", "select(1)", "Next sentence", show=False, id="down"),
-        *[
-            Binding(str(i), f"select_number({i})", f"Sentence {i}", show=False, id=f"n{i}")
-            for i in range(1, 10)
-        ],
-        Binding("b", "toggle_batch", "Batch", id="batch"),
-        Binding("n", "network", "Network", show=False, id="network"),
-        Binding("m", "memory", "Memory", show=False, id="memory"),
-        Binding("p", "toggle_play", "Play", id="play"),
-        Binding("t", "train", "Train", id="train"),
-        Binding("i", "toggle_weights", "Initial/trained", show=False, id="weights"),
-        Binding("g", "backward", "Grad", id="grad"),
-        Binding("e", "edit_sentences", "Sentences", show=False, id="edit_sentences"),
-        Binding("w", "edit_weights", "Weights", show=False, id="edit_weights"),
-        Binding("x", "export", "Export", show=False, id="export"),
-        Binding("s", "save", "Save", show=False, id="save"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", show=False, id="faster"),
-        Binding("minus", "speed(-1)", "Slower", show=False, id="slower"),
-        Binding("k", "toggle_quiz", "Quiz", show=False, id="quiz"),
-        Binding("f2", "next_lang", "Language", show=False, id="lang"),
-        Binding("f3", "next_theme", "Theme", show=False, id="theme"),
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("ctrl+l", "redraw", "Redraw", show=False, id="redraw"),
-        # a class's keys (issue 16): on only in a class, by role (check_action)
-        Binding("f", "class_follow", "Follow", show=False, id="class_follow"),
-        Binding("a", "class_hand", "Hand", show=False, id="class_hand"),
-        Binding("c", "class_roster", "Class", show=False, id="class_roster"),
-        Binding("o", "class_lock", "Lock", show=False, id="class_lock"),
-        Binding("F", "class_lead", "Lead", show=False, id="class_lead"),
-        Binding("K", "class_quiz", "Ask the class", show=False, id="class_quiz"),
-    ]
+    BINDINGS = bindings.APP  # keys -> actions (tui/bindings.py)
 
     HELP_ROWS = routes.HELP  # the help screen's rows (DOMNode.HELP is Textual's help text)
 
@@ -151,24 +90,6 @@ class RNNApp(TerminalApp):
             from rnn_tui.tui.classlink import ClassLink
 
             self.classlink = ClassLink(self, *classroom)
-
-    # --- the lesson, read-only (tests and screens read these) --------------------
-    pos = _lesson("pos")
-    selected = _lesson("selected")
-    batch_view = _lesson("batch_view")
-    quiz = _lesson("quiz")
-    use_trained = _lesson("trained")
-    stepper = _lesson("stepper")
-    cursor = _lesson("cursor")
-    dataset = _lesson("dataset")
-    weights = _lesson("weights")
-    weight_sets = _lesson("sets")
-    initial_weights = property(lambda self: self.lesson.sets.initial)
-    activation = _lesson("activation")
-    version = _lesson("revision")
-    score = _lesson("score")
-    weights_label = _lesson("weights_label")
-    question = property(lambda self: self.quizflow.question)
 
     def _edited(self) -> frozenset:
         return self.lesson.edited()
@@ -292,40 +213,22 @@ class RNNApp(TerminalApp):
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
         """In a class, a stepping key leaves follow mode, or is refused while locked."""
-        name = action[1] if isinstance(action, tuple) else action.split("(")[0]
-        what = GATED_REFUSED.get(name.rpartition(".")[2]) if self.lesson.cell != "rnn" else None
-        if what is not None:  # the vanilla cell's, not yet a gated cell's (issue 21)
-            self.lesson.say("gate.not_here", cell=self.lesson.cell, what=tr(what))
+        name = bindings.action_name(action)
+        if bindings.refused_by_cell(self.lesson, name):  # the vanilla cell's only (issue 21)
             self.refresh_view()
             return True
         link = self.classlink
-        if link is not None:
-            name = action[1] if isinstance(action, tuple) else action.split("(")[0]
-            if not link.allow(name.rpartition(".")[2], default_namespace):
-                return True  # refused (the status line says why)
+        if link is not None and not link.allow(name, default_namespace):
+            return True  # refused (the status line says why)
         return await super().run_action(action, default_namespace, namespaces)
 
-    def action_class_follow(self) -> None:
-        self._class_key("class_follow")
-
-    def action_class_hand(self) -> None:
-        self._class_key("class_hand")
-
-    def action_class_roster(self) -> None:
-        self._class_key("class_roster")
-
-    def action_class_lock(self) -> None:
-        self._class_key("class_lock")
-
-    def action_class_lead(self) -> None:
-        self._class_key("class_lead")
-
-    def action_class_quiz(self) -> None:  # K: ask the class (issue 18)
-        self._class_key("class_quiz")
-
-    def _class_key(self, action: str) -> None:
-        if self.classlink is not None:
-            self.classlink.key(action)
+    # a class's keys: each one the class link's (f, a, c, o, F, K)
+    action_class_follow = bindings.class_key("class_follow")
+    action_class_hand = bindings.class_key("class_hand")
+    action_class_roster = bindings.class_key("class_roster")
+    action_class_lock = bindings.class_key("class_lock")
+    action_class_lead = bindings.class_key("class_lead")
+    action_class_quiz = bindings.class_key("class_quiz")  # K: ask the class (issue 18)
 
     def action_next_substep(self) -> None:
         lesson = self.lesson
@@ -334,15 +237,15 @@ class RNNApp(TerminalApp):
         self.refresh_view()
 
     # one change to the lesson each, then a repaint
-    action_next_step = _changes_lesson("next_step")
+    action_next_step = changes_lesson("next_step")
     # not action_back: that is Textual's App.action_back (pop the screen)
-    action_back_substep = _changes_lesson("back")
-    action_back_step = _changes_lesson("back_step")
-    action_to_end = _changes_lesson("to_end")
-    action_select = _changes_lesson("select")
-    action_select_number = _changes_lesson("select_number")
-    action_toggle_batch = _changes_lesson("toggle_batch")
-    action_toggle_weights = _changes_lesson("toggle_trained")
+    action_back_substep = changes_lesson("back")
+    action_back_step = changes_lesson("back_step")
+    action_to_end = changes_lesson("to_end")
+    action_select = changes_lesson("select")
+    action_select_number = changes_lesson("select_number")
+    action_toggle_batch = changes_lesson("toggle_batch")
+    action_toggle_weights = changes_lesson("toggle_trained")
 
     def action_reset(self) -> None:
         self.playing = False
