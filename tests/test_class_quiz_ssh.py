@@ -117,6 +117,11 @@ async def test_ask_answer_late_joiner_killed_student_reveal(klass, tmp_path):
     # the class steps on to the sum revealed
     for who in ("kim", "ann", "dan"):
         await klass.wait_for(who, "t = 1/3  sub-step 3/4")
+    log = "\n".join(klass.log)
+    assert "asks question 1" in log and "question 1 revealed: 2 answered" in log
+    # the server killed between questions: the file on disk has every row, whole
+    klass.proc.kill()
+    await klass.proc.wait()
     files = list((tmp_path / "results").glob("*.csv"))
     assert len(files) == 1
     with open(files[0], newline="", encoding="utf-8") as f:
@@ -125,5 +130,5 @@ async def test_ask_answer_late_joiner_killed_student_reveal(klass, tmp_path):
         ("ann", near.rstrip("0"), "2"), ("bob", "1.0", "0")]
     assert all(r["true value"] == repr(value) and r["question"] == "1: sum1[2] of sentence 1"
                for r in rows)
-    log = "\n".join(klass.log)
-    assert "asks question 1" in log and "question 1 revealed: 2 answered" in log
+    assert files[0].read_bytes().endswith(b"\n")
+    assert not list((tmp_path / "results").glob("*.tmp"))
