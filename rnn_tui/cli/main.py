@@ -156,7 +156,7 @@ class Model:
     """What the model options resolve to."""
 
     dataset: Dataset
-    weights: Weights
+    weights: Weights | GatedWeights  # a GRU's or an LSTM's with --cell gru|lstm (issue 21)
     seed: int
     hidden: int
     bias: str
@@ -180,7 +180,7 @@ def build_model(args: argparse.Namespace) -> Model:
     cell = model_cell(args)
     if cell != "rnn":  # GRU or LSTM (issue 21): the app, export and serve step it too
         dataset, gated, seed = build_gated_model(args, cell)
-        return Model(dataset, gated, seed, gated.hidden, "vector")  # type: ignore[arg-type]
+        return Model(dataset, gated, seed, gated.hidden, "vector")
     seed = 0 if args.seed is None else args.seed
     try:
         if args.weights is not None:
@@ -196,8 +196,9 @@ def build_model(args: argparse.Namespace) -> Model:
                     check_saved_pair(args.weights, args.data)
             except TrainingError as exc:
                 raise CliError(str(exc)) from None
-            dataset = load_data(args.data, weights.vocab) if args.data is not None else None
-            if dataset is None:
+            if args.data is not None:
+                dataset = load_data(args.data, weights.vocab)
+            else:
                 dataset = lesson_dataset().with_vocab(weights.vocab)
         else:
             dataset = load_data(args.data) if args.data is not None else lesson_dataset()
@@ -331,22 +332,16 @@ def trace_model(args: argparse.Namespace) -> Model:
 def run(argv: Sequence[str]) -> int:
     args = run_parser().parse_args(argv)
     model = trace_model(args) if args.trace is not None else build_model(args)
-    if args.text and getattr(model.weights, "cell", "rnn") != "rnn":
-        from rnn_tui.core.model import OverflowedError
-        from rnn_tui.teach.textmode import render_gated
-
-        try:  # a GRU's or an LSTM's weights (issue 21)
-            sys.stdout.write(render_gated(model.dataset, model.weights,  # type: ignore[arg-type]
-                                          args.precision))
-        except OverflowedError as exc:
-            raise CliError(str(exc)) from None
-        return 0
     if args.text:
-        from rnn_tui.core.model import OverflowedError
-        from rnn_tui.teach.textmode import render
+        from rnn_tui.core.model import OverflowedError, Weights
+        from rnn_tui.teach.textmode import render, render_gated
 
+        weights = model.weights
         try:
-            text = render(model.dataset, model.weights, args.precision, model.activation)
+            if isinstance(weights, Weights):
+                text = render(model.dataset, weights, args.precision, model.activation)
+            else:  # a GRU's or an LSTM's weights (issue 21)
+                text = render_gated(model.dataset, weights, args.precision)
         except OverflowedError as exc:
             raise CliError(str(exc)) from None
         sys.stdout.write(text)

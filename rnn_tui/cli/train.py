@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import numpy as np
 
@@ -107,7 +108,7 @@ def check_writable(out: Path) -> None:
 def main(argv: Sequence[str]) -> int:
     from rnn_tui.core.backprop import TrainingError, evaluate
     from rnn_tui.core.data import DataError
-    from rnn_tui.core.model import WeightsError
+    from rnn_tui.core.model import Weights, WeightsError
     from rnn_tui.core.train import rounded, train
 
     args = parser().parse_args(argv)
@@ -118,7 +119,8 @@ def main(argv: Sequence[str]) -> int:
     if cell != "rnn":
         return train_gated_main(args, out, cell)
     model = build_model(args)
-    dataset, weights = model.dataset, model.weights
+    # the cell is "rnn" here (a gated cell went above), so build_model gave a Weights
+    dataset, weights = model.dataset, cast(Weights, model.weights)
     epoch_done = 0
     start = time.perf_counter()
     try:

@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -50,6 +50,10 @@ from rnn_tui.core.model import (
 )
 from rnn_tui.core.stepper import Stepper, overflow
 from rnn_tui.teach import fmt
+
+if TYPE_CHECKING:  # the gated cells' traces import this module (their base)
+    from rnn_tui.core.cells import GatedStepper, GatedWeights
+    from rnn_tui.export.gated import GatedTrace
 
 #: The value of the JSON ``"format"`` key, and the version this module writes and reads.
 FORMAT = "rnn-tui-trace"
@@ -216,18 +220,19 @@ def export_numbers(B: int, T: int, V: int, H: int) -> int:
     return B * T * (V + 6 * H) + 5 * B + 1 + 2 * (V * H + H * H + 2 * H + 1)
 
 
-def trace_from_stepper(stepper: Stepper) -> Trace:  # (or a GatedStepper: a GatedTrace)
+def trace_from_stepper(stepper: Stepper | GatedStepper) -> Trace | GatedTrace:
     """Run a copy of ``stepper`` from t = 0 to the end and keep every number.
 
     The stepper passed in is not moved, so the app can export mid-lesson.
-    Raises TraceError when the trace would have more than ``MAX_EXPORT_NUMBERS``
+    A GRU's or an LSTM's ``GatedStepper`` gives a ``GatedTrace``. Raises
+    TraceError when the trace would have more than ``MAX_EXPORT_NUMBERS``
     numbers (checked first), and ``engine.OverflowedError`` (a ValueError) when
     a number is infinite or NaN.
     """
     if not isinstance(stepper, Stepper):  # a GRU's or an LSTM's (issue 21)
         from rnn_tui.export.gated import gated_trace_from_stepper
 
-        return gated_trace_from_stepper(stepper)  # type: ignore[return-value]
+        return gated_trace_from_stepper(stepper)
     B, T, V = stepper.X.shape
     H = stepper.weights.hidden
     count = export_numbers(B, T, V, H)
@@ -303,13 +308,14 @@ def _gradient_matrices(trace: Trace) -> list[tuple[str, np.ndarray]]:
         getattr(trace.weights, name[1:]).shape)) for name in GRADIENT_NAMES if name in g]
 
 
-def build_trace(dataset: Dataset, weights: Weights, activation: str = "tanh") -> Trace:
+def build_trace(dataset: Dataset, weights: Weights | GatedWeights,
+                activation: str = "tanh") -> Trace | GatedTrace:
     """The trace of ``weights`` run over ``dataset`` (encoded against the weights' vocab);
     a GRU's or an LSTM's weights give a ``GatedTrace`` (rnn_tui.export.gated)."""
     if not isinstance(weights, Weights):
         from rnn_tui.export.gated import build_gated_trace
 
-        return build_gated_trace(dataset, weights)  # type: ignore[return-value]
+        return build_gated_trace(dataset, weights)
     if list(dataset.vocab) != weights.vocab:
         dataset = dataset.with_vocab(weights.vocab)
     return trace_from_stepper(
@@ -545,8 +551,9 @@ def _read_sentence(data: object, b: int, T: int, vocab: list[str], H: int) -> tu
     return tuple(tokens), label, read, output
 
 
-def trace_from_dict(data: object) -> Trace:
-    """Check a parsed JSON trace and turn it into a Trace, or raise a one-line TraceError.
+def trace_from_dict(data: object) -> Trace | GatedTrace:
+    """Check a parsed JSON trace and turn it into a Trace (a gated cell's: a GatedTrace),
+    or raise a one-line TraceError.
 
     This checks structure and consistency (shapes, tokens, padding), not the
     numbers themselves: :meth:`Trace.verify` recomputes those.
@@ -567,7 +574,7 @@ def trace_from_dict(data: object) -> Trace:
     if cell in ("gru", "lstm"):
         from rnn_tui.export.gated import gated_trace_from_dict
 
-        return gated_trace_from_dict(data)  # type: ignore[return-value]
+        return gated_trace_from_dict(data)
     if cell != "rnn":
         raise TraceError(f"cell: {brief(cell)} is not one of rnn, gru, lstm")
     activation = _need(data, "activation", "")
@@ -630,7 +637,7 @@ def trace_from_dict(data: object) -> Trace:
     )
 
 
-def load_trace(path: str | Path, verify: bool = True) -> Trace:
+def load_trace(path: str | Path, verify: bool = True) -> Trace | GatedTrace:
     """Read a JSON trace, check it, and (by default) check its numbers by recomputing.
 
     Every problem is a TraceError with a one-line message that starts with the path.
@@ -1135,12 +1142,12 @@ RENDERERS: dict[str, Callable[[Trace, int], str]] = {
 }
 
 
-def render(trace: Trace, format: str, precision: int = 3) -> str:
+def render(trace: Trace | GatedTrace, format: str, precision: int = 3) -> str:
     """The trace in ``format`` (one of RENDERERS)."""
     if format not in RENDERERS:
         raise ValueError(f"format: one of {', '.join(RENDERERS)}, not {format!r}")
     if not isinstance(trace, Trace):  # a GatedTrace (rnn_tui.export.gated)
         from rnn_tui.export import gated
 
-        return gated.RENDERERS[format](trace, precision)  # type: ignore[operator]
+        return gated.RENDERERS[format](trace, precision)
     return RENDERERS[format](trace, precision)

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rnn_tui.core.data import (
     DataError,
@@ -25,6 +26,9 @@ from rnn_tui.core.data import (
 from rnn_tui.core.model import Weights
 from rnn_tui.core.stepper import Output, Stepper
 from rnn_tui.teach.i18n import tr
+
+if TYPE_CHECKING:
+    from rnn_tui.core.cells import GatedWeights
 
 #: The weights an editor can change, in the order of the equations.
 #: How much + and - change a weight.
@@ -126,7 +130,8 @@ def data_path(weights_path: str | Path) -> Path:
     return path.with_suffix(".tsv") if path.suffix != ".tsv" else path.with_suffix(".data.tsv")
 
 
-def save_session(path: str | Path, weights: Weights, dataset: Dataset) -> tuple[Path, Path]:
+def save_session(path: str | Path, weights: Weights | GatedWeights,
+                 dataset: Dataset) -> tuple[Path, Path]:
     """Write the weights (JSON) to ``path`` and the sentences beside it, each atomically.
 
     Both carry one random save id (the JSON's ``"save"``, the data file's

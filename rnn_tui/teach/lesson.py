@@ -213,7 +213,10 @@ class Lesson:
         pos = self._pos + 1
         if pos > self.cursor.last or self.cell != "rnn":  # the quiz is the rnn cell's
             return None
-        return quiz.question(self.stepper, Cursor(pos, self.steps), self.selected)
+        stepper = self.stepper
+        if not isinstance(stepper, Stepper):  # an rnn lesson's stepper is always a Stepper
+            return None
+        return quiz.question(stepper, Cursor(pos, self.steps), self.selected)
 
     def answer(self, q: Question, guess: float) -> Grade:
         """Grade a guess, count it, and reveal the answer."""
@@ -251,7 +254,7 @@ class Lesson:
         self.sets.add(outcome, from_trained)
         self.use_trained(True)
 
-    def install_weights(self, weights: Weights, restart: bool = False) -> None:
+    def install_weights(self, weights: Weights | GatedWeights, restart: bool = False) -> None:
         """A new Stepper on these weights, at the same position (or at t = 0)."""
         self.weights = weights
         self._stepper = self._new_stepper()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnn_tui.core.cells import GatedWeights
 from rnn_tui.core.model import Weights
 from rnn_tui.teach.i18n import tr
 
@@ -32,8 +33,8 @@ class WeightSets:
     same seed gives the same initial weights, before and after training.
     """
 
-    initial: Weights
-    trained: Weights | None = None
+    initial: Weights | GatedWeights  # a gated lesson's too (it is not trained yet)
+    trained: Weights | GatedWeights | None = None
     epochs: int = 0  # epochs behind ``trained``, counted from ``initial``
 
     def add(self, outcome: TrainingOutcome, from_trained: bool) -> None:
@@ -41,7 +42,7 @@ class WeightSets:
         self.epochs = outcome.epochs + (self.epochs if from_trained else 0)
         self.trained = outcome.weights
 
-    def get(self, trained: bool) -> Weights:
+    def get(self, trained: bool) -> Weights | GatedWeights:
         return self.trained if trained and self.trained is not None else self.initial
 
     def label(self, trained: bool) -> str:
