@@ -56,7 +56,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import textual_serve
 from aiohttp import WSMsgType, web
@@ -285,8 +285,13 @@ async def gone(pid: int, pidfd: int | None) -> None:
     """Until process ``pid`` has ended: its pidfd readable (Linux), else polled."""
     if pidfd is not None:
         loop = asyncio.get_running_loop()
-        done = loop.create_future()
-        loop.add_reader(pidfd, lambda: done.done() or done.set_result(None))
+        done: asyncio.Future[None] = loop.create_future()
+
+        def ended() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        loop.add_reader(pidfd, ended)
         try:
             await done
         finally:
@@ -367,17 +372,17 @@ class SessionService(AppService):
             self.abandon()
             raise
         try:
-            said = json.loads(said or "{}")
+            parsed: object = json.loads(said or "{}")
         except ValueError:
-            said = {}
-        pid = said.get("pid") if isinstance(said, dict) else None
+            parsed = {}
+        info: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
+        pid = info.get("pid")
         if type(pid) is not int or pid <= 1:
             self.abandon()
-            reason = said.get("error") if isinstance(said, dict) else None
-            raise OSError(printable(str(reason or "the launcher said nothing"), 300))
+            raise OSError(printable(str(info.get("error") or "the launcher said nothing"), 300))
         self.pid = pid
         self.pidfd = pidfd_of(pid)
-        launcher = said.get("launcher")
+        launcher = info.get("launcher")
         if type(launcher) is int and launcher > 1:
             self.launcher_pid, self.launcher_pidfd = launcher, pidfd_of(launcher)
         self.exit_task = asyncio.ensure_future(self.wait_exit())
@@ -615,7 +620,8 @@ class _Refused(asyncio.Protocol):
     """A connection over the limit: closed as soon as it is accepted."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport.abort()
+        # loop.create_server's connections (TCP) always come with an asyncio.Transport
+        cast(asyncio.Transport, transport).abort()
 
 
 class WebDoor:
