@@ -21,6 +21,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from rnn_tui.core.cells import GatedWeights
 from rnn_tui.core.data import Dataset
 from rnn_tui.core.model import Weights
 from rnn_tui.teach import fmt, i18n
@@ -67,7 +68,7 @@ class RNNApp(LessonAttributes, TerminalApp):
     def __init__(
         self,
         dataset: Dataset,
-        weights: Weights,
+        weights: Weights | GatedWeights,
         precision: int = 3,
         activation: str = "tanh",
         lang: str | None = None,

@@ -8,13 +8,15 @@ screen hands back changes the lesson (``app.lesson``); the app then repaints.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.weight_sets import TrainingOutcome
 from rnn_tui.tui.screens.help import HelpScreen, key_label
 
 if TYPE_CHECKING:
+    from rnn_tui.core.cells import GatedWeights
+    from rnn_tui.core.model import Weights
     from rnn_tui.tui.app import RNNApp
 
 #: Help-screen rows: the keys, and the catalogue key of what they do.
@@ -46,6 +48,12 @@ HELP = [
     ("ctrl+l", "help.redraw"),
     ("1, 2, 3", "help.counting"),  # not keys: how the screen counts, said once
 ]
+
+
+def _rnn(w: Weights | GatedWeights) -> Weights:
+    """A vanilla lesson's weights: the keys that edit or train them (t, e, w) are refused
+    for a gated lesson before they get here (bindings.refused_by_cell, issue 21)."""
+    return cast("Weights", w)
 
 
 def show_help(app: RNNApp) -> None:
@@ -81,8 +89,8 @@ def train(app: RNNApp) -> None:
             app.refresh_view()
 
     start = "trained" if from_trained else "initial"
-    app.push_screen(TrainingScreen(lesson.weights, lesson.dataset, lesson.activation, start),
-                    done)
+    app.push_screen(TrainingScreen(_rnn(lesson.weights), lesson.dataset, lesson.activation,
+                                   start), done)
 
 
 def backward(app: RNNApp) -> None:
@@ -110,7 +118,7 @@ def edit_sentences(app: RNNApp) -> None:
 
     app.playing = False  # autoplay stops while the screen is on top
     lesson = app.lesson
-    app.push_screen(SentencesScreen(lesson.dataset, lesson.weights, lesson.seed))
+    app.push_screen(SentencesScreen(lesson.dataset, _rnn(lesson.weights), lesson.seed))
 
 
 def edit_weights(app: RNNApp) -> None:
@@ -118,8 +126,8 @@ def edit_weights(app: RNNApp) -> None:
 
     app.playing = False  # autoplay stops while the screen is on top
     lesson = app.lesson
-    app.push_screen(WeightsScreen(lesson.weights, lesson.sets.initial, lesson.dataset,
-                                  lesson.activation, app.precision))
+    app.push_screen(WeightsScreen(_rnn(lesson.weights), _rnn(lesson.sets.initial),
+                                  lesson.dataset, lesson.activation, app.precision))
 
 
 def export(app: RNNApp) -> None:

@@ -4,6 +4,7 @@ is built from the lesson and the app's presentation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -20,7 +21,9 @@ UNBOUNDED = 10_000
 class View:
     """What the screen should show now. Widgets read it; they never compute numbers."""
 
-    stepper: Stepper  # already moved to ``cursor.t``
+    # already moved to ``cursor.t``. A gated lesson's View holds a GatedStepper: the
+    # panels mounted for its cell (layout.compose) read it so (panels/gates.py: gated).
+    stepper: Stepper
     cursor: Cursor
     selected: int
     precision: int
@@ -130,7 +133,9 @@ def lesson_view(lesson: Lesson, *, precision: int, feedback: str = "", playing: 
     """The View of ``lesson`` with the app's presentation (the stepper moved to the cursor)."""
     status = lesson.status
     return View(
-        stepper=lesson.stepper,
+        # typed as the vanilla cell's panels (mounted only for an rnn lesson) read it;
+        # the gate panels take it back as a GatedStepper (panels/gates.py: gated)
+        stepper=cast(Stepper, lesson.stepper),
         cursor=lesson.cursor,
         selected=lesson.selected,
         precision=precision,

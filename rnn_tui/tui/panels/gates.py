@@ -14,11 +14,13 @@ puts these in their places (same ids) when the lesson's cell is gated.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import cast
 
 import numpy as np
 from rich.cells import cell_len
 from rich.text import Text
 
+from rnn_tui.core.cells import GatedStepper, GatedStepRecord
 from rnn_tui.core.cursor import SUBSTEP_NAMES, SubStep
 from rnn_tui.teach import fmt
 from rnn_tui.teach.i18n import tr
@@ -42,6 +44,18 @@ from rnn_tui.tui.view import View
 
 #: The symbol of each gate's activation, as the equations write it.
 ACT = {"sigmoid": "σ", "tanh": "tanh"}
+
+
+def gated(view: View) -> GatedStepper:
+    """The View's stepper, a GatedStepper: ``layout.compose`` mounts these panels only for
+    a GRU's or an LSTM's lesson (``View.stepper`` is typed as the vanilla panels read it)."""
+    return cast(GatedStepper, view.stepper)
+
+
+def gated_record(view: View) -> GatedStepRecord | None:
+    """``view.record``, the gated stepper's: the time step being revealed, or None."""
+    s = gated(view)
+    return s.history[-1] if s.history else None
 
 
 def groups(cell: str) -> tuple[str, ...]:
@@ -104,7 +118,7 @@ def _matrix(view: View, name: str, picked: int | None, token_rows: bool) -> Text
     """A weight matrix, a row per entry (at most ``numbers.shown`` of them); the
     one-hot's row marked ▶ (x·W picks a row)."""
     p = view.precision
-    W = view.stepper.weights
+    W = gated(view).weights
     M = W[name]
     right = Text()
     right.append(f"{name} {fmt.shape(M)}", style="bold")
@@ -133,10 +147,10 @@ def blocks(view: View, group: str, revealed: int, new: int) -> list[_Block]:
     cell = view.cell
     names = SUBSTEP_NAMES[cell]
     p = view.precision
-    W = view.stepper.weights
+    W = gated(view).weights
     H = W.hidden
     t = max(view.t, 1)
-    rec = view.record
+    rec = gated_record(view)
     b = view.selected
     blank = n.hidden_text(n.vec_width(H, p))
     s = sub(t)
@@ -164,7 +178,7 @@ def blocks(view: View, group: str, revealed: int, new: int) -> list[_Block]:
             picked = None
             if rec is not None:
                 picked = int(np.argmax(rec.x[b]))
-                token = view.stepper.vocab[picked]
+                token = gated(view).vocab[picked]
                 left.append(f"{xname} = {token!r} = ")
                 left.append_text(n.onehot(rec.x[b]))
             else:  # the start: nothing read yet
@@ -176,7 +190,8 @@ def blocks(view: View, group: str, revealed: int, new: int) -> list[_Block]:
             out.append(_Block(full, _line(f"{label} = ", val(k, value))))
         elif part == "hW":
             label = f"{_h(t - 1)}·Wh{group}" + (" + bhn" if group == "n" else "")
-            value = None if gate is None else (gate.hWb if group == "n" else gate.hW)[b]
+            hw = None if gate is None else gate.hWb if group == "n" else gate.hW  # (GRU's n: hWb)
+            value = None if hw is None else hw[b]
             left = Text(f"{_h(t - 1)} = ")
             left.append_text(n.vec(rec.h_prev[b] if rec is not None else np.zeros(H), p))
             shapes = f"(1,{H})·{fmt.shape(W[f'Wh{group}'])}→(1,{H})"
@@ -186,7 +201,7 @@ def blocks(view: View, group: str, revealed: int, new: int) -> list[_Block]:
             out.append(_Block(full, _line(f"{label} = ", val(k, value))))
         elif part == "reset":
             line = _line(f"r{s} ⊙ ({_h(t - 1)}·Whn + bhn) = ",
-                         val(k, None if gate is None else gate.reset[b]))
+                         val(k, None if gate is None or gate.reset is None else gate.reset[b]))
             r_line = _line(f"r{s} = ", n.vec(rec.gates["r"].value[b], p)
                            if rec is not None else blank)
             out.append(_Block(Lines([r_line, line]), line))
@@ -205,7 +220,8 @@ def blocks(view: View, group: str, revealed: int, new: int) -> list[_Block]:
             lines = Lines([
                 _line(f"f{s} ⊙ c{sub(t - 1)} = ", val(k, terms["forget"][b] if terms else None)),
                 _line(f"i{s} ⊙ g{s} = ", val(k, terms["write"][b] if terms else None)),
-                _line(f"c{s} = ", val(k, None if rec is None else rec.c[b], "bold")),
+                _line(f"c{s} = ", val(k, None if rec is None or rec.c is None else rec.c[b],
+                                      "bold")),
             ])
             out.append(_Block(lines, Lines([lines[-1]])))
         elif part == "h":
@@ -266,11 +282,11 @@ class GatePanel(Panel[View]):
         title.append(f"   {tr(f'gate.role.{view.cell}.{group}')}"
                      f" ({gs.index(group) + 1}/{len(gs)})", style="italic")
         lines = [title]
-        rec = view.record
+        rec = gated_record(view)
         if rec is not None and not rec.active[view.selected]:
             b = view.selected
             lines.append(_line(f"x{sub(t)} = {tr('word.padding')} = ", n.onehot(rec.x[b])))
-            lines.append(Text(tr("gate.carried_line", n=b + 1, length=int(view.stepper.lengths[b]),
+            lines.append(Text(tr("gate.carried_line", n=b + 1, length=int(gated(view).lengths[b]),
                                  h=_h(t), h_prev=_h(t - 1)), style=n.muted()))
             lines.append(_line(f"{_h(t)} = ", n.vec(rec.h[b], view.precision)))
             if rec.c is not None:
@@ -320,7 +336,7 @@ class GateHistory(HistoryPanel):
         if view.cell != "lstm":
             return super().build(view)
         p = view.precision
-        s = view.stepper
+        s = gated(view)
         T = s.steps
         rows = min(max(s.batch, T), view.strip_rows())
         c_step = SUBSTEP_NAMES["lstm"].index(next(x for x in SUBSTEP_NAMES["lstm"]
@@ -341,7 +357,8 @@ class GateHistory(HistoryPanel):
                 text.append_text(blank)
                 continue
             rec = s.history[t - 1]
-            value = rec.c[view.selected] if kind == "c" else rec.h[view.selected]
+            c = cast(np.ndarray, rec.c)  # an LSTM's step (the other cells returned above) has c
+            value = c[view.selected] if kind == "c" else rec.h[view.selected]
             new = t == view.t and view.phase == (c_step if kind == "c" else c_step + 1)
             line = n.vec(value, p)
             if new:
@@ -363,7 +380,7 @@ class GateNarration(NarrationPanel):
         text = Text()
         if view.feedback:
             text.append(view.feedback + "\n", style="bold")
-        text.append(narrate_gated(view.stepper, view.cursor, view.selected, view.precision))
+        text.append(narrate_gated(gated(view), view.cursor, view.selected, view.precision))
         return text
 
 
@@ -378,14 +395,14 @@ class GateBatch(Panel[View]):
     def build(self, view: View) -> Lines:
         width = view.middle_width()
         room = max(1, view.middle_rows() - 2)
-        s = view.stepper
+        s = gated(view)
         p = view.precision
         step, _ = current(view)
         t = max(view.t, 1)
         head = Text(gate_title(view.cell, step.group, t), style="bold")
         head.append(f"   {step.label}", style="italic")
         lines = [head]
-        rec = view.record
+        rec = gated_record(view)
         token_width = max([len(tok) for tok in s.vocab] + [len(tr("word.pad")), 3])
         token_width = min(token_width, 12)
         first, last = window(s.batch, view.selected, max(1, room - 1))

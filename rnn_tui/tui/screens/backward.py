@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from rich.console import Group
@@ -506,7 +507,7 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
 
     def __init__(
         self,
-        stepper: Stepper,
+        stepper: Stepper | GatedStepper,
         selected: int,
         texts: tuple[str, ...],
         precision: int = 4,
@@ -521,10 +522,10 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
         self.set_reactive(BackwardScreen.selected, selected)
         self.set_reactive(BackwardScreen.precision, max(1, min(8, precision)))
 
-    def _trace(self, b: int) -> BackwardTrace:
+    def _trace(self, b: int) -> BackwardTrace | GatedBackward:
         s = self.stepper
         if isinstance(s, GatedStepper):
-            return gated_backward_trace(s.weights, s.X, s.lengths, s.labels, b)  # type: ignore
+            return gated_backward_trace(s.weights, s.X, s.lengths, s.labels, b)
         return backward_trace(s.weights, s.X, s.lengths, s.labels, b, s.activation)
 
     def compose(self) -> ComposeResult:
@@ -549,23 +550,23 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
     def action_next_lang(self) -> None:
         next_language(self)
 
-    def view(self) -> BackwardView:
-        b = self.selected
-        if self.gated:
-            s = self.stepper
+    def view(self) -> BackwardView | GatedBackView:
+        b, s = self.selected, self.stepper
+        if isinstance(s, GatedStepper):
             out = s.run() if s.output is None else s.output  # (a copy's would do: s is at T)
-            return GatedBackView(  # type: ignore[return-value]
-                back=self.trace, cell=s.cell, b=b,  # type: ignore[arg-type, attr-defined]
+            return GatedBackView(
+                back=cast(GatedBackward, self.trace),  # _trace made it from this GatedStepper
+                cell=s.cell, b=b,
                 tokens=tuple(tok for tok in (s.tokens_at(t)[b] for t in range(1, s.steps + 1))
                              if tok is not None),
                 y=float(out.y[b, 0]), target=int(s.labels[b]) if s.labels is not None else 0,
                 pos=self.pos, precision=self.precision, text=self.texts[b],
                 weights_label=self.weights_label, lang=i18n.lang())
         return BackwardView(
-            trace=self.trace,
+            trace=cast(BackwardTrace, self.trace),  # _trace made it from this Stepper
             pos=self.pos,
             precision=self.precision,
-            act=self.stepper.activation,
+            act=s.activation,
             text=self.texts[b],
             weights_label=self.weights_label,
             lang=i18n.lang(),
@@ -608,11 +609,13 @@ class BackwardScreen(TranslatedBindings, Screen[int]):
 
     @property
     def per_step(self) -> int:
-        return len(back_gates(self.stepper.cell)) + 1 if self.gated else SUBSTEPS
+        s = self.stepper
+        return len(back_gates(s.cell)) + 1 if isinstance(s, GatedStepper) else SUBSTEPS
 
     @property
     def last(self) -> int:
-        length = len(self.trace.steps) if self.gated else self.trace.length
+        trace = self.trace
+        length = len(trace.steps) if isinstance(trace, GatedBackward) else trace.length
         return self.per_step * length + 1
 
     def action_move(self, delta: int) -> None:

@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
+from rnn_tui.core.cells import GatedStepper, GatedWeights
 from rnn_tui.core.data import Dataset, atomic_write_text, check_target, printable
 from rnn_tui.core.model import Weights
 from rnn_tui.core.stepper import Stepper
@@ -215,7 +216,7 @@ class ExportScreen(FileScreen):
         Binding("up", "format(-1)", "Previous format", show=False, id="previous_format"),
     ]
 
-    def __init__(self, stepper: Stepper, precision: int = 3) -> None:
+    def __init__(self, stepper: Stepper | GatedStepper, precision: int = 3) -> None:
         super().__init__()
         self.stepper = stepper
         self.precision = precision
@@ -280,7 +281,7 @@ class SaveScreen(FileScreen):
     TITLE_KEY = "file.title_save"
     DEFAULT_NAME = "rnn-weights.json"
 
-    def __init__(self, weights: Weights, dataset: Dataset) -> None:
+    def __init__(self, weights: Weights | GatedWeights, dataset: Dataset) -> None:
         super().__init__()
         self.weights = weights.copy()
         self.dataset = dataset
