@@ -278,6 +278,11 @@ def _quiz(msg: dict) -> None:
         raise MessageError(f"quiz: top: expected at most {MAX_TOP} [name, points]")
 
 
+def _answer(msg: dict) -> None:
+    _int(msg, "qid")
+    _str(msg, "text", MAX_GUESS)
+
+
 _CHECKS = {
     ("hello", "session"): lambda m: _str(m, "token", 200),
     ("content", "session"): _content,
@@ -292,7 +297,7 @@ _CHECKS = {
     ("roster", "hub"): _roster,
     ("hand", "hub"): lambda m: _bool(m, "up"),
     ("ask", "session"): _ask,
-    ("answer", "session"): lambda m: (_int(m, "qid"), _str(m, "text", MAX_GUESS)),
+    ("answer", "session"): _answer,
     ("reveal", "session"): lambda m: _int(m, "qid"),
     ("quiz", "hub"): _quiz,
 }

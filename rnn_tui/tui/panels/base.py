@@ -280,7 +280,7 @@ def _segments(line: Text, base: RichStyle, console: Console) -> list[Segment]:
     fast = whole is not None
     at = 0
     pieces: list[tuple[int, int, RichStyle]] = []
-    if fast:
+    if whole is not None:
         for span in spans:
             style = _style(span.style, console)
             if style is None or span.start < at or span.end <= span.start \
@@ -291,7 +291,7 @@ def _segments(line: Text, base: RichStyle, console: Console) -> list[Segment]:
                 pieces.append((at, span.start, whole))
             pieces.append((span.start, span.end, whole + style))
             at = span.end
-    if not fast:
+    if not fast or whole is None:  # (fast: whole is a style)
         return [Segment(segment.text, base + segment.style if segment.style else base)
                 for segment in line.render(console) if segment.text]
     if at < len(text):

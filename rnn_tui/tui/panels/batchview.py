@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 from rich.cells import cell_len
@@ -21,7 +21,7 @@ def _matrix(
     title: str,
     rows: np.ndarray | None,
     precision: int,
-    which: list[int | None],
+    which: Sequence[int | None],
     width: int,
     onehot: bool = False,
     carried: tuple[np.ndarray, str, str] | None = None,

@@ -126,6 +126,7 @@ class ClassQuiz(Vertical):
         self._rows = 1
         self._deadline: float | None = None  # (monotonic) when the open question closes
         self._seen: dict | None = None  # the message the deadline was taken from
+        self._offset: tuple[int, int] | None = None  # where _place last put the box
 
     def compose(self) -> ComposeResult:
         yield Static("", id="cquiz-text", markup=False)
@@ -157,13 +158,15 @@ class ClassQuiz(Vertical):
         offset = (0, max(1, screen_height - height - 1))
         if self.styles.height is None or self.styles.height.value != height:
             self.styles.height = height
-        if tuple(self.styles.offset) != offset:
+        if offset != self._offset:  # (styles.offset holds Scalars, never equal to ints)
+            self._offset = offset
             self.styles.offset = offset
 
     def show_quiz(self, new: bool = False) -> None:
-        msg = self.link.quiz
-        if msg is None:
+        quiz = self.link.quiz
+        if quiz is None:
             return
+        msg: dict[str, Any] = quiz
         if new:
             self.link.quiz_hidden = False
         student_open = msg["open"] and self.link.role != "teacher"
@@ -183,7 +186,7 @@ class ClassQuiz(Vertical):
                 else time.monotonic() + msg["seconds"]
         if self._deadline is not None and msg["open"]:
             msg = {**msg, "seconds": max(0.0, self._deadline - time.monotonic())}
-        lines = quiz_lines(msg, self.link.role, self.app.precision, hint, self.link.leads)
+        lines = quiz_lines(msg, self.link.role, self.link.app.precision, hint, self.link.leads)
         self.query_one("#cquiz-text", Static).update("\n".join(lines))
         self._rows = len(lines) + (1 if student_open else 0)
         field.placeholder = tr("quiz.placeholder")
@@ -212,7 +215,7 @@ class ClassQuiz(Vertical):
     def action_hide(self) -> None:
         self.link.quiz_hidden = True
         self.show_quiz()
-        self.app.refresh_view()  # the status line says a question is open
+        self.link.app.refresh_view()  # the status line says a question is open
 
 
 def show(link: ClassLink, new: bool = False) -> None:
