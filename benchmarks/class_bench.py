@@ -217,7 +217,7 @@ async def start_server(tmp: str, max_sessions: int,
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
         "--host-key", os.path.join(tmp, "host_key"), "--teacher-keys", teachers,
         "--max-sessions", str(max_sessions + 1), "--seed", "7",
-        "--student-nice", str(nice),
+        "--student-nice", str(nice), "--results", os.path.join(tmp, "results"),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     text = b""
     while b"Stop with" not in text:
