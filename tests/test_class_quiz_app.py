@@ -220,3 +220,35 @@ async def test_only_the_leader_asks_and_reveals() -> None:
             text = screen_text(lee)
             assert "answered 0 / 1" in text and "the teacher who leads reveals it" in text
             assert "K: reveal now" in screen_text(kim)
+
+
+async def test_asking_again_right_after_a_reveal_asks_about_the_next_value() -> None:
+    """K pressed before the reveal's step to the value (1 s later) takes that step
+    first: the new question is about the next quantity, and no student sees the
+    answer to an open question on their screen."""
+    async with hub_running() as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", 0)
+        async with teacher.run_test(size=SMALL) as tp, ann.run_test(size=SMALL) as ap:
+            pilots = (tp, ap)
+            await until(pilots, lambda: up(teacher, ann) and teacher.classlink.leads
+                        and ann.classlink.applied is not None)
+            await tp.press("K")  # the sum of t = 1 (pos 3), asked at pos 2
+            await until(pilots, lambda: shown(ann) and ann.classlink.quiz["open"])
+            first = teacher.classlink.quiz
+            await ap.press(*"0.1", "enter")  # everyone answered: the question closes
+            await until(pilots, lambda: not teacher.classlink.quiz["open"])
+            await tp.press("K")  # at once, before the reveal's step has come
+            await until(pilots, lambda: teacher.classlink.quiz["open"]
+                        and ann.classlink.quiz is not None and ann.classlink.quiz["open"])
+            second = teacher.classlink.quiz
+            assert second["qid"] != first["qid"]
+            q = teacher.lesson.question()
+            assert q is not None and q.pos == 4 and q.kind != "pre"  # h₁ now, not the sum
+            assert teacher.pos == 3
+            await until(pilots, lambda: ann.pos == 3)
+            await tp.pause(1.3)  # the old step's time passes: nothing moves
+            await ap.pause()
+            assert teacher.pos == 3 and ann.pos == 3
+            h1 = fmt.num(float(teacher.stepper.H[0, 0, 0]))
+            assert f"h₁ = tanh(sum) (1,3) = [{h1}" not in screen_text(ann)

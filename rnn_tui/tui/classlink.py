@@ -44,6 +44,7 @@ from rnn_tui.teach.lesson import Lesson, LessonError
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+    from textual.timer import Timer
 
     from rnn_tui.tui.app import RNNApp
     from rnn_tui.tui.view import View
@@ -111,6 +112,7 @@ class ClassLink:
 
     def __init__(self, app: RNNApp, path: str, token: str) -> None:
         self.app = app
+        self._reveal_step: Timer | None = None  # the step after a reveal, still to come
         self.path, self.token = path, token
         self.state = "connecting"  # "up" once welcomed, "lost" while retrying
         self.role: str | None = None  # from the hub's welcome (the SSH login chose it)
@@ -540,7 +542,8 @@ class ClassLink:
         new = old is None or (old["qid"], old["open"]) != (msg["qid"], msg["open"])
         if self.leads and not msg["open"] and msg["qid"] != self._moved_for:
             self._moved_for = msg["qid"]  # revealed: then the class sees the value computed
-            self.app.set_timer(STEP_AFTER_REVEAL, lambda: self._step_to(msg))
+            self._reveal_step = self.app.set_timer(STEP_AFTER_REVEAL,
+                                                   lambda: self._step_to(msg))
         class_quiz.show(self, new)
         status = self.status()
         if status != self._quiz_status:  # (the box itself repainted; the status line may)
@@ -548,6 +551,7 @@ class ClassLink:
             self._update()
 
     def _step_to(self, msg: dict[str, Any]) -> None:
+        self._reveal_step = None
         lesson = self.app.lesson
         if self.leads and lesson.selected == msg["b"] and lesson.pos == msg["pos"] - 1:
             lesson.step()
@@ -566,6 +570,12 @@ class ClassLink:
         if q is not None and q["open"]:
             self._send("reveal", qid=q["qid"])
             return
+        if q is not None and self._reveal_step is not None:
+            # asked again before the last reveal's step: take that step first, so the
+            # next question is not about the value the class is about to be shown
+            self._reveal_step.stop()
+            self._reveal_step = None
+            self._step_to(q)
         app, lesson = self.app, self.app.lesson
         question = lesson.question()
         for _ in range(8):  # at most the sub-steps of one time step
