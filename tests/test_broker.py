@@ -350,3 +350,154 @@ def test_the_status_line_says_the_class_link_is_lost_while_the_broker_is():
     link._receive({"type": "class", "locked": False, "leader": "Ann", "you_lead": False,
                    "broker": "ok"})
     assert link.status() == "following Ann" and app.views >= 3
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_cli_broker_options(tmp_path, capsys, monkeypatch):
+    from rnn_tui.cli import main as cli
+    from rnn_tui.cli import serve
+    from tests.test_ssh import host_key
+
+    pw = tmp_path / "teach"
+    pw.write_text("teach\n")
+    base = ["serve", "--no-auth", "--teacher-password-file", str(pw)]
+    assert cli.main([*base, "--class-broker", "redis://:hunter2@127.0.0.1:6379/0",
+                     "--class-name", "c"]) == 2
+    err = capsys.readouterr().err
+    assert "--class-broker-password-file" in err and "hunter2" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert cli.main([*base, "--class-broker", "redis://127.0.0.1/0"]) == 2
+    assert "--class-name" in capsys.readouterr().err
+    assert cli.main(["serve", "--no-auth", "--class-broker", "redis://127.0.0.1/0",
+                     "--class-name", "c"]) == 2
+    assert "--teacher-keys" in capsys.readouterr().err
+    assert cli.main([*base, "--class-name", "c"]) == 2
+    assert "go with --class-broker" in capsys.readouterr().err
+    rpw = tmp_path / "redis-pw"
+    rpw.write_text("from-file\n")
+    config = serve.build_config(serve.parser().parse_args(
+        [*base[1:], "--class-broker", "redis://10.1.2.3:7000/2", "--class-name", "cs101",
+         "--class-broker-password-file", str(rpw)]))
+    assert str(config.class_broker) == "redis://10.1.2.3:7000/2"
+    assert config.class_name == "cs101" and config.class_broker_password == "from-file"
+    assert "from-file" not in repr(config)
+    monkeypatch.setenv("REDIS_PASSWORD", "from-env")
+    config = serve.build_config(serve.parser().parse_args(
+        [*base[1:], "--class-broker", "redis://10.1.2.3:7000/2", "--class-name", "cs101"]))
+    assert config.class_broker_password == "from-env" and "REDIS_PASSWORD" not in os.environ
+    text = serve.banner(config, tmp_path / "k", host_key(), False, 2222)
+    assert "Class cs101 shared through redis://10.1.2.3:7000/2" in text
+    assert "from-env" not in text
+
+
+# --- end to end: two serve processes, real OpenSSH clients in tmux ----------------------------
+
+
+from tests.test_class_ssh import FOLLOWING, SEED, Class, keys_file, write_key  # noqa: E402
+from tests.test_ssh import HAVE_SSH, HAVE_TMUX  # noqa: E402
+
+LOST = "class link lost"  # "; retrying" may be cut at 100 columns
+
+
+class Server(Class):
+    """``rnn-tui serve`` of one class shared through Redis (the teacher's key is
+    the same on every server, as the operator would start them)."""
+
+    def __init__(self, tmp_path, name: str, redis_url: str, pw_file) -> None:
+        super().__init__(tmp_path)
+        self.name, self.redis_url, self.pw_file = name, redis_url, pw_file
+
+    async def start(self) -> None:
+        import re
+        import sys
+
+        if not (self.tmp / "teacher").exists():
+            write_key(self.tmp / "teacher", "Ms Kim")
+            keys_file(self.tmp / "teachers.pub",
+                      __import__("asyncssh").read_private_key(str(self.tmp / "teacher")))
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+            "--host-key", str(self.tmp / f"host_key_{self.name}"), "--seed", str(SEED),
+            "--teacher-keys", str(self.tmp / "teachers.pub"),
+            "--class-broker", self.redis_url, "--class-name", "e2e",
+            "--class-broker-password-file", str(self.pw_file),
+            "--results", str(self.tmp / f"results_{self.name}"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        banner = b""
+        while b"Stop with Ctrl-C" not in banner:
+            line = await asyncio.wait_for(self.proc.stdout.readline(), 20)
+            assert line, banner
+            banner += line
+        self.port = int(re.search(rb"ssh -p (\d+) ", banner).group(1))
+        self.banner = banner.decode()
+        self._reader = asyncio.create_task(self._read_log())
+
+
+@needs_redis
+async def test_two_serve_processes_one_class_end_to_end(tmp_path, redis_server):
+    """The teacher on server A, two students on server B (real OpenSSH clients):
+    following, the lock and the roster across them; Redis killed mid-class: every
+    status line says so, the teacher goes on; Redis again: the students catch up.
+    The password is in no log and no process listing."""
+    if not (HAVE_SSH and HAVE_TMUX):
+        pytest.skip("needs ssh and tmux")
+    pw = tmp_path / "redis-pw"
+    pw.write_text(PASSWORD + "\n")
+    a = Server(tmp_path, "a", redis_server.url, pw)
+    b = Server(tmp_path, "b", redis_server.url, pw)
+    try:
+        await a.start()
+        await b.start()
+        assert "Class e2e shared through" in a.banner
+        await a.join("kim", teacher=True)
+        await b.join("ann")
+        await b.join("bob")
+        await a.wait_for("kim", "you lead the class", "t = 0/3")
+        for who in ("ann", "bob"):
+            await b.wait_for(who, FOLLOWING, "t = 0/3")
+        await a.keys("kim", "L")
+        for who in ("ann", "bob"):
+            await b.wait_for(who, FOLLOWING, "t = 1/3")
+        # the lock, across servers
+        await a.keys("kim", "o")
+        await b.wait_for("ann", "[class locked]")
+        await b.keys("ann", "Right")
+        await b.wait_for("ann", "the class is locked", "t = 1/3")
+        await a.keys("kim", "o")
+        await b.wait_for("ann", FOLLOWING, absent="[class locked]")
+        # the roster: B's students on A's teacher's screen, a hand raised on B
+        await b.keys("bob", "a")
+        await b.wait_for("bob", "hand raised")
+        await a.keys("kim", "c")
+        roster = await a.wait_for("kim", "2 connected, 2 following", "ann", "bob", "✋")
+        assert roster.count("sentence 1, t 1/3, 4/4") >= 2, roster
+        await a.keys("kim", "Escape")
+        await a.wait_for("kim", "you lead the class", absent="connected")
+        # no password in any process's command line
+        ps = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout
+        assert "--class-broker" in ps and PASSWORD not in ps
+        # Redis goes away: everyone is told; the teacher's own server goes on
+        redis_server.kill()
+        await a.wait_for("kim", LOST)
+        for who in ("ann", "bob"):
+            await b.wait_for(who, LOST, FOLLOWING)
+        await a.keys("kim", "L")
+        await a.wait_for("kim", "t = 2/3")
+        await asyncio.sleep(0.5)
+        assert "t = 1/3" in await b.screen("ann")
+        # Redis again (empty): following resumes from where the teacher is
+        redis_server.start()
+        for who in ("ann", "bob"):
+            await b.wait_for(who, FOLLOWING, "t = 2/3", absent=LOST, timeout=20)
+        await a.wait_for("kim", "you lead the class", absent=LOST)
+        await a.keys("kim", "L")
+        for who in ("ann", "bob"):
+            await b.wait_for(who, "t = 3/3")
+        logs = "\n".join(a.log + b.log)
+        assert "class broker: lost" in logs and "linked to redis://127.0.0.1" in logs
+        assert PASSWORD not in logs
+    finally:
+        await a.close()
+        await b.close()

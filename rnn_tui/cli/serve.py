@@ -154,6 +154,16 @@ def parser() -> Parser:
     teach.add_argument("--results", metavar="DIR", default=None,
                        help="the class quiz's answers go to a CSV file in DIR (default: "
                        "./rnn-tui-results)")
+    broker = p.add_argument_group(
+        "a class bigger than one machine (optional: servers share one class through Redis)")
+    broker.add_argument("--class-broker", metavar="redis://HOST:PORT/DB", default=None,
+                        help="share the class with the other servers that use this Redis and "
+                        "--class-name (no password in the URL: see the next option)")
+    broker.add_argument("--class-name", metavar="NAME", default=None,
+                        help="the class's name in Redis (letters, digits, . _ -)")
+    broker.add_argument("--class-broker-password-file", metavar="FILE", default=None,
+                        help="Redis's password on the first line of FILE (else from "
+                        "REDIS_PASSWORD in the environment, if set)")
     lim = p.add_argument_group("limits")
     lim.add_argument("--max-sessions", type=bounded_int(1, 1000), default=50, metavar="N",
                      help="students at once (default 50)")
@@ -236,7 +246,32 @@ def build_config(args, command: list[str] | None = None):
         config.teacher_password = read_password_file(args.teacher_password_file)
         if config.teacher_password == config.password:
             raise CliError("the teacher password must not be the class password")
+    broker_options(args, config)
     return config
+
+
+def broker_options(args, config) -> None:
+    """--class-broker, --class-name, --class-broker-password-file (issue 20)."""
+    from rnn_tui.serve import broker
+
+    url, name = getattr(args, "class_broker", None), getattr(args, "class_name", None)
+    pw_file = getattr(args, "class_broker_password_file", None)
+    if url is None:
+        if name is not None or pw_file is not None:
+            raise CliError("--class-name and --class-broker-password-file go with "
+                           "--class-broker redis://HOST:PORT/DB")
+        return
+    if not config.has_teachers:
+        raise CliError("--class-broker needs --teacher-keys or --teacher-password-file "
+                       "(start every server of the class the same way)")
+    if name is None:
+        raise CliError("--class-broker needs --class-name NAME (the same on every server)")
+    try:
+        config.class_broker = broker.parse_url(url)
+        config.class_name = broker.check_name(name)
+        config.class_broker_password = broker.read_password(pw_file)
+    except broker.BrokerError as exc:
+        raise CliError(str(exc)) from None
 
 
 def fingerprint(key) -> str:
@@ -375,6 +410,9 @@ def banner(config, key_path: Path, key, created: bool, port: int) -> str:
                      "(the teacher password)")
     if config.has_teachers:
         lines.append(f"Class quiz results (CSV) go to:  {config.results_dir}")
+    if getattr(config, "class_broker", None) is not None:
+        lines.append(f"Class {config.class_name} shared through {config.class_broker} "
+                     "(the leader's server writes the quiz results)")
     lines.append("Stop with Ctrl-C.")
     return "\n".join(lines)
 

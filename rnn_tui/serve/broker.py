@@ -225,8 +225,8 @@ class Bridge:
         self._closing = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+            # bounded: Python 3.10/3.11's wait_for may swallow a cancel (redis-py uses it)
+            await asyncio.wait({self._task}, timeout=3.0)
             self._task = None
 
     # -- the hub's side ------------------------------------------------------------
@@ -282,7 +282,8 @@ class Bridge:
         # No retries inside the client: a lost Redis is this bridge's to say and retry.
         return aioredis.Redis(host=self.url.host, port=self.url.port, db=self.url.db,
                               password=self._password, socket_connect_timeout=2.0,
-                              socket_keepalive=True, retry=Retry(NoBackoff(), 0))
+                              socket_timeout=5.0, socket_keepalive=True,
+                              retry=Retry(NoBackoff(), 0))
 
     def _set_status(self, status: str, why: str = "") -> None:
         if status == self.status:
@@ -310,12 +311,12 @@ class Bridge:
                 self._set_status("lost", f"{exc.__class__.__name__}: {exc}")
             finally:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.aclose(), 1.0)
+                    await client.aclose()
             await asyncio.sleep(wait)
             wait = min(MAX_RETRY, wait * 2)
 
     async def _linked(self, r: Any) -> None:
-        await asyncio.wait_for(r.ping(), 3.0)
+        await r.ping()  # (the client's socket_timeout bounds every reply)
         pubsub = r.pubsub()
         try:
             await pubsub.subscribe(self.k_events)
@@ -335,10 +336,10 @@ class Bridge:
             finally:
                 for t in tasks:
                     t.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                await asyncio.wait(tasks, timeout=2.0)
         finally:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(pubsub.aclose(), 1.0)
+                await pubsub.aclose()
 
     async def _sync(self, r: Any) -> None:
         """After (re)connecting: write what this server holds, read what others do."""
@@ -391,7 +392,7 @@ class Bridge:
         self._queue("hello", b"")
 
     async def _send(self, r: Any) -> None:
-        while True:
+        while not self._closing:
             await self._wake.wait()
             self._wake.clear()
             keys: list[Any] = [k for k in SEND_ORDER if k in self._pending]
@@ -415,18 +416,18 @@ class Bridge:
     async def _beat(self, r: Any) -> None:
         """Our roster (when it changes, and at least every few seconds: it expires),
         and a ping: a Redis that hangs is a lost one."""
-        while True:
+        while not self._closing:
             entries = self.hub.roster()[:classroom.MAX_ROSTER]
             same = json.dumps([{k: v for k, v in e.items() if k != "idle"} for e in entries])
             now = time.monotonic()
             if same != self._last_roster or now - self._roster_sent >= ROSTER_TTL / 3:
                 self._last_roster, self._roster_sent = same, now
                 self._queue("roster", json.dumps(entries, separators=(",", ":")).encode())
-            await asyncio.wait_for(r.ping(), 3.0)
+            await r.ping()
             await asyncio.sleep(self.roster_every)
 
     async def _listen(self, pubsub: Any) -> None:
-        while True:
+        while not self._closing:
             msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if msg is None or msg.get("type") != "message":
                 continue

@@ -291,6 +291,11 @@ class ServeConfig:
     quiz_seconds: float = 0.0
     anonymous: bool = False
     results_dir: str = "rnn-tui-results"
+    #: A class bigger than one machine (issue 20): the class goes through this Redis
+    #: (a broker.BrokerURL, never with the password) under this name.
+    class_broker: Any = None
+    class_name: str = ""
+    class_broker_password: str | None = field(default=None, repr=False)
 
     @property
     def has_teachers(self) -> bool:
@@ -376,6 +381,7 @@ class ClassServer:
                                     anonymous=config.anonymous,
                                     results=Results(config.results_dir))
                                 if config.has_teachers else None)
+        self.bridge: Any = None  # serve --class-broker: the hub's link to other servers
         self.warm: WarmProcess | None = None
         #: Sessions through another door (serve --web-port's): counted against max_sessions.
         self.other_sessions: Callable[[], int] = lambda: 0
@@ -411,6 +417,12 @@ class ClassServer:
         # penalised and logged), not by asyncssh's authorized_client_keys.
         if self.hub is not None:
             await self.hub.start()
+            if c.class_broker is not None:
+                from rnn_tui.serve.broker import Bridge
+
+                self.bridge = Bridge(self.hub, c.class_broker, c.class_name,
+                                     c.class_broker_password, log)
+                await self.bridge.start()
         self._loop = asyncio.get_running_loop()
         self._old_handler = self._loop.get_exception_handler()
         self._loop.set_exception_handler(self._loop_exception)
@@ -535,6 +547,8 @@ class ClassServer:
                 log.error("%d session process(es) did not end", len(self.sessions))
         if self.warm is not None:
             await self.warm.close()
+        if self.bridge is not None:
+            await self.bridge.close()
         if self.hub is not None:
             await self.hub.close()
         for conn in list(self.connections):
