@@ -28,6 +28,12 @@ taken from that last answer to the histogram on every screen, the teacher's too
 (each screen is kept with pyte: the first moment it shows "Question N:" and the
 revealed box's "esc: close").
 
+``--servers 2`` (issue 20): a class bigger than one machine, on one machine: a
+redis-server of its own (loopback, a free port) and two ``serve --class-broker``
+processes sharing the class; the teacher and N students on the first, N more
+students on the second (``--students N`` is per server). The times are the same
+(the teacher's key to every student's screen), and split by server.
+
 The client runs on the same machine and shares its 2 CPUs with the server.
 """
 
@@ -207,17 +213,45 @@ def all_there(teacher: Person, students: list[Person]) -> bool:
     return not lagging(teacher, students)
 
 
-async def start_server(tmp: str, max_sessions: int,
-                       nice: int = 19) -> tuple[asyncio.subprocess.Process, int]:
+async def start_redis(tmp: str) -> tuple[asyncio.subprocess.Process, int]:
+    """--servers 2: a redis-server of the benchmark's own (loopback, saves nothing)."""
+    import shutil
+    import socket
+
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise SystemExit("--servers 2 needs redis-server (apt-get install redis-server)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = await asyncio.create_subprocess_exec(
+        exe, "-", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL)
+    assert proc.stdin is not None
+    proc.stdin.write(f"port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\n".encode())
+    proc.stdin.close()
+    for _ in range(250):
+        with contextlib.suppress(OSError):
+            _, w = await asyncio.open_connection("127.0.0.1", port)
+            w.close()
+            return proc, port
+        await asyncio.sleep(0.02)
+    raise RuntimeError("redis-server did not start")
+
+
+async def start_server(tmp: str, max_sessions: int, nice: int = 19,
+                       extra: tuple[str, ...] = (),
+                       name: str = "") -> tuple[asyncio.subprocess.Process, int]:
     teachers = os.path.join(tmp, "teachers.pub")
     with open(teachers, "wb") as f:
         f.write(asyncssh.read_private_key(os.path.join(tmp, "teacher"))
                 .export_public_key())
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
-        "--host-key", os.path.join(tmp, "host_key"), "--teacher-keys", teachers,
+        "--host-key", os.path.join(tmp, "host_key" + name), "--teacher-keys", teachers,
         "--max-sessions", str(max_sessions + 1), "--seed", "7",
-        "--student-nice", str(nice), "--results", os.path.join(tmp, "results"),
+        "--student-nice", str(nice), "--results", os.path.join(tmp, "results" + name),
+        *extra,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     text = b""
     while b"Stop with" not in text:
@@ -280,10 +314,23 @@ async def quiz_rounds(teacher: Person, students: list[Person], args) -> dict:
 
 
 async def bench(n: int, args, tmp: str) -> dict:
-    server, port = await start_server(tmp, n, args.student_nice)
+    others: list[asyncio.subprocess.Process] = []  # --servers 2: redis, the second server
+    if args.servers > 1:
+        rproc, rport = await start_redis(tmp)
+        others.append(rproc)
+        extra = ("--class-broker", f"redis://127.0.0.1:{rport}/0", "--class-name", "bench")
+        server, port = await start_server(tmp, n, args.student_nice, extra, "a")
+        second, port2 = await start_server(tmp, n, args.student_nice, extra, "b")
+        others.append(second)
+        n_all = 2 * n
+    else:
+        server, port = await start_server(tmp, n, args.student_nice)
+        port2, n_all = port, n
     key = asyncssh.read_private_key(os.path.join(tmp, "teacher"))
     teacher = Person(port, "teacher", key)
-    students = [Person(port, f"s{i:02d}") for i in range(n)]
+    #: The first n students on the teacher's server, the next n (--servers 2) on the other.
+    students = [Person(port if i < n else port2, f"s{i:02d}") for i in range(n_all)]
+    each_by: tuple[list[float], list[float]] = ([], [])
     q = args.quiet / 1000
     everyone_ms: list[float] = []
     each_ms: list[float] = []
@@ -295,13 +342,13 @@ async def bench(n: int, args, tmp: str) -> dict:
         teacher_pids = set(tree(server.pid)) - before
 
         async def arrive(i: int, s: Person) -> None:
-            await asyncio.sleep(i * args.arrival / max(n, 1))
+            await asyncio.sleep(i * args.arrival / max(n_all, 1))
             await s.connect(f"following {TEACHER_NAME}")
 
         await asyncio.gather(*(arrive(i, s) for i, s in enumerate(students)))
         people = [teacher, *students]
         await quiet(people, 0.5)
-        sessions = tree(server.pid)
+        sessions = tree(server.pid) + [p for o in others[1:] for p in [o.pid, *tree(o.pid)]]
         cpu0 = {pid: cpu_ms(pid) for pid in [server.pid, *sessions]}
         me0 = time.process_time()
         if args.quiz:
@@ -338,7 +385,10 @@ async def bench(n: int, args, tmp: str) -> dict:
             await quiet(people, q)
             own_ms.append((teacher.screen.last - t0) * 1000)
             got = [(s.screen.last - t0) * 1000 for s in students if s.screen.first is not None]
-            missed += n - len(got)
+            for i, s in enumerate(students):
+                if s.screen.first is not None:
+                    each_by[i >= n].append((s.screen.last - t0) * 1000)
+            missed += n_all - len(got)
             each_ms += got
             if got:
                 everyone_ms.append(max(got))
@@ -351,11 +401,13 @@ async def bench(n: int, args, tmp: str) -> dict:
     finally:
         await asyncio.gather(*(p.close() for p in [teacher, *students] if hasattr(p, "conn")),
                              return_exceptions=True)
-        server.terminate()
-        await server.wait()
+        for proc in [server, *reversed(others)]:
+            proc.terminate()
+            await proc.wait()
     count = len(own_ms) or len(everyone_ms)  # key presses, or questions (--quiz)
     return {"n": n, "presses": count, "everyone": everyone_ms, "each": each_ms,
             "own": own_ms, "missed": missed, "wrong": wrong, "sessions": people_pids,
+            "each_by": each_by, "n_all": n_all,
             "where": want.group(0) if want else "?",
             "cpu_server": cpu[server.pid] / max(count, 1),
             "cpu_sessions": sum(v for p, v in cpu.items() if p != server.pid)
@@ -407,6 +459,10 @@ def table(rows: list[dict], args) -> str:
         "| CPU per key: server / sessions (teacher's) / clients |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    if args.servers > 1:
+        lines[0] = (f"two serve processes sharing the class through a local redis-server; "
+                    f"N students on each (the teacher on the first); {lines[0]}")
+        lines[2] = lines[2].replace("| students |", "| students per server |")
     for r in rows:
         ratio = "–"
         if alone is not None and r is not alone and alone["own"]:
@@ -416,6 +472,11 @@ def table(rows: list[dict], args) -> str:
             f"| {r['missed']} | {'yes' if not r['wrong'] else 'NO: ' + ', '.join(r['wrong'])} "
             f"| {r['cpu_server']:.0f} / {r['cpu_sessions']:.0f} ({r['cpu_teacher']:.1f}) / "
             f"{r['cpu_client']:.0f} ms |")
+    if args.servers > 1:
+        lines += ["", "| students per server | → each student on the teacher's server "
+                  "| → each student on the other server |", "|---:|---:|---:|"]
+        lines += [f"| {r['n']} | {ms(r['each_by'][0])} | {ms(r['each_by'][1])} |"
+                  for r in rows if r["n"]]
     return "\n".join(lines)
 
 
@@ -452,6 +513,9 @@ def main() -> None:
                    help="serve --student-nice (default 15, as serve; 0: students as teachers)")
     p.add_argument("--quiz", type=int, default=0, metavar="R",
                    help="ask the class R questions instead of pressing keys (issue 18)")
+    p.add_argument("--servers", type=int, choices=(1, 2), default=1,
+                   help="2: two serve processes share the class through a redis-server of "
+                   "the benchmark's own; --students N on each (issue 20)")
     p.add_argument("--timeout", type=float, default=5.0,
                    help="seconds to wait for every screen to change after a press")
     args = p.parse_args()

@@ -501,3 +501,24 @@ async def test_two_serve_processes_one_class_end_to_end(tmp_path, redis_server):
     finally:
         await a.close()
         await b.close()
+
+
+@needs_redis
+@pytest.mark.slow
+def test_two_server_benchmark_runs_small():
+    """benchmarks/class_bench.py --servers 2 at a tiny size: every student, on
+    either server, at the teacher's step (no figure is checked: machines vary)."""
+    import re
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/class_bench.py", "--servers", "2", "--students", "1",
+         "--presses", "3", "--think", "0", "--arrival", "0"], capture_output=True, text=True,
+        cwd=root, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert [r.split("|")[1].strip() for r in rows] == ["0", "1", "1"], proc.stdout
+    assert all("| yes |" in r for r in rows[:2]), proc.stdout
+    assert "on the other server" in proc.stdout
