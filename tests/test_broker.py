@@ -522,3 +522,84 @@ def test_two_server_benchmark_runs_small():
     assert [r.split("|")[1].strip() for r in rows] == ["0", "1", "1"], proc.stdout
     assert all("| yes |" in r for r in rows[:2]), proc.stdout
     assert "on the other server" in proc.stdout
+
+
+# --- the class quiz across servers (issue 18 + 20) ------------------------------------------------
+
+
+@needs_redis
+async def test_quiz_across_servers_counted_once_and_written_once(hubs, tmp_path):
+    from rnn_tui.serve.results import Results
+
+    a, b = await hubs(), await hubs()
+    a.results = Results(str(tmp_path / "a"))
+    b.results = Results(str(tmp_path / "b"))
+    t = await Client.open(a, a.admit("Ann", "teacher"))
+    here = await Client.open(a, a.admit("here", "student"))
+    s1 = await Client.open(b, b.admit("s1", "student"))
+    s2 = await Client.open(b, b.admit("s2", "student"))
+    t2 = await Client.open(b, b.admit("Bo", "teacher"))  # follows
+    await until(t, "roster", lambda r: r["connected"] == 3)
+    t.send("ask", what="h", b=0, t=1, entry=1, pos=4, truth=0.7)
+    q = await until(s1, "quiz", lambda m: m["open"])
+    assert (q["total"], q["answered"], q["guess"]) == (3, 0, None)
+    qid = q["qid"]
+    assert (await until(t2, "quiz", lambda m: m["open"]))["qid"] == qid
+    s1.send("answer", qid=qid, text="0.3")
+    s1.send("answer", qid=qid, text="0.75")  # changed: the last one counts
+    assert (await until(s1, "quiz", lambda m: m["guess"] == 0.75))["open"]
+    here.send("answer", qid=qid, text="0.7")
+    await until(t, "quiz", lambda m: m["answered"] == 2)
+    s2.send("answer", qid=qid, text="5")  # the last: the question closes
+    done = {}
+    for name, c in (("t", t), ("here", here), ("s1", s1), ("s2", s2), ("Bo", t2)):
+        done[name] = await until(c, "quiz", lambda m: not m["open"])
+    assert done["s1"]["bins"] == done["t"]["bins"] and sum(done["t"]["bins"]) == 3
+    assert (done["s1"]["points"], done["s1"]["mine"]) == (2, [1, 2, 0])
+    assert (done["s2"]["points"], done["s2"]["mine"]) == (0, [1, 0, 0])
+    assert done["Bo"]["truth"] == 0.7 and done["Bo"]["points"] is None
+    assert [name for name, _ in done["t"]["top"]][:2] in (["here", "s1"], ["s1", "here"])
+    # written once, by the leader's server: one row a student
+    files = [p for p in (tmp_path / "a").iterdir()]
+    rows = files[0].read_text().splitlines()[1:]
+    assert len(files) == 1 and len(rows) == 3
+    assert sorted(r.split(",")[1] for r in rows) == ["here", "s1", "s2"]
+    assert not (tmp_path / "b").exists() or not list((tmp_path / "b").iterdir())
+    # B's roster scores are the leader's server's count
+    r = await until(t, "roster", lambda r: any(e["score"] == [1, 2, 0] for e in r["students"]
+                                               if e["name"] == "s1"))
+    assert r["connected"] == 3
+    for c in (t, here, s1, s2, t2):
+        c.close()
+
+
+@needs_redis
+async def test_quiz_through_a_lost_broker_counts_each_answer_once(hubs, redis_server, tmp_path):
+    from rnn_tui.serve.results import Results
+
+    a, b = await hubs(), await hubs()
+    a.results = Results(str(tmp_path / "a"))
+    t = await Client.open(a, a.admit("Ann", "teacher"))
+    s1 = await Client.open(b, b.admit("s1", "student"))
+    s2 = await Client.open(b, b.admit("s2", "student"))
+    await until(t, "roster", lambda r: r["connected"] == 2)
+    t.send("ask", what="h", b=0, t=1, entry=1, pos=4, truth=0.7)
+    qid = (await until(s1, "quiz", lambda m: m["open"]))["qid"]
+    s1.send("answer", qid=qid, text="0.6")
+    await until(s1, "quiz", lambda m: m["guess"] == 0.6)
+    redis_server.kill()
+    await until(s1, "class", lambda m: m.get("broker") == "lost")
+    s1.send("answer", qid=qid, text="0.7")  # not forwarded: Redis is away
+    redis_server.start()
+    await until(s1, "class", lambda m: m.get("broker") == "ok", timeout=6)
+    # the question is still open on B (the leader's server wrote it again)
+    await until(t, "roster", lambda r: r["connected"] == 2, timeout=4)
+    s1.send("answer", qid=qid, text="0.7")  # again, now through: the last counts
+    await until(s1, "quiz", lambda m: m["guess"] == 0.7)
+    s2.send("answer", qid=qid, text="0.1")
+    done = await until(s1, "quiz", lambda m: not m["open"])
+    assert done["points"] == 2 and done["mine"] == [1, 2, 0] and sum(done["bins"]) == 2
+    rows = next((tmp_path / "a").iterdir()).read_text().splitlines()[1:]
+    assert sorted(r.split(",")[1] for r in rows) == ["s1", "s2"]
+    for c in (t, s1, s2):
+        c.close()

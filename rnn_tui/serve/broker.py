@@ -19,7 +19,7 @@ What travels, under keys and a channel named after the class
   unique across servers: each server numbers its sessions from its own base
   (``ids``, a counter).
 - ``events`` (pub/sub): ``lead``, ``lock``, ``content``, ``position``,
-  ``roster``, ``clear_hand`` (a teacher lowers the hand of another server's
+  ``quiz``, ``answer``, ``roster``, ``clear_hand`` (a teacher lowers the hand of another server's
   student) and ``hello`` (a server (re)connected: the others send their
   rosters). A frame is ``KIND SERVER PAYLOAD``.
 
@@ -35,8 +35,12 @@ the leader's server writes its current state again (a Redis that lost its data
 gets it back) and every server reads it, so following resumes from where the
 leader is.
 
-The class quiz (issue 18) does not travel yet: a question is asked of the
-leader's server's students only, and that server writes the results.
+The class quiz (issue 18): the leader's server asks, grades, counts and writes
+the results (once). Its ``quiz`` frames (in ``state`` too) carry the question,
+the counts and, for each other server's student, [guess, points, totals]; each
+server makes its sessions' own quiz messages from them. Other servers forward
+their students' ``answer`` s; the leader's server counts a student's last one
+before the reveal, like its own students' (never twice: one per student id).
 
 Limits: each kind keeps at most one unsent value (latest wins; lowered hands:
 at most ``MAX_CLEARS``); a frame read is at most ``MAX_FRAME`` bytes; at most
@@ -77,7 +81,10 @@ MAX_RETRY = 2.0
 ID_SPAN = 100_000
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 #: The order a batch of unsent values is written in.
-SEND_ORDER = ("lead", "lock", "content", "position", "roster", "clear_hand", "hello")
+SEND_ORDER = ("lead", "lock", "content", "position", "quiz", "roster", "clear_hand", "answer",
+              "hello")
+#: Answers (of this server's students, to the leader's server) waiting to be sent.
+MAX_ANSWERS = classroom.MAX_ROSTER
 
 
 class BrokerError(ValueError):
@@ -174,6 +181,27 @@ def check_entries(entries: Any) -> list[dict] | None:
     return entries
 
 
+def check_quiz(frame: Any) -> dict | None:
+    """The leader's server's question frame, if well formed (its parts that go into
+    each session's quiz message are checked again when that is made)."""
+    if not isinstance(frame, dict) or type(frame.get("qid")) is not int \
+            or not isinstance(frame.get("open"), bool) or not isinstance(frame.get("top"), list) \
+            or not isinstance(frame.get("anonymous"), bool):
+        return None
+    per = frame.get("per")
+    if not isinstance(per, dict) or len(per) > classroom.MAX_ROSTER:
+        return None
+    for value in per.values():
+        if not (isinstance(value, list) and len(value) == 3
+                and (value[0] is None or (isinstance(value[0], (int, float))
+                                          and not isinstance(value[0], bool)))
+                and (value[1] is None or type(value[1]) is int)
+                and isinstance(value[2], list) and len(value[2]) == 3
+                and all(type(v) is int and 0 <= v <= 2**31 for v in value[2])):
+            return None
+    return frame
+
+
 class Bridge:
     """One server's link to the class in Redis (see the module's docstring)."""
 
@@ -199,7 +227,7 @@ class Bridge:
         #: The leader's claim (epoch, server) on every server, and the highest epoch seen.
         self.claim: tuple[int, str] | None = None
         self.epoch = 0
-        self._pending: dict[Any, bytes] = {}
+        self._pending: dict[Any, Any] = {}  # bytes, or a function making them
         self._wake = asyncio.Event()
         self._rosters: dict[str, tuple[float, list[dict]]] = {}
         self._last_roster: str | None = None
@@ -248,9 +276,15 @@ class Bridge:
                 self._pending.pop("position", None)  # it belonged to the older content
             self._queue(kind, value)
         elif kind == "clear_hand":
-            clears = [k for k in self._pending if isinstance(k, tuple)]
+            clears = [k for k in self._pending if isinstance(k, tuple) and k[0] == kind]
             if len(clears) < MAX_CLEARS:
                 self._queue(("clear_hand", value), str(int(value)).encode())
+        elif kind == "quiz":  # a function: the frame is made when it is sent
+            self._queue("quiz", value)
+        elif kind == "answer":  # a student's last answer counts: one per student
+            answers = [k for k in self._pending if isinstance(k, tuple) and k[0] == kind]
+            if len(answers) < MAX_ANSWERS or ("answer", value["id"]) in self._pending:
+                self._queue(("answer", value["id"]), json.dumps(value).encode())
 
     def remote_roster(self) -> list[dict]:
         """The other servers' roster entries (fresh ones), in order of server."""
@@ -266,7 +300,7 @@ class Bridge:
         epoch = self.claim[0] if self.claim is not None else self.epoch
         return json.dumps({"epoch": epoch, "server": self.server, "name": name}).encode()
 
-    def _queue(self, key: Any, data: bytes) -> None:
+    def _queue(self, key: Any, data: Any) -> None:
         self._pending[key] = data
         self._wake.set()
 
@@ -366,6 +400,8 @@ class Bridge:
                 self._queue("content", hub._content)
             if hub._position is not None:
                 self._queue("position", hub._position)
+            if hub.quiz is not None:
+                hub._publish_quiz(hub.quiz)
         else:
             if lead is not None:
                 self._apply_lead(lead)
@@ -378,6 +414,9 @@ class Bridge:
                 line = state.get(kind.encode())
                 if line:
                     self._apply_state(kind, line)
+            if state.get(b"quiz") and hub.leader is None:
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    self._receive("quiz", "", state[b"quiz"])
         servers = [s for s in await r.smembers(self.k_servers)][:MAX_SERVERS + 1]
         others = [s.decode("ascii", "replace") for s in servers
                   if s.decode("ascii", "replace") != self.server]
@@ -402,8 +441,10 @@ class Bridge:
             pipe = r.pipeline(transaction=False)
             for key in keys:
                 data = self._pending.pop(key)
+                if callable(data):
+                    data = json.dumps(data(), separators=(",", ":")).encode()
                 kind = key[0] if isinstance(key, tuple) else key
-                if kind in ("lead", "content", "position"):
+                if kind in ("lead", "content", "position", "quiz"):
                     pipe.hset(self.k_state, kind, data)
                 elif kind == "lock":
                     pipe.hset(self.k_state, "locked", data)
@@ -443,7 +484,9 @@ class Bridge:
                 continue
             try:
                 self._receive(kind, server, parts[2])
-            except (ValueError, KeyError, TypeError) as exc:  # a bad frame: say, go on
+            except Exception as exc:  # a bad frame (or a slip of ours): say it, go on
+                if isinstance(exc, (ConnectionError, OSError)):
+                    raise
                 self.log.warning("class broker: ignored a %s from server %s: %s",
                                  kind[:20], server[:20], str(exc)[:120])
 
@@ -464,6 +507,19 @@ class Bridge:
             self.hub.remote_clear_hand(int(payload))
         elif kind == "hello":
             self._last_roster = None  # a server (re)joined: it gets ours at once
+        elif kind == "quiz":
+            frame = check_quiz(json.loads(payload))
+            if frame is None:
+                raise ValueError("not a question")
+            self.hub.remote_quiz_frame(frame)
+        elif kind == "answer":
+            a = json.loads(payload)
+            if not (isinstance(a, dict) and type(a.get("qid")) is int
+                    and type(a.get("id")) is int and isinstance(a.get("name"), str)
+                    and isinstance(a.get("text"), str)
+                    and len(a["text"]) <= classroom.MAX_GUESS):
+                raise ValueError("not an answer")
+            self.hub.remote_answer(a["qid"], a["id"], a["name"], a["text"])
 
     def _apply_lead(self, lead: dict) -> None:
         key = _claim_key(lead)

@@ -244,6 +244,8 @@ class Hub:
         #: methods for other servers' (see "the class broker" below).
         self.bridge: Any = None
         self.remote_leader: str | None = None  # a leader on another server
+        self.remote_quiz: dict | None = None  # its server's question (quiz frames)
+        self._ghosts: dict[int, Member] = {}  # other servers' students, for our question
 
     # -- the server's side -----------------------------------------------------
 
@@ -441,6 +443,8 @@ class Hub:
         if self.quiz is not None and self.quiz.open:
             link.send("quiz", self._quiz_line(self.quiz, member))
             self._quiz_count()  # one more to answer
+        elif self.remote_quiz is not None and self.remote_quiz["open"]:
+            self._send_remote_quiz(member)  # the leader's server asks (issue 20)
         self._roster_changed(now=member.teacher)
         return True
 
@@ -690,6 +694,93 @@ class Hub:
             target.link.send("hand", encode("hand", up=False))
             self._roster_changed()
 
+    def _remote_students(self) -> list[Member]:
+        """Other servers' connected students, while a question of ours may ask them
+        (their answers and totals are counted here, the leader's server)."""
+        if self.bridge is None or self.leader is None:
+            return []
+        out = []
+        ours = {m.id for m in self._members.values()}
+        for e in self.bridge.remote_roster():
+            if e["role"] != "student" or e["id"] in ours:
+                continue
+            ghost = self._ghosts.get(e["id"])
+            if ghost is None:
+                if len(self._ghosts) >= MAX_ADMITTED:
+                    continue
+                ghost = self._ghosts[e["id"]] = Member(e["id"], display_name(e["name"]),
+                                                       "student", "remote", "")
+            out.append(ghost)
+        return out
+
+    def _publish_quiz(self, q: _Quiz) -> None:
+        """Our question to the other servers (made when the bridge sends it: the newest
+        wins): what each of their students is to see comes from here."""
+        if self.bridge is None:
+            return
+
+        def frame() -> dict:
+            qq = q.question
+            seconds = None
+            if q.open and q.deadline is not None:
+                seconds = max(0.0, round(q.deadline - asyncio.get_running_loop().time(), 1))
+            remote = self._remote_students()
+            per = {}
+            for m in remote:
+                answer = q.answers.get(m.id)
+                per[str(m.id)] = [answer[1] if answer is not None else None,
+                                  q.points.get(m.id), list(m.quiz)]
+            return {"qid": q.qid, "what": qq.kind, "b": qq.b, "t": qq.t, "entry": qq.entry,
+                    "pos": qq.pos, "open": q.open, "answered": len(q.answers),
+                    "total": len(self._students()), "seconds": seconds,
+                    "truth": None if q.open else qq.truth, "bins": q.bins,
+                    "top": [] if q.open else self._top(), "anonymous": self.anonymous,
+                    "per": per}
+
+        self.bridge.publish("quiz", frame)
+
+    def remote_quiz_frame(self, frame: dict) -> None:
+        """The leader's server's question: each of our sessions gets its own line."""
+        if self.leader is not None:
+            return  # ours leads: our own question is the one
+        self.remote_quiz = frame
+        self.asked = max(self.asked, frame["qid"])
+        for m in self._connected():
+            mine = frame["per"].get(str(m.id))
+            if mine is not None and not m.teacher:
+                m.quiz = list(mine[2])  # the roster's score: the leader's server's count
+            self._send_remote_quiz(m)
+        self._roster_changed()
+
+    def _send_remote_quiz(self, member: Member) -> None:
+        f = self.remote_quiz
+        if f is None or member.link is None:
+            return
+        mine = f["per"].get(str(member.id)) if not member.teacher else None
+        top = f["top"] if member.teacher or not f["anonymous"] else []
+        try:
+            line = encode("quiz", qid=f["qid"], what=f["what"], b=f["b"], t=f["t"],
+                          entry=f["entry"], pos=f["pos"], open=f["open"],
+                          answered=f["answered"], total=f["total"], seconds=f["seconds"],
+                          guess=mine[0] if mine else None, truth=f["truth"], bins=f["bins"],
+                          points=mine[1] if mine else None,
+                          mine=list(mine[2]) if mine else [0, 0, 0], top=top)
+            decode(line, "hub")
+        except (MessageError, ValueError, TypeError, IndexError, KeyError) as exc:
+            self._warn("class: ignored another server's question: %s", str(exc)[:120])
+            return
+        member.link.send("quiz", line)
+
+    def remote_answer(self, qid: int, member_id: int, name: str, text: str) -> None:
+        """Another server's student answers our question (counted once: the last)."""
+        q = self.quiz
+        if q is None or not q.open or q.qid != qid or self.leader is None:
+            return
+        ghost = next((m for m in self._remote_students() if m.id == member_id), None)
+        if ghost is None:
+            return  # not (or no longer) in the class's roster
+        self._answer(ghost, {"qid": qid, "text": text[:classroom.MAX_GUESS]})
+
     def broker_changed(self) -> None:
         """The broker's link went up or down: every status line says so."""
         self._broadcast_class()
@@ -698,7 +789,7 @@ class Hub:
     # -- the class quiz (issue 18) ---------------------------------------------------
 
     def _students(self) -> list[Member]:
-        return [m for m in self._connected() if not m.teacher]
+        return [m for m in self._connected() if not m.teacher] + self._remote_students()
 
     def _ask(self, member: Member, msg: dict) -> None:
         if member is not self.leader or (self.quiz is not None and self.quiz.open):
@@ -721,9 +812,17 @@ class Hub:
             assert m.link is not None
             m.link.send("quiz", self._quiz_line(q, m))
         self._roster_changed()
+        self._publish_quiz(q)
 
     def _answer(self, member: Member, msg: dict) -> None:
         q = self.quiz
+        rq = self.remote_quiz
+        if (q is None or not q.open) and rq is not None and rq["open"] and not member.teacher \
+                and rq["qid"] == msg["qid"]:  # the leader's server counts it (issue 20)
+            member.active = time.monotonic()
+            self._publish("answer", {"qid": msg["qid"], "id": member.id, "name": member.name,
+                                     "text": msg["text"]})
+            return
         if member.teacher or q is None or not q.open or q.qid != msg["qid"]:
             return  # a teacher's, or one for a question already closed
         guess = quiz.parse_guess(msg["text"])
@@ -734,8 +833,8 @@ class Hub:
             return
         q.answers[member.id] = (member, guess, msg["text"], time.time())
         member.active = time.monotonic()
-        assert member.link is not None
-        member.link.send("quiz", self._quiz_line(q, member))  # counted: the app shows it
+        if member.link is not None:  # (another server's student: its frame says)
+            member.link.send("quiz", self._quiz_line(q, member))  # counted: the app shows it
         self._quiz_count()
 
     def _quiz_count(self) -> None:
@@ -751,10 +850,15 @@ class Hub:
             if m.teacher:
                 assert m.link is not None
                 m.link.send("quiz", self._quiz_line(q, m))
+        self._publish_quiz(q)
 
     def _reveal(self, q: _Quiz) -> None:
         if not q.open or self.closing:
             return
+        if self.bridge is not None:  # another server's student who left: not answered
+            here = {m.id for m in self._students()}
+            for mid in [mid for mid in q.answers if mid not in here]:
+                del q.answers[mid]
         q.open = False
         if q.timer is not None:
             q.timer.cancel()
@@ -779,6 +883,7 @@ class Hub:
             assert m.link is not None
             m.link.send("quiz", self._quiz_line(q, m))
         self._roster_changed()
+        self._publish_quiz(q)
         if self.results is not None:
             try:
                 if not self.results.add(rows):
