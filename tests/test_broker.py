@@ -603,3 +603,60 @@ async def test_quiz_through_a_lost_broker_counts_each_answer_once(hubs, redis_se
     assert sorted(r.split(",")[1] for r in rows) == ["s1", "s2"]
     for c in (t, s1, s2):
         c.close()
+
+
+@needs_redis
+async def test_two_serve_processes_quiz_with_histogram_end_to_end(tmp_path, redis_server):
+    """The teacher on server A asks; two students on server B answer (OpenSSH in
+    tmux): the histogram on every screen, each student's own bin; the CSV is
+    written once, by A."""
+    if not (HAVE_SSH and HAVE_TMUX):
+        pytest.skip("needs ssh and tmux")
+    import re
+
+    from rnn_tui.teach import fmt
+    from tests.test_class_quiz_ssh import counts, truth
+
+    pw = tmp_path / "redis-pw"
+    pw.write_text(PASSWORD + "\n")
+    a = Server(tmp_path, "a", redis_server.url, pw)
+    b = Server(tmp_path, "b", redis_server.url, pw)
+    try:
+        await a.start()
+        await b.start()
+        await a.join("kim", teacher=True)
+        await b.join("ann")
+        await b.join("bob")
+        await a.wait_for("kim", "you lead the class")
+        for who in ("ann", "bob"):
+            await b.wait_for(who, FOLLOWING)
+        await a.keys("kim", "c")  # the roster has both (so the question counts them)
+        await a.wait_for("kim", "2 connected")
+        await a.keys("kim", "Escape")
+        await a.wait_for("kim", "you lead the class", absent="connected")
+        await a.keys("kim", "K")
+        await a.wait_for("kim", "Question 1:", "answered 0 / 2")
+        for who in ("ann", "bob"):
+            await b.wait_for(who, "Question 1:", "no answer yet")
+        value = truth()
+        near = f"{value + 0.02:.3f}"
+        await b.keys("ann", near, "Enter")
+        await b.wait_for("ann", f"your answer: {fmt.num(float(near))} (counted)")
+        await a.wait_for("kim", "answered 1 / 2")
+        await b.keys("bob", "1", "Enter")  # the last: the question closes
+        shown = fmt.num(value)
+        screens = {"kim": await a.wait_for("kim", f"is {shown}.", "esc: close")}
+        for who in ("ann", "bob"):
+            screens[who] = await b.wait_for(who, f"is {shown}.", "esc: close")
+        for who, screen in screens.items():
+            assert counts(screen) == [0, 0, 1, 0, 1], who
+        assert re.search(r"within 0\.05 +█+ +1  ◀ you", screens["ann"])
+        assert re.search(r"over by > 0\.2 +█+ +1  ◀ you", screens["bob"])
+        assert f"you said {fmt.num(float(near))}: +2" in screens["ann"]
+        assert "top: ann 2 · bob 0" in screens["kim"]
+        files = list((tmp_path / "results_a").glob("*.csv"))
+        assert len(files) == 1 and len(files[0].read_text().splitlines()) == 3
+        assert not list((tmp_path / "results_b").glob("*.csv"))
+    finally:
+        await a.close()
+        await b.close()
