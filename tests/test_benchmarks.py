@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the pty rows read /proc (Linux)")
 
 
+@pytest.mark.slow  # over 9 s on 2 cores: CI's slow set
 def test_benchmark_suite_runs_at_tiny_sizes() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick"],

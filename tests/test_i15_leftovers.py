@@ -128,6 +128,7 @@ def test_a_key_whose_binding_is_off_until_enter_has_played_out(tmp_path) -> None
     assert (tmp_path / "rnn-trace.md").read_text(encoding="utf-8").startswith("# A many-to-one")
 
 
+@pytest.mark.slow  # over 9 s on 2 cores: CI's slow set
 @needs_pty
 def test_keys_typed_after_enter_in_the_quiz_box(tmp_path) -> None:
     """An answer, Enter, and l (go on) in one write: l asks the next question."""
@@ -137,6 +138,7 @@ def test_keys_typed_after_enter_in_the_quiz_box(tmp_path) -> None:
     assert "Guess h₂[1] of sentence 1, after the activation." in text  # l asked the next
 
 
+@pytest.mark.slow  # over 9 s on 2 cores: CI's slow set
 @needs_pty
 def test_a_and_a_sentence_in_one_burst_in_the_editors_table(tmp_path) -> None:
     text = screen_after([b"e", b"aas soon\t1\r"], tmp_path)
@@ -144,6 +146,7 @@ def test_a_and_a_sentence_in_one_burst_in_the_editors_table(tmp_path) -> None:
     assert "│  4  1      as soon  " in text
 
 
+@pytest.mark.slow  # over 9 s on 2 cores: CI's slow set
 @needs_pty
 def test_enter_and_an_edit_in_one_burst_in_the_editors_table(tmp_path) -> None:
     text = screen_after([b"e", b"\r" + BACKSPACE * 20 + b"soon soon\t0\r"], tmp_path)

@@ -56,6 +56,7 @@ def test_quiz_backspaces_then_a_number_in_one_burst(tmp_path) -> None:
     assert "quiz 0/2" in text or "quiz 1/2" in text or "quiz 2/2" in text
 
 
+@pytest.mark.slow  # over 9 s on 2 cores: CI's slow set
 def test_sentence_tab_and_label_in_one_burst(tmp_path) -> None:
     # the sentences editor, a new sentence: "as soon", Tab, "1", Enter as one write
     text = screen_after([b"e", b"a", b"as soon\t1\r"], tmp_path)

@@ -185,6 +185,7 @@ async def test_quiz_echoes_typed_text_literally(tmp_path, size) -> None:
             await press(pilot, *["backspace"] * len(typed))
 
 
+@pytest.mark.slow  # over 9 s on 2 cores: CI's slow set
 async def test_clicking_a_markup_title_does_nothing(tmp_path) -> None:
     """A sentence written as an action is only text: clicking its title runs nothing."""
     shots = tmp_path / "shots"
@@ -295,6 +296,7 @@ def alive(p) -> bool:
     return pid == 0
 
 
+@pytest.mark.slow  # over 9 s on 2 cores: CI's slow set
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a pty")
 def test_served_clicks_on_action_titles_do_nothing(tmp_path) -> None:
     """The issue's attack: a title written as ``[@click=app.screenshot(...)]``, clicked
