@@ -393,6 +393,11 @@ async def test_stubborn_app_is_killed_and_close_ends_everything(tmp_path):
             with pytest.raises(AssertionError, match="shutting down"):
                 await expect(ws, "never")
     assert len(door.ended) == 3 and all(code != 0 for code in door.ended)
+    # asyncio's child watcher reaps the launchers in a thread of its own: a moment on a
+    # loaded machine
+    deadline = time.monotonic() + 5
+    while [p for p, _ in children() if p not in before] and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
     assert [p for p, _ in children() if p not in before] == []
     assert os.listdir(tmp_path) == []
 
