@@ -265,7 +265,9 @@ async def test_killed_session_leaves_the_class():
             proc = await conn.create_process(term_type="xterm", encoding=None)
             buf = b""
             while b"READY" not in buf:
-                buf += await asyncio.wait_for(proc.stdout.read(1024), 10)
+                chunk = await asyncio.wait_for(proc.stdout.read(1024), 10)
+                assert chunk, f"the session ended before it was ready: {buf!r}"
+                buf += chunk
         hub = server.hub
         deadline = time.monotonic() + 5
         while len(hub.roster()) < 2 and time.monotonic() < deadline:
