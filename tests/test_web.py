@@ -402,6 +402,7 @@ async def test_stubborn_app_is_killed_and_close_ends_everything(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow  # 100 cycles, 5-6 s: CI's slow set
 async def test_no_leftover_processes_after_100_cycles(tmp_path):
     door = await start(tmp_path)
     before = {pid for pid, _ in children()}
@@ -796,6 +797,7 @@ def test_roster_marks_browser_students():
         assert "(browser)" in bea and "(browser)" not in ann, text
 
 
+@pytest.mark.slow  # a whole class in chromium and tmux, 7 s: CI's slow set
 async def test_browser_student_follows_the_teacher(browser, tmp_path):
     """serve --web-port: the teacher (OpenSSH in tmux) presses L; the browser student,
     named on the login page, follows (h₁, by NumPy, in xterm.js's buffer) and is in the
