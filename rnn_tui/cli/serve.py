@@ -106,6 +106,16 @@ def port_int(text: str) -> int:
     return bounded_int(0, 65535)(text)
 
 
+def listen_options(p: Parser, default_port: int):
+    """The "server" group with --host and --port (serve's and web's); returns it."""
+    net = p.add_argument_group("server")
+    net.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1; 0.0.0.0 for a class)")
+    net.add_argument("--port", type=port_int, default=default_port,
+                     help=f"port to listen on (default {default_port})")
+    return net
+
+
 def parser() -> Parser:
     p = Parser(
         prog=f"{PROG} serve",
@@ -113,11 +123,7 @@ def parser() -> Parser:
         "gets their own stepper.",
         epilog="Students connect with: ssh -p PORT student@HOST (any user name).",
     )
-    net = p.add_argument_group("server")
-    net.add_argument("--host", default="127.0.0.1",
-                     help="address to listen on (default 127.0.0.1; 0.0.0.0 for a class)")
-    net.add_argument("--port", type=port_int, default=DEFAULT_PORT,
-                     help=f"port to listen on (default {DEFAULT_PORT})")
+    net = listen_options(p, DEFAULT_PORT)
     net.add_argument("--web-port", type=port_int, default=None, metavar="PORT",
                      help="also let students in with a browser, on this port (the same "
                      "class; with --password-file or --no-auth)")

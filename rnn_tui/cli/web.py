@@ -17,7 +17,7 @@ from rnn_tui.cli.main import PROG, CliError, Parser, add_model_options, bounded_
 from rnn_tui.cli.serve import (
     app_options,
     host_arg,
-    port_int,
+    listen_options,
     read_password_file,
     setup_logging,
 )
@@ -32,11 +32,7 @@ def parser() -> Parser:
         "opens the page and logs in gets their own stepper.",
         epilog="Students open http://HOST:PORT/ in a browser.",
     )
-    net = p.add_argument_group("server")
-    net.add_argument("--host", default="127.0.0.1",
-                     help="address to listen on (default 127.0.0.1; 0.0.0.0 for a class)")
-    net.add_argument("--port", type=port_int, default=DEFAULT_PORT,
-                     help=f"port to listen on (default {DEFAULT_PORT})")
+    net = listen_options(p, DEFAULT_PORT)
     net.add_argument("--allow-host", action="append", type=host_arg, default=[], metavar="NAME",
                      help="a host name browsers may use, besides IP addresses and this "
                      "machine's own names (repeatable; others are refused)")

@@ -46,7 +46,6 @@ from rnn_tui.core.data import (
     MAX_INPUT_BYTES,
     MAX_VOCAB,
     DataError,
-    atomic_write_text,
     brief,
     control_character,
     printable,
@@ -59,6 +58,7 @@ from rnn_tui.core.model import (
     bce,
     check_lengths,
     read_json,
+    save_json,
     sigmoid,
 )
 from rnn_tui.core.stepper import Output, Stepper
@@ -325,13 +325,7 @@ class GatedWeights:
 
     def save(self, path: str | Path) -> None:
         """Write JSON atomically (a temporary file, then rename)."""
-        import json
-
-        try:
-            atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
-        except OSError as exc:
-            raise WeightsError(f"{printable(str(path), 200)}: cannot write "
-                               f"({exc.strerror or exc})") from None
+        save_json(self.to_dict(), path)
 
     @classmethod
     def load(cls, path: str | Path) -> GatedWeights:

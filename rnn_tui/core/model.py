@@ -39,6 +39,18 @@ from rnn_tui.core.data import (
 BIAS_KINDS = ("scalar", "vector")
 
 
+
+def save_json(weights: dict, path: str | Path) -> None:
+    """A weights dict written as JSON atomically (a temporary file in the same
+    folder, then rename); WeightsError (one line) if it can't be written."""
+    try:
+        import json  # here, not at start-up: the first frame needs no JSON
+
+        atomic_write_text(path, json.dumps(weights, indent=1) + "\n")
+    except OSError as exc:
+        raise WeightsError(f"{printable(str(path), 200)}: cannot write "
+                           f"({exc.strerror or exc})") from None
+
 class WeightsError(ValueError):
     """Bad weights (shape, value or file); the message is one line."""
 
@@ -336,13 +348,7 @@ class Weights:
 
     def save(self, path: str | Path) -> None:
         """Write JSON atomically: a temporary file in the same folder, then rename."""
-        try:
-            import json  # here, not at start-up: the first frame needs no JSON
-
-            atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
-        except OSError as exc:
-            raise WeightsError(f"{printable(str(path), 200)}: cannot write "
-                               f"({exc.strerror or exc})") from None
+        save_json(self.to_dict(), path)
 
     @classmethod
     def load(cls, path: str | Path) -> Weights:
