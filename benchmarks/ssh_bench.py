@@ -28,6 +28,17 @@ started as new processes (``rnn-tui serve --no-warm``).
 
     python -m benchmarks.ssh_bench --burst 40 --compare
 
+``--floor`` adds the floor: the same burst against the same server (sessions
+forked from its warm process) where a session does the least possible: it
+writes a fixed first frame of the same size (with the status line's ``t = 0``)
+and answers each key with a fixed update. What is left is the SSH handshakes
+of N real clients and the server's work, on the same CPUs.
+
+    python -m benchmarks.ssh_bench --burst 40 --floor     # the floor, then the app forked
+
+Each login also times "ready": one key (Right) sent as soon as the first frame
+is in, to its answer on the screen (READY_MARK; the floor answers at once).
+
 The client runs on the same machine and shares its CPUs with the server.
 """
 
@@ -46,6 +57,10 @@ import time
 import asyncssh
 
 RIGHT, LEFT = b"\x1b[C", b"\x1b[D"
+#: In the app's answer to the first Right (its explanation: "... A one-hot vector
+#: times a matrix picks a row"). Not ``t = 1``: only the cells that change are
+#: written, so the status line's answer is the single character ``1``.
+READY_MARK = b"one-hot"
 
 
 def keys(steps: int) -> list[bytes]:
@@ -121,12 +136,13 @@ class Student:
     def __init__(self, port: int, args) -> None:
         self.port = port
         self.args = args
-        self.began = self.framed = 0.0
+        self.began = self.framed = self.answered = 0.0
+        self.pid: int | None = None
         self.first_byte: list[float] = []
         self.update: list[float] = []
         self.step_bytes: list[int] = []
 
-    async def connect(self) -> None:
+    async def connect(self, on_frame=None) -> None:
         self.began = time.perf_counter()
         self.conn = await asyncssh.connect(
             "127.0.0.1", self.port, known_hosts=None, username="student",
@@ -141,6 +157,17 @@ class Student:
             await asyncio.wait_for(self.session.got.wait(), 60)
         self.framed = time.perf_counter()
         self.ready_after = self.framed - t0
+        if on_frame is not None:
+            on_frame()
+        if self.args.burst:  # "ready": the first key answered
+            self.session.tail = b""
+            self.chan.write(RIGHT)
+            while READY_MARK not in self.session.tail:
+                self.session.got.clear()
+                if self.session.closed.is_set():
+                    raise RuntimeError(f"session closed: {self.session.tail[-300:]!r}")
+                await asyncio.wait_for(self.session.got.wait(), 60)
+            self.answered = time.perf_counter()
         await self.quiet()
 
     async def quiet(self) -> None:
@@ -174,10 +201,56 @@ class Student:
         await self.conn.wait_closed()
 
 
-async def start_server(max_sessions: int, key_path: str, warm: bool = True):
-    """The server, listening (and its warm process up, unless ``warm`` is False)."""
+#: The floor's session: a fixed first frame, a fixed answer to each key, q or EOF ends it.
+FLOOR_SESSION = r'''
+import os, sys, tty
+with open(sys.argv[1], "rb") as f:
+    frame = f.read()
+answer = b"\x1b[1;10H1\x1b[8;3Hone-hot" + b"\x1b[K" * 100
+tty.setraw(0)
+os.write(1, frame)
+while True:
+    data = os.read(0, 1024)
+    if not data or b"q" in data:
+        sys.exit(0)
+    os.write(1, answer)
+'''
+
+
+def floor_frame(size: int) -> bytes:
+    """A first frame of ``size`` bytes: the alternate screen, 24 lines of 80
+    characters with colours, the status line's ``t = 0/3``."""
+    out = bytearray(b"\x1b[?1049h\x1b[?25l\x1b[1H\x1b[1;38;5;253;48;5;17m rnn-tui  t = 0/3")
+    row = 2
+    while len(out) < size:
+        out += f"\x1b[{(row - 1) % 24 + 1}H\x1b[22;38;5;32;48;5;233m".encode()
+        out += "│ ·····  ".encode() * 8
+        row += 1
+    return bytes(out[:size])
+
+
+def serve_floor(argv: list[str]) -> int:
+    """``rnn-tui serve ARGS`` whose session runs FLOOR_SESSION on ``FRAME``:
+    ``python -m benchmarks.ssh_bench --serve-floor SCRIPT FRAME -- ARGS``."""
+    from rnn_tui.cli import serve as cli_serve
+    from rnn_tui.serve import sshd
+
+    script, frame = argv[0], argv[1]
+    # The same server; only its session command is the floor's (a script the
+    # warm process can fork: this Python, the same flags).
+    sshd.app_command = lambda options: [sys.executable, "-I", "-B", "-X", "utf8", script,
+                                        frame]
+    return cli_serve.main(argv[4:])  # after '--' and 'serve'
+
+
+async def start_server(max_sessions: int, key_path: str, warm: bool = True,
+                       floor: tuple[str, str] | None = None):
+    """The server, listening (and its warm process up, unless ``warm`` is False);
+    ``floor``: (script, frame file) for the floor's sessions."""
+    head = ["-m", "rnn_tui"] if floor is None else \
+        ["-m", "benchmarks.ssh_bench", "--serve-floor", *floor, "--"]
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+        sys.executable, *head, "serve", "--no-auth", "--port", "0",
         "--host-key", key_path, "--max-sessions", str(max_sessions),
         *([] if warm else ["--no-warm"]),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -213,27 +286,50 @@ def warm_pid(server_pid: int) -> int | None:
     return None
 
 
-async def burst(n: int, args, key_path: str, warm: bool) -> dict:
-    """One login alone (median of ``args.alone``), then ``n`` at once; memory with all up."""
-    server, port = await start_server(n + 1, key_path, warm)
-    students: list[Student] = []
+def cpu_ms(pid: int) -> float:
+    """CPU time ``pid`` has used, in ms (/proc/PID/schedstat: nanoseconds)."""
     try:
-        alone = []
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0]) / 1e6
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def session_pids(server_pid: int, zygote: int | None) -> list[int]:
+    return [p for p in proc_tree(server_pid) if p not in (server_pid, zygote)]
+
+
+async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] | None = None,
+                ) -> dict:
+    """One login alone (median of ``args.alone``), then ``n`` at once; memory with all up."""
+    server, port = await start_server(n + 1, key_path, warm, floor)
+    students: list[Student] = []
+    zygote = warm_pid(server.pid) if warm else None
+    try:
+        alone, alone_ready, alone_cpu, frame_bytes = [], [], [], []
         for _ in range(args.alone):
             s = Student(port, args)
-            await s.connect()
+
+            def at_frame(s=s) -> None:  # the session's own CPU when its first frame is in
+                pids = session_pids(server.pid, zygote)
+                alone_cpu.append(sum(cpu_ms(p) for p in pids) if len(pids) == 1
+                                 else float("nan"))
+                frame_bytes.append(s.session.bytes)
+            await s.connect(at_frame)
             alone.append(s.framed - s.began)
+            alone_ready.append(s.answered - s.began)
             await s.close()
             await asyncio.sleep(0.3)
         students = [Student(port, args) for _ in range(n)]
         t0 = time.perf_counter()
         await asyncio.gather(*(s.connect() for s in students))
         waits = sorted(s.framed - t0 for s in students)
+        readies = sorted(s.answered - t0 for s in students)
         await asyncio.sleep(1.0)  # every session drawn and idle
-        zygote = warm_pid(server.pid) if warm else None
-        sessions = [p for p in proc_tree(server.pid) if p not in (server.pid, zygote)]
+        sessions = session_pids(server.pid, zygote)
         pss = sorted(memory_kib(p)[1] for p in sessions)
         rss = sorted(memory_kib(p)[0] for p in sessions)
+        cpu = sorted(cpu_ms(p) for p in sessions)
         server_pss = memory_kib(server.pid)[1]
         zygote_pss = memory_kib(zygote)[1] if zygote else 0
     finally:
@@ -241,13 +337,21 @@ async def burst(n: int, args, key_path: str, warm: bool) -> dict:
                              return_exceptions=True)
         server.terminate()
         await server.wait()
+    mode = ("floor: a fixed frame, forked" if floor is not None
+            else "forked from the warm process" if warm else "new process (--no-warm)")
     return {
-        "mode": "forked from the warm process" if warm else "new process (--no-warm)",
+        "mode": mode,
         "n": n,
         "alone": statistics.median(alone),
+        "alone_ready": statistics.median(alone_ready),
+        "alone_cpu": statistics.median(alone_cpu),
+        "frame_bytes": statistics.median(frame_bytes),
         "median": statistics.median(waits),
         "last": waits[-1],
         "ratio": waits[-1] / statistics.median(alone),
+        "ready_last": readies[-1],
+        "ready_ratio": readies[-1] / statistics.median(alone_ready),
+        "cpu": statistics.median(cpu),
         "sessions": len(sessions),
         "pss": statistics.median(pss) / 1024,
         "rss": statistics.median(rss) / 1024,
@@ -258,19 +362,25 @@ async def burst(n: int, args, key_path: str, warm: bool) -> dict:
 
 
 def burst_table(rows: list[dict]) -> str:
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
-        f"{os.cpu_count()} CPUs, client on the same machine, 80x24; first frame = the status "
-        "line's `t = 0` received, from the start of the SSH connection",
+        f"{os.cpu_count()} CPUs (load {load} at the end), client on the same machine, 80x24; "
+        "first frame = the status line's `t = 0` received, ready = a key (Right) sent then "
+        "and its answer received, both from the start of the SSH connection; CPU = the "
+        "session process's own, at its first frame (alone) and 1 s after the burst",
         "",
-        "| sessions start as | one login alone | {n} at once: median / last | last ÷ alone "
+        "| sessions start as | one login alone: frame / ready (CPU) "
+        "| {n} at once: median / last frame | last ÷ alone | last ready, ÷ alone "
         "| PSS per session (median) | RSS per session | total PSS (server + warm + sessions) |"
         .format(n=rows[0]["n"] if rows else "N"),
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['mode']} | {r['alone'] * 1000:.0f} ms | {r['median']:.2f} s / "
-            f"{r['last']:.2f} s | {r['ratio']:.1f}× | {r['pss']:.1f} MiB | {r['rss']:.0f} MiB "
+            f"| {r['mode']} | {r['alone'] * 1000:.0f} / {r['alone_ready'] * 1000:.0f} ms "
+            f"({r['alone_cpu']:.0f} ms; {r['cpu']:.0f} after) | {r['median']:.2f} s / "
+            f"{r['last']:.2f} s | {r['ratio']:.1f}× | {r['ready_last']:.2f} s, "
+            f"{r['ready_ratio']:.1f}× | {r['pss']:.1f} MiB | {r['rss']:.0f} MiB "
             f"| {r['pss_total']:.0f} MiB ({r['server']:.0f} + {r['zygote']:.0f} + "
             f"{r['pss_total'] - r['server'] - r['zygote']:.0f}, {r['sessions']} sessions) |")
     return "\n".join(lines)
@@ -360,8 +470,22 @@ async def amain(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         key_path = os.path.join(tmp, "host_key")
         if args.burst:
-            for warm in ([True, False] if args.compare else [not args.no_warm]):
-                rows.append(await burst(args.burst, args, key_path, warm))
+            runs: list[tuple[bool, bool]] = [(not args.no_warm, False)]
+            if args.compare:
+                runs = [(True, False), (False, False)]
+            if args.floor:  # the floor first, then the app as asked
+                runs = [(True, True), *runs]
+            for warm, floor in runs:
+                floor_files = None
+                if floor:
+                    script = os.path.join(tmp, "floor_session.py")
+                    frame = os.path.join(tmp, "floor_frame")
+                    with open(script, "w") as f:
+                        f.write(FLOOR_SESSION)
+                    with open(frame, "wb") as f:
+                        f.write(floor_frame(args.frame_bytes))
+                    floor_files = (script, frame)
+                rows.append(await burst(args.burst, args, key_path, warm, floor_files))
                 print(f"# burst of {args.burst}, {rows[-1]['mode']}: done", file=sys.stderr)
             print(burst_table(rows))
             return
@@ -373,6 +497,8 @@ async def amain(args) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--serve-floor"]:
+        sys.exit(serve_floor(sys.argv[2:]))
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sessions", type=int, nargs="+", default=[10, 40])
     p.add_argument("--steps", type=int, default=50)
@@ -389,6 +515,12 @@ def main() -> None:
                    help="burst mode: logins alone to take the median of (default 3)")
     p.add_argument("--compare", action="store_true",
                    help="burst mode: also with sessions started as new processes")
+    p.add_argument("--floor", action="store_true",
+                   help="burst mode: first the floor, sessions that write a fixed frame, "
+                   "then the app")
+    p.add_argument("--frame-bytes", type=int, default=4130,
+                   help="burst mode: the floor's first frame, bytes (default 4130, the app's "
+                   "at 80x24)")
     p.add_argument("--no-warm", action="store_true",
                    help="start the server with --no-warm (sessions as new processes)")
     p.add_argument("--max-sessions", type=int, default=0,
