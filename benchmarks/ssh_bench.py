@@ -244,16 +244,19 @@ def serve_floor(argv: list[str]) -> int:
 
 
 async def start_server(max_sessions: int, key_path: str, warm: bool = True,
-                       floor: tuple[str, str] | None = None):
+                       floor: tuple[str, str] | None = None, rehearse: bool | None = None):
     """The server, listening (and its warm process up, unless ``warm`` is False);
     ``floor``: (script, frame file) for the floor's sessions."""
+    env = dict(os.environ)
+    if rehearse is not None:
+        env["RNN_TUI_WARM_REHEARSAL"] = "1" if rehearse else "0"
     head = ["-m", "rnn_tui"] if floor is None else \
         ["-m", "benchmarks.ssh_bench", "--serve-floor", *floor, "--"]
     proc = await asyncio.create_subprocess_exec(
         sys.executable, *head, "serve", "--no-auth", "--port", "0",
         "--host-key", key_path, "--max-sessions", str(max_sessions),
         *([] if warm else ["--no-warm"]),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
     text = b""
     while b"Stop with" not in text:
         line = await asyncio.wait_for(proc.stdout.readline(), 30)
@@ -300,9 +303,9 @@ def session_pids(server_pid: int, zygote: int | None) -> list[int]:
 
 
 async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] | None = None,
-                ) -> dict:
+                rehearse: bool = True) -> dict:
     """One login alone (median of ``args.alone``), then ``n`` at once; memory with all up."""
-    server, port = await start_server(n + 1, key_path, warm, floor)
+    server, port = await start_server(n + 1, key_path, warm, floor, rehearse)
     students: list[Student] = []
     zygote = warm_pid(server.pid) if warm else None
     try:
@@ -338,7 +341,9 @@ async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] 
         server.terminate()
         await server.wait()
     mode = ("floor: a fixed frame, forked" if floor is not None
-            else "forked from the warm process" if warm else "new process (--no-warm)")
+            else "new process (--no-warm)" if not warm
+            else "forked from the warm process" if rehearse
+            else "forked, the warm process not rehearsed")
     return {
         "mode": mode,
         "n": n,
@@ -470,12 +475,15 @@ async def amain(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         key_path = os.path.join(tmp, "host_key")
         if args.burst:
-            runs: list[tuple[bool, bool]] = [(not args.no_warm, False)]
+            # (warm, floor, rehearse)
+            runs: list[tuple[bool, bool, bool]] = [(not args.no_warm, False, True)]
             if args.compare:
-                runs = [(True, False), (False, False)]
+                runs = [(True, False, True), (False, False, True)]
+            if args.no_rehearsal:
+                runs.insert(1, (True, False, False))
             if args.floor:  # the floor first, then the app as asked
-                runs = [(True, True), *runs]
-            for warm, floor in runs:
+                runs = [(True, True, True), *runs]
+            for warm, floor, rehearse in runs:
                 floor_files = None
                 if floor:
                     script = os.path.join(tmp, "floor_session.py")
@@ -485,7 +493,7 @@ async def amain(args) -> None:
                     with open(frame, "wb") as f:
                         f.write(floor_frame(args.frame_bytes))
                     floor_files = (script, frame)
-                rows.append(await burst(args.burst, args, key_path, warm, floor_files))
+                rows.append(await burst(args.burst, args, key_path, warm, floor_files, rehearse))
                 print(f"# burst of {args.burst}, {rows[-1]['mode']}: done", file=sys.stderr)
             print(burst_table(rows))
             return
@@ -518,6 +526,9 @@ def main() -> None:
     p.add_argument("--floor", action="store_true",
                    help="burst mode: first the floor, sessions that write a fixed frame, "
                    "then the app")
+    p.add_argument("--no-rehearsal", action="store_true",
+                   help="burst mode: also forked from a warm process that did not rehearse a "
+                   "session first (RNN_TUI_WARM_REHEARSAL=0), to compare")
     p.add_argument("--frame-bytes", type=int, default=4130,
                    help="burst mode: the floor's first frame, bytes (default 4130, the app's "
                    "at 80x24)")

@@ -102,6 +102,130 @@ def preload(argv: list[str]) -> None:
     rich.cells.cell_len("한 →")  # loads the Unicode width tables
 
 
+#: The rehearsal's terminal: the size most students have.
+REHEARSAL_SIZE = (80, 24)
+#: The rehearsal gives up (and the warm process goes on without it) after this long.
+REHEARSAL_SECONDS = 15.0
+#: Output quiet this long after a key: the app has answered it.
+_QUIET = 0.1
+
+
+def rehearse(options: list[str], size: tuple[int, int] = REHEARSAL_SIZE,
+             timeout: float = REHEARSAL_SECONDS) -> bytes | None:
+    """Run one session of the app here, in the warm process, on a new pty: its
+    first frame, one key (→) answered, then q. What that fills (Textual's parsed
+    stylesheets and caches, Rich's, ours, the code paths' first runs) is then
+    shared by every session forked from here instead of built by each one.
+
+    Nothing is left running: the app's loop is closed, its driver's threads
+    joined, the pty closed, the standard streams and signal handlers back as
+    they were. Returns what the app wrote (at most 1 MiB), or None if it could
+    not run (the options are for ``--text``, say, or it failed: the warm
+    process goes on without it)."""
+    import asyncio
+    import io
+    import signal
+    import threading
+
+    from rnn_tui.cli import main as cli
+    from rnn_tui.serve.ptyproc import set_winsize
+
+    try:
+        args = cli.run_parser().parse_args(options)
+    except (SystemExit, Exception):  # (the server checked them: a session would fail too)
+        return None
+    if args.text:
+        return None
+    lang = cli.i18n.lang()
+    cli.i18n.set_lang(cli.lang_of(options))
+    handlers = {sig: signal.getsignal(sig) for sig in signal.valid_signals()}
+    streams = {name: getattr(sys, name) for name in
+               ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__")}
+    master, slave = os.openpty()
+    output = bytearray()
+    try:
+        set_winsize(slave, *size)
+        stdin = io.TextIOWrapper(open(slave, "rb", closefd=False), encoding="utf-8")
+        stdout = io.TextIOWrapper(open(slave, "wb", closefd=False), encoding="utf-8",
+                                  line_buffering=True)
+        for name in ("stdin", "__stdin__"):
+            setattr(sys, name, stdin)
+        for name in ("stdout", "stderr", "__stdout__", "__stderr__"):
+            setattr(sys, name, stdout)
+        model = cli.trace_model(args) if args.trace is not None else cli.build_model(args)
+        from rnn_tui.tui.app import make_app
+
+        app = make_app(model, precision=args.precision, lang=args.lang, theme=args.theme)
+        asyncio.run(_drive(app, master, output, timeout))
+    except Exception as exc:  # the warm process goes on without it
+        print(f"rnn-tui: the warm process's rehearsal failed: {exc!r}"[:300],
+              file=streams["__stderr__"], flush=True)
+        return None
+    finally:
+        for name, stream in streams.items():
+            setattr(sys, name, stream)
+        for sig, handler in handlers.items():
+            if handler is not None and signal.getsignal(sig) is not handler:
+                try:
+                    signal.signal(sig, handler)
+                except (OSError, ValueError):  # pragma: no cover
+                    pass
+        os.close(slave)
+        os.close(master)
+        cli.i18n.set_lang(lang)
+    if threading.active_count() != 1:  # the driver's threads must all be gone
+        print("rnn-tui: the warm process's rehearsal left threads running",
+              file=sys.stderr, flush=True)
+        return None
+    return bytes(output)
+
+
+async def _drive(app, master: int, output: bytearray, timeout: float) -> None:
+    """Run ``app`` on the pty whose master is ``master``, as a student would: wait
+    for its first frame, press → and wait for the answer, then q."""
+    import asyncio
+    import time
+
+    loop = asyncio.get_running_loop()
+    os.set_blocking(master, False)
+    last = [time.monotonic()]
+
+    def readable() -> None:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the slave is closed
+            data = b""
+        if not data:
+            loop.remove_reader(master)
+            return
+        if len(output) < 1024 * 1024:
+            output.extend(data)
+        last[0] = time.monotonic()
+
+    async def quiet() -> None:
+        while not output or time.monotonic() - last[0] < _QUIET:
+            await asyncio.sleep(_QUIET / 4)
+
+    async def student() -> None:
+        await quiet()  # the first frame
+        for key in (b"\x1b[C", b"q"):
+            os.write(master, key)
+            last[0] = time.monotonic()
+            await quiet()
+
+    loop.add_reader(master, readable)
+    run = asyncio.ensure_future(app.run_async(mouse=False))
+    keys = asyncio.ensure_future(student())
+    try:
+        await asyncio.wait_for(asyncio.shield(run), timeout)
+    except asyncio.TimeoutError:
+        app.exit()
+        await asyncio.wait_for(run, 5)
+    finally:
+        keys.cancel()
+        loop.remove_reader(master)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--warm"]:  # the server's warm process: session.py --warm SCRIPT ARGS
@@ -111,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         gc.disable()  # as the app does while it imports (rnn_tui.cli.main)
         if len(argv) > 1 and os.path.isfile(argv[1]) and os.path.samefile(argv[1], __file__):
             preload(argv[2:])
+            if os.environ.get("RNN_TUI_WARM_REHEARSAL", "1") != "0":
+                rehearse(add_sites(argv[2:]))
         from rnn_tui.serve import warm
 
         return warm.main(argv[1:])

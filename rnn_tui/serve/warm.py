@@ -63,6 +63,9 @@ _CHILD_DEFAULT = tuple(getattr(signal, name) for name in ("SIGCHLD", "SIGTERM", 
                                                           "SIGWINCH", "SIGUSR1", "SIGUSR2")
                        if hasattr(signal, name))
 _PR_SET_CHILD_SUBREAPER = 36
+#: ``RNN_TUI_WARM_REHEARSAL=0`` in the server's environment: the warm process does
+#: not rehearse a session before it forks any (session.py's ``rehearse``), to compare.
+REHEARSAL_ENV = "RNN_TUI_WARM_REHEARSAL"
 
 
 def warm_command(command: Sequence[str]) -> list[str] | None:
@@ -414,6 +417,8 @@ class WarmProcess:
             # The environment of a session, so that what Textual and NumPy read at
             # import (TEXTUAL_*, thread counts) is what a session would read.
             env = session_env(None, None, "/nonexistent")
+            if os.environ.get(REHEARSAL_ENV) == "0":  # to compare: no rehearsal
+                env[REHEARSAL_ENV] = "0"
             pid = os.posix_spawn(
                 self.command[0], self.command, env,
                 file_actions=[
