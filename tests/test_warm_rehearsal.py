@@ -2,8 +2,9 @@
 rnn_tui/cli/session.py's ``rehearse``.
 
 It runs the real app on a pty inside the warm process, so that the caches the
-first frame fills are filled once and shared; it must leave nothing behind that
-a forked session would inherit (a thread, an fd, a signal handler, a stream).
+first frame fills are filled once and shared (and its first screen is known:
+tests/test_warm_frame.py); it must leave nothing behind that a forked session
+would inherit (a thread, an fd, a signal handler, a stream).
 Run in a subprocess: it changes the process it runs in.
 """
 
@@ -41,8 +42,9 @@ session.preload({options!r})
 before = state()
 out = session.rehearse({options!r})
 after = state()
-text = None if out is None else out.decode("utf-8", "replace")
-print(json.dumps({{"before": before, "after": after, "out": text}}))
+text = None if out is None else out.output.decode("utf-8", "replace")
+frame = None if out is None else out.output[out.frame].decode("utf-8", "replace")
+print(json.dumps({{"before": before, "after": after, "out": text, "frame": frame}}))
 '''
 
 
@@ -61,6 +63,8 @@ def test_rehearsal_draws_answers_a_key_and_leaves_nothing_behind():
     out = result["out"]
     assert out is not None
     assert "t = 0/3" in out and "one-hot" in out  # the first frame, then → answered
+    assert "t = 0/3" in result["frame"]  # Ctrl+L wrote the first screen whole again
+    assert "one-hot" not in result["frame"] and "\x1b[?1049" not in result["frame"]
     assert "\x1b[?1049l" in out  # and q ended it: the driver left application mode
     before, after = result["before"], result["after"]
     assert after["threads"] == 1 and after["tasks"] == 1  # the driver's threads joined

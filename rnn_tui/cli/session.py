@@ -19,7 +19,10 @@ file's ``main``, usually) without starting an interpreter.
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections.abc import Mapping
+from typing import NamedTuple
 
 
 def fix_path() -> None:
@@ -108,20 +111,33 @@ REHEARSAL_SIZE = (80, 24)
 REHEARSAL_SECONDS = 15.0
 #: Output quiet this long after a key: the app has answered it.
 _QUIET = 0.1
+#: Output quiet this long after the start: the first frame is whole.
+_FRAME_QUIET = 0.3
+
+
+class Rehearsal(NamedTuple):
+    #: All the app wrote (at most 1 MiB): its first frame, the same screen
+    #: written whole again (Ctrl+L), its answer to →, its end.
+    output: bytes
+    #: Where in ``output`` the first screen written whole again is.
+    frame: slice
+    #: The terminal's size, (columns, rows).
+    size: tuple[int, int]
 
 
 def rehearse(options: list[str], size: tuple[int, int] = REHEARSAL_SIZE,
-             timeout: float = REHEARSAL_SECONDS) -> bytes | None:
+             timeout: float = REHEARSAL_SECONDS) -> Rehearsal | None:
     """Run one session of the app here, in the warm process, on a new pty: its
-    first frame, one key (→) answered, then q. What that fills (Textual's parsed
+    first frame, that screen written whole again (Ctrl+L, the app's redraw),
+    one key (→) answered, then q. What that fills (Textual's parsed
     stylesheets and caches, Rich's, ours, the code paths' first runs) is then
     shared by every session forked from here instead of built by each one.
 
     Nothing is left running: the app's loop is closed, its driver's threads
     joined, the pty closed, the standard streams and signal handlers back as
-    they were. Returns what the app wrote (at most 1 MiB), or None if it could
-    not run (the options are for ``--text``, say, or it failed: the warm
-    process goes on without it)."""
+    they were. Returns what the app wrote, or None if it could not run (the
+    options are for ``--text``, say, or it failed: the warm process goes on
+    without it)."""
     import asyncio
     import io
     import signal
@@ -143,6 +159,7 @@ def rehearse(options: list[str], size: tuple[int, int] = REHEARSAL_SIZE,
                ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__")}
     master, slave = os.openpty()
     output = bytearray()
+    marks: list[int] = []
     try:
         set_winsize(slave, *size)
         stdin = io.TextIOWrapper(open(slave, "rb", closefd=False), encoding="utf-8")
@@ -156,7 +173,7 @@ def rehearse(options: list[str], size: tuple[int, int] = REHEARSAL_SIZE,
         from rnn_tui.tui.app import make_app
 
         app = make_app(model, precision=args.precision, lang=args.lang, theme=args.theme)
-        asyncio.run(_drive(app, master, output, timeout))
+        asyncio.run(_drive(app, master, output, marks, timeout))
     except Exception as exc:  # the warm process goes on without it
         print(f"rnn-tui: the warm process's rehearsal failed: {exc!r}"[:300],
               file=streams["__stderr__"], flush=True)
@@ -177,10 +194,12 @@ def rehearse(options: list[str], size: tuple[int, int] = REHEARSAL_SIZE,
         print("rnn-tui: the warm process's rehearsal left threads running",
               file=sys.stderr, flush=True)
         return None
-    return bytes(output)
+    if len(marks) < 2:
+        return None
+    return Rehearsal(bytes(output), slice(marks[0], marks[1]), size)
 
 
-async def _drive(app, master: int, output: bytearray, timeout: float) -> None:
+async def _drive(app, master: int, output: bytearray, marks: list[int], timeout: float) -> None:
     """Run ``app`` on the pty whose master is ``master``, as a student would: wait
     for its first frame, press → and wait for the answer, then q."""
     import asyncio
@@ -202,13 +221,14 @@ async def _drive(app, master: int, output: bytearray, timeout: float) -> None:
             output.extend(data)
         last[0] = time.monotonic()
 
-    async def quiet() -> None:
-        while not output or time.monotonic() - last[0] < _QUIET:
+    async def quiet(seconds: float = _QUIET) -> None:
+        while not output or time.monotonic() - last[0] < seconds:
             await asyncio.sleep(_QUIET / 4)
 
     async def student() -> None:
-        await quiet()  # the first frame
-        for key in (b"\x1b[C", b"q"):
+        await quiet(_FRAME_QUIET)  # the first frame
+        for key in (b"\x0c", b"\x1b[C", b"q"):  # Ctrl+L, →, q
+            marks.append(len(output))
             os.write(master, key)
             last[0] = time.monotonic()
             await quiet()
@@ -226,6 +246,51 @@ async def _drive(app, master: int, output: bytearray, timeout: float) -> None:
         loop.remove_reader(master)
 
 
+#: What the app writes as it starts that is not the picture: terminal queries
+#: (their answers would come twice), input modes it sets itself (the keyboard
+#: protocol, focus reports, bracketed paste, the mouse) and the pointer's shape.
+_NOT_PICTURE = re.compile(
+    rb"\x1b\[\?\d+\$p|\x1b\[[>=<]\d*(?:;\d*)*u"
+    rb"|\x1b\[\?(?:9|100[0-6]|1015|1016|2004|2048)[hl]"
+    rb"|\x1b\]22;[^\x07\x1b]{0,64}(?:\x07|\x1b\\)")
+#: Environment variables a session's first frame does not depend on (its own
+#: directory; the locale counts through the language and character widths).
+_FRAME_FREE = frozenset({"HOME", "TMPDIR", "LANG"})
+
+
+def frame_key(env: Mapping[str, str]) -> tuple:
+    """What, in a session's environment, its first frame depends on: every
+    variable but its own directory and the locale, and of the locale the
+    language it speaks and how it counts character widths (a class member's
+    environment names the class hub, so it never matches a lone session's)."""
+    from rnn_tui.teach import i18n
+    from rnn_tui.term import cjk_locale
+
+    rest = tuple(sorted((k, v) for k, v in env.items()
+                        if k not in _FRAME_FREE and not k.startswith("LC_")))
+    return rest, i18n.detect(env), cjk_locale(env)
+
+
+#: Before the picture drawn ahead: the alternate screen, the cursor hidden, no
+#: line wrap (as the app's own start sets them).
+FRAME_START = b"\x1b[?1049h\x1b[?25l\x1b[?7l"
+
+
+def first_frame(rehearsal: Rehearsal | None):
+    """The rehearsal's first screen as a :class:`rnn_tui.serve.warm.FirstFrame`:
+    FRAME_START, then the app's own bytes for that screen written whole (its
+    Ctrl+L), which paint every cell; None if there is none, or if they hold
+    more than a picture (a mode the app sets itself, a query)."""
+    from rnn_tui.serve.warm import FirstFrame
+
+    if rehearsal is None:
+        return None
+    picture = rehearsal.output[rehearsal.frame]
+    if not picture or _NOT_PICTURE.search(picture) or b"\x1b[?1049" in picture:
+        return None
+    return FirstFrame(FRAME_START + picture, rehearsal.size, frame_key(os.environ), frame_key)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--warm"]:  # the server's warm process: session.py --warm SCRIPT ARGS
@@ -233,13 +298,16 @@ def main(argv: list[str] | None = None) -> int:
         import gc
 
         gc.disable()  # as the app does while it imports (rnn_tui.cli.main)
+        frame = None
         if len(argv) > 1 and os.path.isfile(argv[1]) and os.path.samefile(argv[1], __file__):
             preload(argv[2:])
             if os.environ.get("RNN_TUI_WARM_REHEARSAL", "1") != "0":
-                rehearse(add_sites(argv[2:]))
+                rehearsal = rehearse(add_sites(argv[2:]))
+                if os.environ.get("RNN_TUI_WARM_FRAME", "1") != "0":
+                    frame = first_frame(rehearsal)
         from rnn_tui.serve import warm
 
-        return warm.main(argv[1:])
+        return warm.main(argv[1:], first_frame=frame)
     options = _setup(argv)
     from rnn_tui.cli import main as cli
 

@@ -31,8 +31,10 @@ Two halves live here:
 from __future__ import annotations
 
 import asyncio
+import base64
 import fcntl
 import gc
+import io
 import json
 import logging
 import os
@@ -42,10 +44,11 @@ import socket
 import sys
 import termios
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from rnn_tui.serve.ptyproc import readable
+from rnn_tui.serve.ptyproc import get_winsize, readable
 
 log = logging.getLogger("rnn_tui.cli.serve")
 
@@ -66,6 +69,44 @@ _PR_SET_CHILD_SUBREAPER = 36
 #: ``RNN_TUI_WARM_REHEARSAL=0`` in the server's environment: the warm process does
 #: not rehearse a session before it forks any (session.py's ``rehearse``), to compare.
 REHEARSAL_ENV = "RNN_TUI_WARM_REHEARSAL"
+#: ``RNN_TUI_WARM_FRAME=0``: no session is drawn ahead from the rehearsal's first frame.
+FRAME_ENV = "RNN_TUI_WARM_FRAME"
+#: Switching to the alternate screen. A terminal on it already may clear it when
+#: told again (VTE does: GNOME Terminal and others), so a session drawn ahead
+#: does not pass the app's own on.
+ALT_SCREEN = "\x1b[?1049h"
+
+
+@dataclass(frozen=True)
+class FirstFrame:
+    """A session's first frame, known ahead (the warm process's rehearsal, see
+    rnn_tui/cli/session.py): a child whose terminal has this size and whose
+    environment has this ``key`` is drawn it at once, before the app starts.
+
+    ``data``: the bytes (the alternate screen, then the picture); ``key_of``
+    makes the key of an environment."""
+
+    data: bytes
+    size: tuple[int, int]
+    key: Hashable
+    key_of: Callable[[Mapping[str, str]], Hashable]
+
+    def fits(self, env: Mapping[str, str], size: tuple[int, int]) -> bool:
+        return tuple(size) == tuple(self.size) and self.key_of(env) == self.key
+
+
+class _OneAltScreenLess(io.TextIOWrapper):
+    """A session's stderr (where Textual writes the screen) when it was drawn
+    ahead: the terminal is on the alternate screen already, showing the app's
+    first frame, so the app's own switch to it is left out (the first one only)."""
+
+    skip = True
+
+    def write(self, text: str) -> int:
+        if self.skip and ALT_SCREEN in text:
+            self.skip = False
+            text = text.replace(ALT_SCREEN, "", 1)
+        return super().write(text)
 
 
 def warm_command(command: Sequence[str]) -> list[str] | None:
@@ -135,10 +176,11 @@ def _reap(sock: socket.socket, children: set[int]) -> None:
                 pass
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], first_frame: FirstFrame | None = None) -> int:
     """The warm process: ``session.py --warm SCRIPT ARGS``, its socket on fd 3.
 
-    session.py has imported what SCRIPT needs (for the app itself) by now."""
+    session.py has imported what SCRIPT needs (for the app itself) by now, and
+    rehearsed it: ``first_frame`` is drawn ahead in the sessions it fits."""
     if not argv:
         print("rnn-tui: the warm process needs a script to run", file=sys.stderr)
         return 2
@@ -164,7 +206,13 @@ def main(argv: list[str]) -> int:
     gc.freeze()  # what is here now is shared with every child: the collector leaves it be
     gc.enable()
     threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 1
-    _send(sock, {"op": "ready", "pid": os.getpid(), "threads": threads})
+    ready: dict = {"op": "ready", "pid": os.getpid(), "threads": threads}
+    if first_frame is not None and len(first_frame.data) <= MAX_MESSAGE // 2:
+        ready["frame"] = base64.b64encode(first_frame.data).decode()
+        ready["frame_size"] = list(first_frame.size)
+    elif first_frame is not None:
+        first_frame = None  # (the server is told of every frame it may see)
+    _send(sock, ready)
     children: set[int] = set()
     while True:
         ready, _, _ = select.select([sock.fileno(), wake_r], [], [])
@@ -204,7 +252,7 @@ def main(argv: list[str]) -> int:
                 return 0
             continue
         if pid == 0:  # the session
-            _child(slave, request, script, args)  # never returns
+            _child(slave, request, script, args, first_frame)  # never returns
         os.close(slave)
         children.add(pid)
         pidfd = None
@@ -229,7 +277,8 @@ def _answer(sock: socket.socket, message: dict, fds: Sequence[int] = ()) -> bool
     return True
 
 
-def _child(slave: int, request: dict, script: str, args: list[str]) -> None:
+def _child(slave: int, request: dict, script: str, args: list[str],
+           first_frame: FirstFrame | None = None) -> None:
     """In the forked child: become the session, run ``script``, never return."""
     code = 1
     try:
@@ -249,7 +298,11 @@ def _child(slave: int, request: dict, script: str, args: list[str]) -> None:
         env = request.get("env") or {}
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in env.items()})
-        _fresh_process_state(script, args)
+        drawn = first_frame is not None and first_frame.fits(os.environ, get_winsize(0))
+        if drawn:
+            assert first_frame is not None
+            _draw_ahead(first_frame.data)
+        _fresh_process_state(script, args, drawn)
         code = _run(script)
     except SystemExit as exc:
         code = _exit_status(exc)
@@ -292,9 +345,21 @@ def _set_limits(rlimits: list) -> None:
         resource.setrlimit(res, (soft, hard))
 
 
-def _fresh_process_state(script: str, args: list[str]) -> None:
-    """What a new interpreter would have, for what the warm one made already."""
-    import io
+def _draw_ahead(data: bytes) -> None:
+    """Write the first frame on the pty now, before the app starts. Echo and
+    line editing go off first, as the app turns them off: a key typed at the
+    picture waits for the app (queued in the pty), not echoed over it."""
+    attrs = termios.tcgetattr(0)
+    attrs[3] &= ~(termios.ECHO | termios.ICANON)
+    termios.tcsetattr(0, termios.TCSANOW, attrs)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view):]
+
+
+def _fresh_process_state(script: str, args: list[str], drawn: bool = False) -> None:
+    """What a new interpreter would have, for what the warm one made already
+    (``drawn``: its first frame was drawn ahead, see :class:`_OneAltScreenLess`)."""
     import locale
     import random
     import tempfile
@@ -307,9 +372,9 @@ def _fresh_process_state(script: str, args: list[str]) -> None:
                                   errors="surrogateescape"),
         "stdout": io.TextIOWrapper(open(1, "wb", closefd=False), encoding=enc,
                                    errors="surrogateescape", line_buffering=True),
-        "stderr": io.TextIOWrapper(open(2, "wb", closefd=False), encoding=enc,
-                                   errors="backslashreplace", line_buffering=True,
-                                   write_through=True),
+        "stderr": (_OneAltScreenLess if drawn else io.TextIOWrapper)(
+            open(2, "wb", closefd=False), encoding=enc, errors="backslashreplace",
+            line_buffering=True, write_through=True),
     }
     for name, stream in streams.items():
         setattr(sys, name, stream)
@@ -380,6 +445,10 @@ class WarmProcess:
         self.pid: int | None = None
         self.ready = False
         self.closed = False
+        #: The first frame the warm process draws ahead in sessions it fits, and
+        #: its terminal's size (None: none).
+        self.first_frame: bytes | None = None
+        self.first_frame_size: tuple[int, int] | None = None
         #: Times the warm process was started, and sessions it forked.
         self.starts = 0
         self.spawned = 0
@@ -417,8 +486,9 @@ class WarmProcess:
             # The environment of a session, so that what Textual and NumPy read at
             # import (TEXTUAL_*, thread counts) is what a session would read.
             env = session_env(None, None, "/nonexistent")
-            if os.environ.get(REHEARSAL_ENV) == "0":  # to compare: no rehearsal
-                env[REHEARSAL_ENV] = "0"
+            for name in (REHEARSAL_ENV, FRAME_ENV):  # to compare: without
+                if os.environ.get(name) == "0":
+                    env[name] = "0"
             pid = os.posix_spawn(
                 self.command[0], self.command, env,
                 file_actions=[
@@ -588,12 +658,24 @@ class WarmProcess:
             self.ready = True
             self._was_ready = True
             self._failures = 0
+            self.first_frame = self.first_frame_size = None
+            frame, size = message.get("frame"), message.get("frame_size")
+            if isinstance(frame, str) and isinstance(size, list) and len(size) == 2:
+                try:
+                    self.first_frame = base64.b64decode(frame, validate=True)
+                    self.first_frame_size = (int(size[0]), int(size[1]))
+                except (ValueError, TypeError):
+                    self.first_frame = self.first_frame_size = None
             threads = message.get("threads", 1)
             if threads != 1:
                 log.warning("warm process has %s threads (forking it is unsafe): not used",
                             threads)
                 self.ready = False
-            log.info("warm process %s ready", self.pid)
+            if self.first_frame is not None and self.first_frame_size is not None:
+                log.info("warm process %s ready (first frame drawn ahead at %dx%d: %d bytes)",
+                         self.pid, *self.first_frame_size, len(self.first_frame))
+            else:
+                log.info("warm process %s ready", self.pid)
             for fut in self._ready_waiters:
                 if not fut.done():
                     fut.set_result(self.ready)
