@@ -808,9 +808,7 @@ class Hub:
             q.deadline = loop.time() + self.quiz_seconds
             q.timer = loop.call_later(self.quiz_seconds, self._reveal, q)
         self.log.info("class: %s asks question %d (%s)", member.name, q.qid, question_name(q))
-        for m in self._connected():
-            assert m.link is not None
-            m.link.send("quiz", self._quiz_line(q, m))
+        self._send_quiz(q, self._connected())
         self._roster_changed()
         self._publish_quiz(q)
 
@@ -846,10 +844,7 @@ class Hub:
         if students and all(m.id in q.answers for m in students):
             self._reveal(q)
             return
-        for m in self._connected():
-            if m.teacher:
-                assert m.link is not None
-                m.link.send("quiz", self._quiz_line(q, m))
+        self._send_quiz(q, [m for m in self._connected() if m.teacher])
         self._publish_quiz(q)
 
     def _reveal(self, q: _Quiz) -> None:
@@ -879,9 +874,7 @@ class Hub:
                 m.quiz[2] += 1
         q.bins = histogram.counts((a[1] for a in q.answers.values()), q.question.truth)
         self.log.info("class: question %d revealed: %d answered", q.qid, len(rows))
-        for m in self._connected():
-            assert m.link is not None
-            m.link.send("quiz", self._quiz_line(q, m))
+        self._send_quiz(q, self._connected())
         self._roster_changed()
         self._publish_quiz(q)
         if self.results is not None:
@@ -896,20 +889,37 @@ class Hub:
         ranked = sorted(self._students(), key=lambda m: (-m.quiz[1], m.id))
         return [[m.name, m.quiz[1]] for m in ranked[:classroom.MAX_TOP] if m.quiz[0]]
 
-    def _quiz_line(self, q: _Quiz, member: Member) -> bytes:
-        qq = q.question
+    def _quiz_line(self, q: _Quiz, member: Member, common: dict | None = None) -> bytes:
+        """``member``'s quiz message; ``common``: what every member's says alike
+        (``_quiz_common``), made once when the class is sent the same question."""
+        if common is None:
+            common = self._quiz_common(q)
         answer = q.answers.get(member.id)
+        top = common["top"] if member.teacher or not self.anonymous else []
+        return encode("quiz", **common["fields"], guess=answer[1] if answer is not None else None,
+                      points=q.points.get(member.id), mine=list(member.quiz), top=top)
+
+    def _quiz_common(self, q: _Quiz) -> dict:
+        """The quiz message's fields that are the same for everyone, and the top five
+        (once revealed): each once per message to the class, not once per member (the
+        top sorts the class; the total counts it)."""
+        qq = q.question
         seconds = None
         if q.open and q.deadline is not None:
             seconds = max(0.0, round(q.deadline - asyncio.get_running_loop().time(), 1))
-        top = self._top() if not q.open and (member.teacher or not self.anonymous) else []
-        return encode("quiz", qid=q.qid, what=qq.kind, b=qq.b, t=qq.t, entry=qq.entry,
-                      pos=qq.pos, open=q.open, answered=len(q.answers),
-                      total=len(self._students()), seconds=seconds,
-                      guess=answer[1] if answer is not None else None,
-                      truth=None if q.open else qq.truth,
-                      bins=q.bins, points=q.points.get(member.id),
-                      mine=list(member.quiz), top=top)
+        return {"fields": {"qid": q.qid, "what": qq.kind, "b": qq.b, "t": qq.t,
+                           "entry": qq.entry, "pos": qq.pos, "open": q.open,
+                           "answered": len(q.answers), "total": len(self._students()),
+                           "seconds": seconds, "truth": None if q.open else qq.truth,
+                           "bins": q.bins},
+                "top": [] if q.open else self._top()}
+
+    def _send_quiz(self, q: _Quiz, members: list[Member]) -> None:
+        """The question to each of ``members`` (connected), each its own line."""
+        common = self._quiz_common(q)
+        for m in members:
+            assert m.link is not None
+            m.link.send("quiz", self._quiz_line(q, m, common))
 
 
 def question_name(q: _Quiz) -> str:

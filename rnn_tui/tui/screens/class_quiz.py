@@ -23,10 +23,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Static
+from textual.content import Content
+from textual.widgets import Static
 
 from rnn_tui.teach import fmt, histogram
 from rnn_tui.teach.i18n import tr
@@ -34,7 +36,7 @@ from rnn_tui.teach.narration import sub
 from rnn_tui.teach.quiz import parse_guess
 from rnn_tui.tui.keys import follow_language
 from rnn_tui.tui.panels.quizbar import MAX_GUESS_CHARS
-from rnn_tui.tui.textfield import TextField
+from rnn_tui.tui.textfield import KeepsKeyOrder
 
 if TYPE_CHECKING:
     from rnn_tui.tui.classlink import ClassLink
@@ -96,10 +98,20 @@ def quiz_lines(msg: dict[str, Any], role: str | None, precision: int = 3,
     return lines
 
 
-class ClassQuiz(Vertical):
-    """The class's question over the bottom of the stepper (see the module's docstring)."""
+#: Keys the guess field takes while a student's question is open (and printable ones).
+EDIT_KEYS = frozenset({"backspace", "delete", "left", "right", "home", "end", "enter"})
 
-    can_focus = True  # so esc reaches it once the guess box is gone (the app's keys still do)
+
+class ClassQuiz(KeepsKeyOrder, Vertical):
+    """The class's question over the bottom of the stepper (see the module's docstring).
+
+    The guess is typed into the box itself (a line of its text, with a cursor),
+    not into an Input: the box keeps the focus from the question to the reveal.
+    A focus change repaints the whole screen (Textual's ``Screen.focused``) and
+    restyles the focused widgets; at the reveal every session of the class
+    would do that at once. So the reveal changes only the box's lines."""
+
+    can_focus = True  # it takes the guess's keys; esc reaches it (the app's keys still do)
 
     DEFAULT_CSS = """
     ClassQuiz {
@@ -113,7 +125,6 @@ class ClassQuiz(Vertical):
         padding: 0 1;
     }
     ClassQuiz #cquiz-text { text-wrap: nowrap; text-overflow: ellipsis; }
-    ClassQuiz #cquiz-input { width: 40; display: none; }
     """
 
     BINDINGS = [Binding("escape", "hide", "Hide", show=False, id="cquiz_hide")]
@@ -122,15 +133,17 @@ class ClassQuiz(Vertical):
         super().__init__(**kwargs)
         self.link = link
         self.hint: tuple[str, dict] | None = None  # a catalogue key and its values
-        self._asked: tuple | None = None  # (qid, open) the guess box was cleared for
+        self._asked: tuple | None = None  # (qid, open) the guess field was cleared for
+        self.value = ""  # the guess being typed (at most MAX_GUESS_CHARS)
+        self.cursor = 0  # where the next character goes in value
         self._rows = 1
         self._deadline: float | None = None  # (monotonic) when the open question closes
         self._seen: dict | None = None  # the message the deadline was taken from
         self._offset: tuple[int, int] | None = None  # where _place last put the box
+        self._text: tuple | None = None  # what the text shows now (its plain text, spans)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="cquiz-text", markup=False)
-        yield TextField(id="cquiz-input", max_length=MAX_GUESS_CHARS, compact=True)
 
     @property
     def shown(self) -> bool:
@@ -162,6 +175,67 @@ class ClassQuiz(Vertical):
             self._offset = offset
             self.styles.offset = offset
 
+    # --- the guess field --------------------------------------------------------------
+    def typing(self) -> bool:
+        """Whether a student's guess is being typed here (an open question, shown)."""
+        msg = self.link.quiz
+        return msg is not None and bool(msg["open"]) and self.link.role != "teacher" \
+            and self.shown
+
+    def typed(self, event: events.Key) -> bool:
+        return self.typing() and (event.key in EDIT_KEYS or event.is_printable)
+
+    async def on_key(self, event: events.Key) -> None:
+        # a key for the field is taken now, in order (KeepsKeyOrder runs the others'
+        # bindings as they come, and holds the keys behind one whose effects come later)
+        if self._held is None and self.app.focused is self and self.typed(event):
+            event.stop()
+            event.prevent_default()
+            self.edit(event.key, event.character)
+            return
+        await super().on_key(event)
+
+    def edit(self, key: str, character: str | None = None) -> None:
+        """One key in the guess field: a character, a deletion, a move, or enter."""
+        value, at = self.value, self.cursor
+        if key == "enter":
+            self.hint = self.link.answer(value)
+        elif key == "backspace":
+            if at:
+                value, at = value[:at - 1] + value[at:], at - 1
+        elif key == "delete":
+            value = value[:at] + value[at + 1:]
+        elif key in ("left", "right", "home", "end"):
+            at = {"left": max(0, at - 1), "right": min(len(value), at + 1), "home": 0,
+                  "end": len(value)}[key]
+        elif character and character.isprintable() and len(value) < MAX_GUESS_CHARS:
+            value, at = value[:at] + character + value[at:], at + 1
+        self.value, self.cursor = value, at
+        self.show_quiz()
+
+    def on_paste(self, event: events.Paste) -> None:
+        """Pasted text goes into the field (its first line, printable characters only)."""
+        if not self.typing():
+            return
+        event.stop()
+        text = "".join(c for c in event.text.split("\n", 1)[0] if c.isprintable())
+        room = MAX_GUESS_CHARS - len(self.value)
+        if text and room > 0:
+            text = text[:room]
+            at = self.cursor
+            self.value = self.value[:at] + text + self.value[at:]
+            self.cursor = at + len(text)
+            self.show_quiz()
+
+    def field(self) -> Content:
+        """The guess field's line: the guess typed, with the cursor (or the placeholder)."""
+        value, at = self.value, self.cursor
+        if not value:
+            return Content.assemble("› ", (" ", "reverse"), (tr("quiz.placeholder"), "dim"))
+        under = value[at] if at < len(value) else " "
+        return Content.assemble("› ", value[:at], (under, "reverse"), value[at + 1:])
+
+    # --- what the box shows ----------------------------------------------------------
     def show_quiz(self, new: bool = False) -> None:
         quiz = self.link.quiz
         if quiz is None:
@@ -171,11 +245,10 @@ class ClassQuiz(Vertical):
             self.link.quiz_hidden = False
         student_open = msg["open"] and self.link.role != "teacher"
         state = (msg["qid"], msg["open"])
-        field = self.query_one("#cquiz-input", Input)
         if state != self._asked:
             self._asked = state
             self.hint = None
-            field.value = ""
+            self.value, self.cursor = "", 0
         if self.hint is not None and self.hint[0] == "cquiz.sent" and msg["guess"] is not None \
                 and parse_guess(self.hint[1]["text"]) == msg["guess"]:
             self.hint = None  # counted: the line above says so
@@ -187,30 +260,24 @@ class ClassQuiz(Vertical):
         if self._deadline is not None and msg["open"]:
             msg = {**msg, "seconds": max(0.0, self._deadline - time.monotonic())}
         lines = quiz_lines(msg, self.link.role, self.link.app.precision, hint, self.link.leads)
-        self.query_one("#cquiz-text", Static).update("\n".join(lines))
-        self._rows = len(lines) + (1 if student_open else 0)
-        field.placeholder = tr("quiz.placeholder")
-        # display, not CSS classes: a class would match the stylesheet again (forty
-        # students at once at the reveal)
-        if field.display != student_open:
-            field.display = student_open
+        rows = [Content(line) for line in lines]  # the user's text as text, never markup
+        if student_open:
+            rows.append(self.field())
+        text = Content("\n").join(rows)
+        key = (text.plain, tuple(text.spans))  # (Content's == leaves the spans out: the cursor)
+        if key != self._text:  # (the same text again would lay the box out again)
+            self._text = key
+            self.query_one("#cquiz-text", Static).update(text)
+        self._rows = len(rows)
         shown = not self.link.quiz_hidden
         if self.display != shown:
             self.display = shown
         if shown:
-            if student_open:
-                if not field.has_focus:
-                    field.focus()
-            elif self.app.focused is None or self.app.focused is field:
+            if self.app.focused is not self and (student_open or self.app.focused is None):
                 self.focus()
-        elif self.has_focus_within:
+        elif self.has_focus:
             self.app.set_focus(None)
         self._place()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.hint = self.link.answer(event.value)
-        self.show_quiz()
 
     def action_hide(self) -> None:
         self.link.quiz_hidden = True
