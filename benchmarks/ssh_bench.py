@@ -38,6 +38,14 @@ of N real clients and the server's work, on the same CPUs.
 
 Each login also times "ready": one key (Right) sent as soon as the first frame
 is in, to its answer on the screen (READY_MARK; the floor answers at once).
+The first frame may be drawn ahead by the warm process (before the app runs);
+ready is the app's own answer.
+
+``--no-frame`` adds a run whose warm process draws no first frame ahead
+(``RNN_TUI_WARM_FRAME=0``), ``--no-rehearsal`` one whose warm process does not
+rehearse a session either (``RNN_TUI_WARM_REHEARSAL=0``), to compare:
+
+    python -m benchmarks.ssh_bench --burst 40 --floor --no-frame --no-rehearsal --compare
 
 The client runs on the same machine and shares its CPUs with the server.
 """
@@ -244,12 +252,15 @@ def serve_floor(argv: list[str]) -> int:
 
 
 async def start_server(max_sessions: int, key_path: str, warm: bool = True,
-                       floor: tuple[str, str] | None = None, rehearse: bool | None = None):
+                       floor: tuple[str, str] | None = None, rehearse: bool | None = None,
+                       frame: bool | None = None):
     """The server, listening (and its warm process up, unless ``warm`` is False);
     ``floor``: (script, frame file) for the floor's sessions."""
     env = dict(os.environ)
     if rehearse is not None:
         env["RNN_TUI_WARM_REHEARSAL"] = "1" if rehearse else "0"
+    if frame is not None:
+        env["RNN_TUI_WARM_FRAME"] = "1" if frame else "0"
     head = ["-m", "rnn_tui"] if floor is None else \
         ["-m", "benchmarks.ssh_bench", "--serve-floor", *floor, "--"]
     proc = await asyncio.create_subprocess_exec(
@@ -303,9 +314,9 @@ def session_pids(server_pid: int, zygote: int | None) -> list[int]:
 
 
 async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] | None = None,
-                rehearse: bool = True) -> dict:
+                rehearse: bool = True, frame: bool = True) -> dict:
     """One login alone (median of ``args.alone``), then ``n`` at once; memory with all up."""
-    server, port = await start_server(n + 1, key_path, warm, floor, rehearse)
+    server, port = await start_server(n + 1, key_path, warm, floor, rehearse, frame)
     students: list[Student] = []
     zygote = warm_pid(server.pid) if warm else None
     try:
@@ -342,8 +353,9 @@ async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] 
         await server.wait()
     mode = ("floor: a fixed frame, forked" if floor is not None
             else "new process (--no-warm)" if not warm
-            else "forked from the warm process" if rehearse
-            else "forked, the warm process not rehearsed")
+            else "forked, the warm process not rehearsed" if not rehearse
+            else "forked, first frame drawn ahead" if frame
+            else "forked, rehearsed, no frame drawn ahead")
     return {
         "mode": mode,
         "n": n,
@@ -475,15 +487,17 @@ async def amain(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         key_path = os.path.join(tmp, "host_key")
         if args.burst:
-            # (warm, floor, rehearse)
-            runs: list[tuple[bool, bool, bool]] = [(not args.no_warm, False, True)]
+            # (warm, floor, rehearse, frame)
+            runs: list[tuple[bool, bool, bool, bool]] = [(not args.no_warm, False, True, True)]
             if args.compare:
-                runs = [(True, False, True), (False, False, True)]
+                runs = [(True, False, True, True), (False, False, True, True)]
+            if args.no_frame:
+                runs.insert(1, (True, False, True, False))
             if args.no_rehearsal:
-                runs.insert(1, (True, False, False))
+                runs.insert(1 + args.no_frame, (True, False, False, False))
             if args.floor:  # the floor first, then the app as asked
-                runs = [(True, True, True), *runs]
-            for warm, floor, rehearse in runs:
+                runs = [(True, True, True, True), *runs]
+            for warm, floor, rehearse, frame_ahead in runs:
                 floor_files = None
                 if floor:
                     script = os.path.join(tmp, "floor_session.py")
@@ -493,7 +507,8 @@ async def amain(args) -> None:
                     with open(frame, "wb") as f:
                         f.write(floor_frame(args.frame_bytes))
                     floor_files = (script, frame)
-                rows.append(await burst(args.burst, args, key_path, warm, floor_files, rehearse))
+                rows.append(await burst(args.burst, args, key_path, warm, floor_files, rehearse,
+                                        frame_ahead))
                 print(f"# burst of {args.burst}, {rows[-1]['mode']}: done", file=sys.stderr)
             print(burst_table(rows))
             return
@@ -529,6 +544,9 @@ def main() -> None:
     p.add_argument("--no-rehearsal", action="store_true",
                    help="burst mode: also forked from a warm process that did not rehearse a "
                    "session first (RNN_TUI_WARM_REHEARSAL=0), to compare")
+    p.add_argument("--no-frame", action="store_true",
+                   help="burst mode: also forked with no first frame drawn ahead "
+                   "(RNN_TUI_WARM_FRAME=0), to compare")
     p.add_argument("--frame-bytes", type=int, default=4130,
                    help="burst mode: the floor's first frame, bytes (default 4130, the app's "
                    "at 80x24)")

@@ -99,7 +99,7 @@ def screen(data: bytes, size: tuple[int, int] = (80, 24)) -> list[list[tuple]]:
 
 async def test_the_frame_drawn_ahead_is_the_apps_own_first_frame(warm, tmp_path):
     frame = warm.first_frame
-    assert frame is not None and warm.first_frame_size == (80, 24)
+    assert frame is not None and warm.first_frames[0][1] == (80, 24)
     assert frame.startswith(ALT) and b"t = 0/3" in frame
     s = Session(warm, str(tmp_path))
     await s.wait_for(b"Quit", timeout=5)
@@ -147,22 +147,29 @@ async def test_a_key_typed_at_the_picture_waits_for_the_app_unechoed(warm, tmp_p
 
 
 async def test_drawn_ahead_only_where_it_fits(warm, tmp_path):
+    (default, _), (truecolor, size) = warm.first_frames  # xterm-256color; and COLORTERM
+    assert size == (80, 24) and truecolor != default
     cases = [
-        ((100, 30), "xterm-256color", {}, False),  # another size
-        ((80, 24), "xterm", {}, False),  # another terminal
-        ((80, 24), "xterm-256color", {"COLORTERM": "truecolor"}, False),  # other colours
-        ((80, 24), "xterm-256color", {"LANG": "ko_KR.UTF-8"}, False),  # another language
-        ((80, 24), "xterm-256color", {"LANG": "en_US.UTF-8"}, True),  # as Debian's ssh sends
+        ((100, 30), "xterm-256color", {}, None),  # another size
+        ((80, 24), "xterm", {}, None),  # another terminal
+        ((80, 24), "xterm-256color", {"COLORTERM": "24bit"}, None),  # not one rehearsed
+        ((80, 24), "xterm-256color", {"LANG": "ko_KR.UTF-8"}, None),  # another language
+        ((80, 24), "xterm-256color", {"LANG": "en_US.UTF-8"}, default),  # Debian's ssh sends it
+        ((80, 24), "xterm-256color", {"COLORTERM": "truecolor"}, truecolor),
     ]
     sessions = []
     for i, (size, term, env, _) in enumerate(cases):
         (tmp_path / str(i)).mkdir()
         sessions.append(Session(warm, str(tmp_path / str(i)), term=term, size=size, **env))
-    for s, (size, _, _, fits) in zip(sessions, cases, strict=True):
+    for s, (size, _, _, frame) in zip(sessions, cases, strict=True):
         await s.wait_for(b"t = 0/3")
         await s.settle()
-        assert s.out.startswith(warm.first_frame) == fits
         assert s.out.count(ALT) == 1  # the frame's, or the app's own
+        if frame is None:
+            assert not s.out.startswith(default) and not s.out.startswith(truecolor)
+        else:
+            assert s.out.startswith(frame)
+            assert screen(frame) == screen(bytes(s.out))  # the app's own picture
         rows = ["".join(c[0] for c in row) for row in screen(bytes(s.out), size)]
         assert "t = 0/3" in rows[0] and rows[0].startswith(" rnn-tui")
     for s in sessions:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rnn_tui.cli.session import whole
 from rnn_tui.serve.sshd import session_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,9 @@ def test_rehearsal_draws_answers_a_key_and_leaves_nothing_behind():
     assert "t = 0/3" in out and "one-hot" in out  # the first frame, then → answered
     assert "t = 0/3" in result["frame"]  # Ctrl+L wrote the first screen whole again
     assert "one-hot" not in result["frame"] and "\x1b[?1049" not in result["frame"]
+    frame = result["frame"].encode()
+    assert whole(frame, (80, 24))  # it paints every cell: it may be drawn ahead
+    assert not whole(frame[:-40], (80, 24))  # one cut short may not
     assert "\x1b[?1049l" in out  # and q ended it: the driver left application mode
     before, after = result["before"], result["after"]
     assert after["threads"] == 1 and after["tasks"] == 1  # the driver's threads joined

@@ -128,8 +128,8 @@ class Rehearsal(NamedTuple):
 def rehearse(options: list[str], size: tuple[int, int] = REHEARSAL_SIZE,
              timeout: float = REHEARSAL_SECONDS) -> Rehearsal | None:
     """Run one session of the app here, in the warm process, on a new pty: its
-    first frame, that screen written whole again (Ctrl+L, the app's redraw),
-    one key (→) answered, then q. What that fills (Textual's parsed
+    first frame, that screen written whole again (Ctrl+L, the app's redraw,
+    twice), one key (→) answered, then q. What that fills (Textual's parsed
     stylesheets and caches, Rich's, ours, the code paths' first runs) is then
     shared by every session forked from here instead of built by each one.
 
@@ -194,9 +194,10 @@ def rehearse(options: list[str], size: tuple[int, int] = REHEARSAL_SIZE,
         print("rnn-tui: the warm process's rehearsal left threads running",
               file=sys.stderr, flush=True)
         return None
-    if len(marks) < 2:
+    if len(marks) < 3:
         return None
-    return Rehearsal(bytes(output), slice(marks[0], marks[1]), size)
+    # the second Ctrl+L's: by then the first frame and the first repaint are done
+    return Rehearsal(bytes(output), slice(marks[1], marks[2]), size)
 
 
 async def _drive(app, master: int, output: bytearray, marks: list[int], timeout: float) -> None:
@@ -227,7 +228,7 @@ async def _drive(app, master: int, output: bytearray, marks: list[int], timeout:
 
     async def student() -> None:
         await quiet(_FRAME_QUIET)  # the first frame
-        for key in (b"\x0c", b"\x1b[C", b"q"):  # Ctrl+L, →, q
+        for key in (b"\x0c", b"\x0c", b"\x1b[C", b"q"):  # Ctrl+L twice, →, q
             marks.append(len(output))
             os.write(master, key)
             last[0] = time.monotonic()
@@ -288,7 +289,51 @@ def first_frame(rehearsal: Rehearsal | None):
     picture = rehearsal.output[rehearsal.frame]
     if not picture or _NOT_PICTURE.search(picture) or b"\x1b[?1049" in picture:
         return None
+    if not whole(picture, rehearsal.size):
+        return None
     return FirstFrame(FRAME_START + picture, rehearsal.size, frame_key(os.environ), frame_key)
+
+
+def whole(picture: bytes, size: tuple[int, int]) -> bool:
+    """Whether ``picture`` paints every cell of a screen of ``size`` (read by the
+    app's own terminal model, rnn_tui/term): a repaint cut short is not kept."""
+    from rnn_tui.term import Terminal
+
+    model = Terminal()
+    try:
+        model.rewrite(picture.decode("utf-8"), size)
+    except UnicodeDecodeError:
+        return False
+    return all(cell is not None for row in model.chars for cell in row)
+
+
+#: The terminals whose first frame the warm process keeps, besides its own
+#: environment's (xterm-256color, no COLORTERM): COLORTERM as terminals that
+#: draw any colour say it (Debian's and Ubuntu's ssh send it).
+FRAME_COLORTERMS = ("truecolor",)
+
+
+def rehearse_frames(options: list[str], keep: bool = True) -> list:
+    """Rehearse a session (:func:`rehearse`), and again for each of
+    FRAME_COLORTERMS if ``keep``; their first frames (none unless ``keep``)."""
+    frames = []
+    rehearsal = rehearse(options)
+    if not keep or rehearsal is None:
+        return []
+    frames.append(first_frame(rehearsal))
+    own = os.environ.get("COLORTERM")
+    for colorterm in FRAME_COLORTERMS:
+        if colorterm == own:
+            continue
+        os.environ["COLORTERM"] = colorterm
+        try:
+            frames.append(first_frame(rehearse(options)))
+        finally:
+            if own is None:
+                del os.environ["COLORTERM"]
+            else:
+                os.environ["COLORTERM"] = own
+    return [f for f in frames if f is not None]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -298,16 +343,15 @@ def main(argv: list[str] | None = None) -> int:
         import gc
 
         gc.disable()  # as the app does while it imports (rnn_tui.cli.main)
-        frame = None
+        frames = []
         if len(argv) > 1 and os.path.isfile(argv[1]) and os.path.samefile(argv[1], __file__):
             preload(argv[2:])
             if os.environ.get("RNN_TUI_WARM_REHEARSAL", "1") != "0":
-                rehearsal = rehearse(add_sites(argv[2:]))
-                if os.environ.get("RNN_TUI_WARM_FRAME", "1") != "0":
-                    frame = first_frame(rehearsal)
+                frames = rehearse_frames(add_sites(argv[2:]),
+                                         os.environ.get("RNN_TUI_WARM_FRAME", "1") != "0")
         from rnn_tui.serve import warm
 
-        return warm.main(argv[1:], first_frame=frame)
+        return warm.main(argv[1:], first_frames=frames)
     options = _setup(argv)
     from rnn_tui.cli import main as cli
 

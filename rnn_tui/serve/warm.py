@@ -176,11 +176,11 @@ def _reap(sock: socket.socket, children: set[int]) -> None:
                 pass
 
 
-def main(argv: list[str], first_frame: FirstFrame | None = None) -> int:
+def main(argv: list[str], first_frames: Sequence[FirstFrame] = ()) -> int:
     """The warm process: ``session.py --warm SCRIPT ARGS``, its socket on fd 3.
 
     session.py has imported what SCRIPT needs (for the app itself) by now, and
-    rehearsed it: ``first_frame`` is drawn ahead in the sessions it fits."""
+    rehearsed it: the first of ``first_frames`` a session fits is drawn ahead."""
     if not argv:
         print("rnn-tui: the warm process needs a script to run", file=sys.stderr)
         return 2
@@ -207,11 +207,9 @@ def main(argv: list[str], first_frame: FirstFrame | None = None) -> int:
     gc.enable()
     threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 1
     ready: dict = {"op": "ready", "pid": os.getpid(), "threads": threads}
-    if first_frame is not None and len(first_frame.data) <= MAX_MESSAGE // 2:
-        ready["frame"] = base64.b64encode(first_frame.data).decode()
-        ready["frame_size"] = list(first_frame.size)
-    elif first_frame is not None:
-        first_frame = None  # (the server is told of every frame it may see)
+    # (the server is told of every frame a session may be drawn: they fit a packet)
+    first_frames = [f for f in first_frames if len(f.data) <= MAX_MESSAGE // 8][:4]
+    ready["frames"] = [[base64.b64encode(f.data).decode(), *f.size] for f in first_frames]
     _send(sock, ready)
     children: set[int] = set()
     while True:
@@ -252,7 +250,7 @@ def main(argv: list[str], first_frame: FirstFrame | None = None) -> int:
                 return 0
             continue
         if pid == 0:  # the session
-            _child(slave, request, script, args, first_frame)  # never returns
+            _child(slave, request, script, args, first_frames)  # never returns
         os.close(slave)
         children.add(pid)
         pidfd = None
@@ -278,7 +276,7 @@ def _answer(sock: socket.socket, message: dict, fds: Sequence[int] = ()) -> bool
 
 
 def _child(slave: int, request: dict, script: str, args: list[str],
-           first_frame: FirstFrame | None = None) -> None:
+           first_frames: Sequence[FirstFrame] = ()) -> None:
     """In the forked child: become the session, run ``script``, never return."""
     code = 1
     try:
@@ -298,10 +296,11 @@ def _child(slave: int, request: dict, script: str, args: list[str],
         env = request.get("env") or {}
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in env.items()})
-        drawn = first_frame is not None and first_frame.fits(os.environ, get_winsize(0))
-        if drawn:
-            assert first_frame is not None
-            _draw_ahead(first_frame.data)
+        size = get_winsize(0)
+        frame = next((f for f in first_frames if f.fits(os.environ, size)), None)
+        drawn = frame is not None
+        if frame is not None:
+            _draw_ahead(frame.data)
         _fresh_process_state(script, args, drawn)
         code = _run(script)
     except SystemExit as exc:
@@ -445,10 +444,10 @@ class WarmProcess:
         self.pid: int | None = None
         self.ready = False
         self.closed = False
-        #: The first frame the warm process draws ahead in sessions it fits, and
-        #: its terminal's size (None: none).
-        self.first_frame: bytes | None = None
-        self.first_frame_size: tuple[int, int] | None = None
+        #: The first frames the warm process draws ahead in sessions they fit,
+        #: with their terminal's size (columns, rows); the first is the default
+        #: terminal's (``first_frame``: None if none).
+        self.first_frames: list[tuple[bytes, tuple[int, int]]] = []
         #: Times the warm process was started, and sessions it forked.
         self.starts = 0
         self.spawned = 0
@@ -548,6 +547,12 @@ class WarmProcess:
             except ProcessLookupError:
                 pass
             await asyncio.wait_for(asyncio.shield(exited), 5)
+
+    @property
+    def first_frame(self) -> bytes | None:
+        """The first frame drawn ahead for the default terminal (80x24,
+        xterm-256color, no COLORTERM), if any."""
+        return self.first_frames[0][0] if self.first_frames else None
 
     def kill(self) -> None:
         """SIGKILL it (tests; it is started again)."""
@@ -658,22 +663,23 @@ class WarmProcess:
             self.ready = True
             self._was_ready = True
             self._failures = 0
-            self.first_frame = self.first_frame_size = None
-            frame, size = message.get("frame"), message.get("frame_size")
-            if isinstance(frame, str) and isinstance(size, list) and len(size) == 2:
+            self.first_frames = []
+            frames = message.get("frames")
+            for entry in frames if isinstance(frames, list) else []:
                 try:
-                    self.first_frame = base64.b64decode(frame, validate=True)
-                    self.first_frame_size = (int(size[0]), int(size[1]))
+                    data, cols, rows = entry
+                    self.first_frames.append((base64.b64decode(data, validate=True),
+                                              (int(cols), int(rows))))
                 except (ValueError, TypeError):
-                    self.first_frame = self.first_frame_size = None
+                    continue
             threads = message.get("threads", 1)
             if threads != 1:
                 log.warning("warm process has %s threads (forking it is unsafe): not used",
                             threads)
                 self.ready = False
-            if self.first_frame is not None and self.first_frame_size is not None:
-                log.info("warm process %s ready (first frame drawn ahead at %dx%d: %d bytes)",
-                         self.pid, *self.first_frame_size, len(self.first_frame))
+            if self.first_frames:
+                log.info("warm process %s ready (first frames drawn ahead: %s)", self.pid,
+                         ", ".join(f"{c}x{r} {len(d)} bytes" for d, (c, r) in self.first_frames))
             else:
                 log.info("warm process %s ready", self.pid)
             for fut in self._ready_waiters:
