@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from conftest import screen_text
 from test_class_quiz_hub import asked, class_of, hub_with, quizzes
 from test_follow import TEACHER_SEED, class_app, hub_running, until, up
@@ -147,3 +148,24 @@ async def test_a_reveal_makes_the_top_once(monkeypatch) -> None:
         assert all(g["top"] == got[0]["top"] and len(g["top"]) == 5 for g in got)
     finally:
         await hub.close()
+
+
+@pytest.mark.parametrize(("seconds", "counting"), [(0.0, False), (30.0, True)])
+async def test_the_box_ticks_only_while_seconds_count_down(seconds, counting) -> None:
+    """serve --quiz-seconds: the box counts down once a second; without a limit, or once
+    revealed, its timer is paused (forty sessions would wake every second for nothing)."""
+    async with hub_running(quiz_seconds=seconds) as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", 0)
+        bob = class_app(hub, "bob", "student", 0)
+        async with teacher.run_test(size=SMALL) as tp, ann.run_test(size=SMALL) as ap, \
+                bob.run_test(size=SMALL) as bp:
+            pilots = (tp, ap, bp)
+            await until(pilots, lambda: up(teacher, ann, bob) and teacher.classlink.leads
+                        and ann.classlink.applied is not None)
+            await tp.press("K")
+            await until(pilots, lambda: box(ann).shown)
+            assert box(ann)._counting is counting
+            await tp.press("K")
+            await until(pilots, lambda: not ann.classlink.quiz["open"])
+            assert box(ann)._counting is False

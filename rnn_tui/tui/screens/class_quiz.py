@@ -39,6 +39,8 @@ from rnn_tui.tui.panels.quizbar import MAX_GUESS_CHARS
 from rnn_tui.tui.textfield import KeepsKeyOrder
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from rnn_tui.tui.classlink import ClassLink
 
 
@@ -141,6 +143,8 @@ class ClassQuiz(KeepsKeyOrder, Vertical):
         self._seen: dict | None = None  # the message the deadline was taken from
         self._offset: tuple[int, int] | None = None  # where _place last put the box
         self._text: tuple | None = None  # what the text shows now (its plain text, spans)
+        self._ticker: Timer | None = None  # the seconds left, counting down
+        self._counting = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="cquiz-text", markup=False)
@@ -151,7 +155,9 @@ class ClassQuiz(KeepsKeyOrder, Vertical):
 
     def on_mount(self) -> None:
         follow_language(self, self.show_quiz)
-        self.set_interval(1.0, self._tick)
+        # on only while seconds count down: forty sessions waking every second for
+        # nothing would take the class's CPU (the reveal's, too)
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
 
     def _tick(self) -> None:
         """serve --quiz-seconds: the seconds left count down between the hub's messages."""
@@ -272,6 +278,13 @@ class ClassQuiz(KeepsKeyOrder, Vertical):
         shown = not self.link.quiz_hidden
         if self.display != shown:
             self.display = shown
+        counting = shown and self._deadline is not None and bool(msg["open"])
+        if counting != self._counting and self._ticker is not None:
+            self._counting = counting
+            if counting:
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
         if shown:
             if self.app.focused is not self and (student_open or self.app.focused is None):
                 self.focus()
