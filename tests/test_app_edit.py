@@ -442,7 +442,7 @@ def test_trace_on_the_command_line(tmp_path) -> None:
 
 
 async def test_an_edited_cell_stays_marked_on_the_main_screen() -> None:
-    from rnn_tui.tui.panels.stepper import InputTerm
+    from rnn_tui.tui.panels.stepper import StepBox
 
     d = lesson_dataset()
     app = RNNApp(d, Weights.init(d.vocab, seed=0), lang="en")
@@ -453,7 +453,7 @@ async def test_an_edited_cell_stays_marked_on_the_main_screen() -> None:
         app.install_weights(edited)
         await pilot.pause()
         assert app._edited() == frozenset({("Wxh", 1, 2)})
-        text = app.query_one(InputTerm).build(app.view())  # x·Wxh beside Wxh, styled
+        text = app.query_one(StepBox).parts["input-term"].build(app.view())  # x·Wxh, Wxh
         underlined = [text.plain[s.start:s.end] for s in text.spans
                       if "underline" in str(s.style)]
         assert underlined == ["+0.900]"]  # exactly the edited entry, in row "soon"

@@ -175,7 +175,7 @@ async def test_a_style_change_alone_repaints_a_panel() -> None:
     app = lesson_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, "right")
-        panel = app.query_one("#input-term", Panel)
+        panel = app.query_one("#step", Panel)
         before = drawn(panel)
         repaints = panel.repaints
         panel.styles.background = "red"
@@ -193,7 +193,7 @@ async def test_a_step_refreshes_only_the_changed_span_of_a_line() -> None:
     app = lesson_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, "right")
-        panel = app.query_one("#input-term", Panel)
+        panel = app.query_one("#step", Panel)
         lines_before, repaints = panel.lines_repainted, panel.repaints
         refreshed = []
         original = panel.refresh

@@ -4,7 +4,7 @@ which panels are on screen (the rules of app.tcss, in Python).
 The app asks ``shown`` before handing a panel the view: a hidden panel is not
 recomputed, and catches up when it is shown again. Keep ``shown`` in step with
 app.tcss (the classes ``batch-view``, ``at-output``, ``roomy`` and ``no-room``)
-and with ``fold``, which shows the step box's parts that fit (``step_parts``).
+and with ``fold``; the step box shows the parts that fit itself (``StepBox``).
 
 Everything is designed to fit 80×24 with data, not only the lesson's example:
 the room of each part is in ``View`` (``strip_rows``, ``middle_rows``, ...), and
@@ -28,24 +28,18 @@ from rnn_tui.tui.panels.batchview import BatchMatrices
 from rnn_tui.tui.panels.diagram import NetworkDiagram
 from rnn_tui.tui.panels.stepper import (
     BatchPanel,
-    EquationLine,
     HistoryPanel,
-    InputTerm,
     KeyBar,
     NarrationPanel,
     OutputPanel,
-    RecurrentTerm,
     StatusBar,
-    SumTerm,
+    StepBox,
     step_heights,
-    step_parts,
 )
 from rnn_tui.tui.view import View
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 ROOMY_WIDTH, ROOMY_HEIGHT = 110, 34
-#: Panels that only the single-sentence step shows.
-STEP_PANELS = frozenset({"input-term", "recurrent-term", "sum-term", "equation"})
 #: Panel titles: the panel's id and the catalogue key (the step's title changes with it).
 TITLES = (("batch", "title.batch"), ("batch-matrices", "title.batch_view"),
           ("output", "title.output"), ("narration", "title.narration"))
@@ -67,11 +61,7 @@ def compose(cell: str = "rnn") -> ComposeResult:
             yield HistoryPanel(id="history")
         yield NetworkDiagram(id="diagram", note=False)  # roomy only: see with_diagram
         with VerticalScroll(id="middle", can_focus=False):
-            with Vertical(id="step"):
-                yield InputTerm(id="input-term")
-                yield RecurrentTerm(id="recurrent-term")
-                yield SumTerm(id="sum-term")
-                yield EquationLine(id="equation")
+            yield StepBox(id="step")  # its parts drawn in it, folded to fit (step_parts)
             yield BatchMatrices(id="batch-matrices")
             yield OutputPanel(id="output")
         yield NarrationPanel(id="narration")
@@ -145,16 +135,13 @@ def with_diagram(view: View, roomy: bool) -> View:
 
 
 def fold(screen: DOMNode, view: View) -> None:
-    """Show the step box's parts that fit (``step_parts``), and the batch view
-    beside the step only if it has room (``shown`` says the same); the network
-    diagram where ``with_diagram`` found it room."""
+    """The batch view beside the step only if it has room (``shown`` says the same);
+    the network diagram where ``with_diagram`` found it room. (The step box folds
+    its own parts: ``StepBox``.)"""
     screen.query_one("#diagram").display = view.diagram
     if view.cell != "rnn":  # one gate panel, paged by gate; the batch view on b only
         screen.query_one("#middle").set_class(not view.batch, "no-room")
         return
-    parts = step_parts(view)
-    for part in STEP_PANELS:
-        screen.query_one(f"#{part}").display = part in parts
     room = view.batch or BatchMatrices.room(view) >= MATRICES_MIN
     screen.query_one("#middle").set_class(not room, "no-room")
 
@@ -164,8 +151,8 @@ def shown(panel_id: str | None, view: View, roomy: bool) -> bool:
     at_output = view.cursor.at_output
     if view.cell != "rnn" and panel_id in ("gate", "batch-matrices"):
         return not at_output and (view.batch == (panel_id == "batch-matrices"))
-    if panel_id in STEP_PANELS:
-        return not at_output and not view.batch and panel_id in step_parts(view)
+    if panel_id == "step":
+        return not at_output and not view.batch
     if panel_id == "batch-matrices":
         return not at_output and (view.batch or (
             roomy and BatchMatrices.room(view) >= MATRICES_MIN))

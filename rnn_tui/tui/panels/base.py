@@ -132,9 +132,14 @@ class Panel(Static, Generic[ViewT]):
         base = style.rich_style
         if self._line_cache[0] != (width, base):
             self._line_cache = ((width, base), {})
-        lines = text_strips(content, width, base, self.app.console, self._line_cache[1],
-                            wrap=self.WRAPS)
+        lines = self._strips(content, width, base, self._line_cache[1])
         return lines if lines is not None and len(lines) <= height else None
+
+    def _strips(self, content: Text | Lines, width: int, base: RichStyle,
+                cache: dict) -> list[Strip] | None:
+        """``text_strips`` of the content (a panel may draw some lines on another base);
+        ``cache``: kept for this width and base."""
+        return text_strips(content, width, base, self.app.console, cache, wrap=self.WRAPS)
 
     def show(self, view: ViewT) -> None:
         # the language and the theme change every panel's words or colours

@@ -12,14 +12,16 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len
+from rich.style import Style as RichStyle
 from rich.text import Span, Text
+from textual.strip import Strip
 
 from rnn_tui.core.cursor import SUBSTEPS
 from rnn_tui.teach import fmt
 from rnn_tui.teach.i18n import tr
 from rnn_tui.teach.narration import narrate, sub
 from rnn_tui.tui.panels import numbers as n
-from rnn_tui.tui.panels.base import Lines, Panel
+from rnn_tui.tui.panels.base import Lines, Panel, text_strips
 from rnn_tui.tui.view import View
 
 if TYPE_CHECKING:
@@ -303,6 +305,18 @@ class HistoryPanel(Panel[View]):
         return text
 
 
+class Part:
+    """One part of the step box (``StepBox``): what it depends on (``key``) and its
+    lines (``build``). Not a widget: the box draws its parts, so a sub-step refreshes
+    one widget, and folding the box changes its lines, not the layout."""
+
+    def key(self, view: View) -> Hashable:
+        raise NotImplementedError
+
+    def build(self, view: View) -> Text | Lines:
+        raise NotImplementedError
+
+
 def _weights_key(view: View) -> Hashable:
     """What a weight matrix on screen is made of, besides the weights' numbers: a
     new Stepper (new weights, new data) bumps ``version``; hand edits are marked;
@@ -311,7 +325,7 @@ def _weights_key(view: View) -> Hashable:
             view.theme, n.palette_key(), n.limit())
 
 
-class InputTerm(Panel[View]):
+class InputTerm(Part):
     """x_t and x_t·Wxh: a one-hot vector times a matrix picks a row."""
 
     def key(self, view: View) -> Hashable:
@@ -373,7 +387,7 @@ class InputTerm(Panel[View]):
         return right
 
 
-class RecurrentTerm(Panel[View]):
+class RecurrentTerm(Part):
     """h_{t-1}·Whh: the memory fed back in."""
 
     def key(self, view: View) -> Hashable:
@@ -427,7 +441,7 @@ class RecurrentTerm(Panel[View]):
         return right
 
 
-class SumTerm(Panel[View]):
+class SumTerm(Part):
     """+ Bh, the sum before the activation, and h_t = tanh(sum)."""
 
     def key(self, view: View) -> Hashable:
@@ -487,7 +501,7 @@ def pack(atoms: list[tuple[str, Text]], width: int) -> Lines:
     return Lines(lines)
 
 
-class EquationLine(Panel[View]):
+class EquationLine(Part):
     """h_t = tanh(x_t·Wxh + h_{t-1}·Whh + Bh), the numbers filled in as they are revealed.
 
     Broken between its terms to the panel's width (``pack``), never inside a vector.
@@ -598,11 +612,13 @@ def step_parts(view: View) -> tuple[str, ...]:
     """The parts of the step box on screen: all of them where they fit, else the
     current sub-step's (x·Wxh, h·Whh, the sum, or the sum and h_t = tanh(sum)),
     the equation under it, then the sub-steps before it and after it, as many as fit."""
-    heights = step_heights(view)
-    room = view.middle_rows() - 2  # the box's borders
+    return _parts_at(step_heights(view), view.middle_rows() - 2, view.phase)
+
+
+def _parts_at(heights: dict[str, int], room: int, phase: int) -> tuple[str, ...]:
+    """``step_parts`` at sub-step ``phase``, in ``room`` lines (the box's, inside its borders)."""
     if sum(heights.values()) <= room:
         return STEP_PARTS
-    phase = view.phase
     current = {0: "input-term", 1: "input-term", 2: "recurrent-term"}.get(phase, "sum-term")
     parts = {current, "equation"} if phase >= 4 else {current}
     here = STEP_PARTS.index(current)
@@ -614,9 +630,92 @@ def step_parts(view: View) -> tuple[str, ...]:
 
 
 def step_box_height(view: View) -> int:
-    """Rows the step box takes, borders included."""
+    """Rows the step box takes, borders included: the same at every sub-step (the
+    most its parts take at any of them), so that folding it is never a new layout."""
     heights = step_heights(view)
-    return sum(heights[part] for part in step_parts(view)) + 2
+    room = view.middle_rows() - 2
+    return max(sum(heights[part] for part in _parts_at(heights, room, phase))
+               for phase in range(SUBSTEPS + 1)) + 2
+
+
+#: The step box's parts by their names (``STEP_PARTS``).
+PART_TYPES: dict[str, type[Part]] = {
+    "input-term": InputTerm, "recurrent-term": RecurrentTerm, "sum-term": SumTerm,
+    "equation": EquationLine,
+}
+
+
+class StepBox(Panel[View]):
+    """The step box: x·Wxh, h·Whh, the sum and the equation (its ``Part``s), the
+    ones that fit (``step_parts``), one under the other, each as tall as it is at
+    its tallest (``step_heights``), in a box as tall at every sub-step
+    (``step_box_height``): a sub-step repaints this one panel, only its changed
+    lines, and never asks for a new layout. The equation is bold."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.parts: dict[str, Part] = {name: cls() for name, cls in PART_TYPES.items()}
+        self._bold = (0, 0)  # the equation's lines: first, last + 1
+        #: each part's last lines, by what they were made of (``_part_key``): a sub-step
+        #: builds again only the parts whose key changed (never changed once made)
+        self._built: dict[str, tuple[Hashable, list[Text]]] = {}
+
+    def _part_key(self, name: str, view: View) -> Hashable:
+        """What part ``name``'s lines are made of: its own key, the size (its lines are
+        cut to the width), the colours and the entries shown."""
+        return (self.parts[name].key(view), view.size, view.theme, n.palette_key(), n.limit())
+
+    def _lines_of(self, name: str, view: View) -> list[Text]:
+        """Part ``name``'s lines: kept from the last build if its key is the same."""
+        key = self._part_key(name, view)
+        kept = self._built.get(name)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        content = self.parts[name].build(view)
+        lines = list(content if isinstance(content, Lines) else
+                     content.split("\n", allow_blank=True))
+        if name == "equation":  # bold where Textual draws them too (a mouse selection)
+            for line in lines:  # (pack's lines, made afresh: ours to style)
+                line.style = "bold"
+        self._built[name] = (key, lines)
+        return lines
+
+    def key(self, view: View) -> Hashable:
+        parts = step_parts(view)
+        return (parts, step_box_height(view), tuple(self._part_key(name, view) for name in parts))
+
+    def build(self, view: View) -> Lines:
+        heights = step_heights(view)
+        lines: list[Text] = []
+        self._bold = (0, 0)
+        for name in step_parts(view):
+            part = self._lines_of(name, view)
+            if name == "equation":
+                self._bold = (len(lines), len(lines) + len(part))
+            lines.extend(part)
+            lines.extend(Text() for _ in range(heights[name] - len(part)))
+        lines.extend(Text() for _ in range(step_box_height(view) - 2 - len(lines)))
+        return Lines(lines)
+
+    def _strips(self, content: Text | Lines, width: int, base: RichStyle,
+                cache: dict) -> list[Strip] | None:
+        """The lines as Strips, the equation's on a bold base (as ``text-style: bold``)."""
+        if not isinstance(content, Lines):
+            return super()._strips(content, width, base, cache)
+        first, last = self._bold
+        pieces = ((content[:first], base), (content[first:last], base + _BOLD),
+                  (content[last:], base))
+        strips: list[Strip] = []
+        for i, (lines, style) in enumerate(pieces):
+            made = text_strips(Lines(lines), width, style, self.app.console,
+                               cache.setdefault(i, {}))
+            if made is None:
+                return None
+            strips += made
+        return strips
+
+
+_BOLD = RichStyle(bold=True)
 
 
 class OutputPanel(Panel[View]):
