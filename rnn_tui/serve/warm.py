@@ -206,11 +206,11 @@ def main(argv: list[str], first_frames: Sequence[FirstFrame] = ()) -> int:
     gc.freeze()  # what is here now is shared with every child: the collector leaves it be
     gc.enable()
     threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 1
-    ready: dict = {"op": "ready", "pid": os.getpid(), "threads": threads}
     # (the server is told of every frame a session may be drawn: they fit a packet)
     first_frames = [f for f in first_frames if len(f.data) <= MAX_MESSAGE // 8][:4]
-    ready["frames"] = [[base64.b64encode(f.data).decode(), *f.size] for f in first_frames]
-    _send(sock, ready)
+    _send(sock, {"op": "ready", "pid": os.getpid(), "threads": threads,
+                 "frames": [[base64.b64encode(f.data).decode(), *f.size]
+                            for f in first_frames]})
     children: set[int] = set()
     while True:
         ready, _, _ = select.select([sock.fileno(), wake_r], [], [])
