@@ -108,6 +108,7 @@ async def test_the_frame_drawn_ahead_is_the_apps_own_first_frame(warm, tmp_path)
     own = bytes(s.out[len(frame):])  # what the app then wrote: its own first frame
     assert b"t = 0/3" in own
     assert ALT not in own  # not on the alternate screen twice (VTE would clear it)
+    assert b"\x1b[?1049l" not in own  # nor off it
     # the same picture, cell for cell, colours too: before the app drew, and after
     assert screen(frame) == screen(bytes(s.out))
     # and the same as a session that started the old way, with nothing drawn ahead
@@ -191,3 +192,35 @@ async def test_a_resize_right_after_login_is_drawn_right(warm, tmp_path):
     assert screen(bytes(s.out), (100, 30)) == screen(bytes(direct.out), (100, 30))
     assert await s.quit() == 0
     assert await direct.quit() == 0
+
+
+async def test_an_app_that_does_not_start_leaves_the_picture(tmp_path):
+    """Drawn ahead, then the app fails before it takes the screen (here its data
+    file is gone since the warm process rehearsed): the error is written on the
+    normal screen, not left on the alternate one with the picture."""
+    data = tmp_path / "d.tsv"
+    data.write_text("1\tas soon\n0\tas\n", encoding="utf-8")
+    process = WarmProcess.for_command(app_command(["--data", str(data)]))
+    assert process is not None
+    process.start()
+    try:
+        assert await process.wait_ready(30)
+        assert process.first_frame is not None
+        data.unlink()
+        (tmp_path / "home").mkdir()
+        env = session_env("xterm-256color", None, str(tmp_path / "home"))
+        out = bytearray()
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        proc = PtyProcess(app_command(["--data", str(data)]), env, on_output=out.extend,
+                          on_exit=lambda code: done.done() or done.set_result(code),
+                          warm=process)
+        proc.start()
+        assert proc.forked
+        assert await asyncio.wait_for(done, 20) == 2  # as the app exits on a bad option
+        assert out.startswith(process.first_frame)
+        rest = bytes(out[len(process.first_frame):])
+        assert rest.startswith(b"\x1b[?1049l\x1b[?25h\x1b[?7h")  # off the picture first
+        assert b"d.tsv" in rest and b"Traceback" not in rest  # then the app's one line
+        assert rest.count(b"\x1b[?1049l") == 1
+    finally:
+        await process.close()

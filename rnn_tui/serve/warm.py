@@ -95,17 +95,41 @@ class FirstFrame:
         return tuple(size) == tuple(self.size) and self.key_of(env) == self.key
 
 
-class _OneAltScreenLess(io.TextIOWrapper):
-    """A session's stderr (where Textual writes the screen) when it was drawn
-    ahead: the terminal is on the alternate screen already, showing the app's
-    first frame, so the app's own switch to it is left out (the first one only)."""
+#: Leaving the picture drawn ahead: the normal screen, the cursor, line wrap.
+LEAVE_AHEAD = "\x1b[?1049l\x1b[?25h\x1b[?7h"
 
-    skip = True
+
+class _DrawnAhead:
+    """Whether a session's picture drawn ahead is still waiting for the app."""
+
+    waiting = True
+
+    def leave(self) -> None:
+        """At exit, the app never having taken the screen: back to the normal one."""
+        if self.waiting:
+            self.waiting = False
+            try:
+                os.write(1, LEAVE_AHEAD.encode())
+            except OSError:
+                pass
+
+
+class _AheadStream(io.TextIOWrapper):
+    """A standard stream of a session drawn ahead (:class:`FirstFrame`). The
+    terminal is on the alternate screen already, showing the app's first frame,
+    so the app's own switch to it (Textual's first write) is left out: some
+    terminals (VTE: GNOME Terminal and others) would clear the picture. Anything
+    else written first (an error message, a traceback: the app did not start)
+    goes to the normal screen, where it stays."""
+
+    ahead: _DrawnAhead
 
     def write(self, text: str) -> int:
-        if self.skip and ALT_SCREEN in text:
-            self.skip = False
-            text = text.replace(ALT_SCREEN, "", 1)
+        if self.ahead.waiting and text:
+            self.ahead.waiting = False
+            if text.startswith(ALT_SCREEN):
+                return super().write(text[len(ALT_SCREEN):]) + len(ALT_SCREEN)
+            super().write(LEAVE_AHEAD)
         return super().write(text)
 
 
@@ -279,6 +303,7 @@ def _child(slave: int, request: dict, script: str, args: list[str],
            first_frames: Sequence[FirstFrame] = ()) -> None:
     """In the forked child: become the session, run ``script``, never return."""
     code = 1
+    ahead: _DrawnAhead | None = None
     try:
         # Signals first: the wakeup fd is about to be closed, and the app may
         # open something under the same number.
@@ -298,10 +323,10 @@ def _child(slave: int, request: dict, script: str, args: list[str],
         os.environ.update({str(k): str(v) for k, v in env.items()})
         size = get_winsize(0)
         frame = next((f for f in first_frames if f.fits(os.environ, size)), None)
-        drawn = frame is not None
         if frame is not None:
             _draw_ahead(frame.data)
-        _fresh_process_state(script, args, drawn)
+            ahead = _DrawnAhead()
+        _fresh_process_state(script, args, ahead)
         code = _run(script)
     except SystemExit as exc:
         code = _exit_status(exc)
@@ -319,6 +344,8 @@ def _child(slave: int, request: dict, script: str, args: list[str],
                 stream.flush()
             except BaseException:  # noqa: S110 - exiting anyway
                 pass
+        if ahead is not None:  # the app never took the screen: not left on the picture
+            ahead.leave()
         os._exit(code)
 
 
@@ -356,9 +383,10 @@ def _draw_ahead(data: bytes) -> None:
         view = view[os.write(1, view):]
 
 
-def _fresh_process_state(script: str, args: list[str], drawn: bool = False) -> None:
+def _fresh_process_state(script: str, args: list[str], ahead: _DrawnAhead | None = None,
+                         ) -> None:
     """What a new interpreter would have, for what the warm one made already
-    (``drawn``: its first frame was drawn ahead, see :class:`_OneAltScreenLess`)."""
+    (``ahead``: its first frame was drawn ahead, see :class:`_AheadStream`)."""
     import locale
     import random
     import tempfile
@@ -366,15 +394,18 @@ def _fresh_process_state(script: str, args: list[str], drawn: bool = False) -> N
     # Standard streams on the pty, buffered as Python buffers a terminal.
     utf8 = sys.flags.utf8_mode
     enc = "utf-8" if utf8 else locale.getpreferredencoding(False)
+    out = io.TextIOWrapper if ahead is None else _AheadStream
     streams = {
         "stdin": io.TextIOWrapper(open(0, "rb", closefd=False), encoding=enc,
                                   errors="surrogateescape"),
-        "stdout": io.TextIOWrapper(open(1, "wb", closefd=False), encoding=enc,
-                                   errors="surrogateescape", line_buffering=True),
-        "stderr": (_OneAltScreenLess if drawn else io.TextIOWrapper)(
-            open(2, "wb", closefd=False), encoding=enc, errors="backslashreplace",
-            line_buffering=True, write_through=True),
+        "stdout": out(open(1, "wb", closefd=False), encoding=enc,
+                      errors="surrogateescape", line_buffering=True),
+        "stderr": out(open(2, "wb", closefd=False), encoding=enc, errors="backslashreplace",
+                      line_buffering=True, write_through=True),
     }
+    for stream in (streams["stdout"], streams["stderr"]):
+        if isinstance(stream, _AheadStream) and ahead is not None:
+            stream.ahead = ahead
     for name, stream in streams.items():
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
