@@ -117,9 +117,9 @@ _FRAME_QUIET = 0.3
 
 class Rehearsal(NamedTuple):
     #: All the app wrote (at most 1 MiB): its first frame, the same screen
-    #: written whole again (Ctrl+L), its answer to →, its end.
+    #: written whole again twice (Ctrl+L), its answer to →, its end.
     output: bytes
-    #: Where in ``output`` the first screen written whole again is.
+    #: Where in ``output`` the first screen is, written whole the second time.
     frame: slice
     #: The terminal's size, (columns, rows).
     size: tuple[int, int]
@@ -202,7 +202,8 @@ def rehearse(options: list[str], size: tuple[int, int] = REHEARSAL_SIZE,
 
 async def _drive(app, master: int, output: bytearray, marks: list[int], timeout: float) -> None:
     """Run ``app`` on the pty whose master is ``master``, as a student would: wait
-    for its first frame, press → and wait for the answer, then q."""
+    for its first frame, press Ctrl+L twice, then →, waiting for each answer,
+    then q. ``marks``: where in ``output`` each key was pressed."""
     import asyncio
     import time
 
