@@ -149,9 +149,9 @@ def parser() -> Parser:
     teach.add_argument("--teacher-password-file", metavar="FILE",
                        help="a login with the password on the first line of FILE is a teacher")
     teach.add_argument("--student-nice", type=bounded_int(0, 19), default=15, metavar="N",
-                       help="with teachers, students' sessions run this much nicer than "
-                       "the teachers' so the teacher's screen stays quick (default 15; "
-                       "0 = the same)")
+                       help="students' sessions run this much nicer than the teachers' "
+                       "and the server's, so the teacher's screen and new logins stay "
+                       "quick (default 15; 0 = the same)")
     teach.add_argument("--quiz-seconds", type=bounded_int(0, 3600), default=0,
                        metavar="N", help="a question asked of the class closes after N "
                        "seconds (default 0: when all have answered or the teacher reveals)")
