@@ -31,6 +31,12 @@ box's "esc: close"). It also says what the reveal cost: the CPU of the server
 and of a session (from /proc, from the last answer until the class is quiet)
 and the bytes a screen got.
 
+``--teacher-apart``: the teacher's client runs in a process of its own (this
+script, ``--teacher-client``) and times its own key, so that this process reading
+forty students' output (decrypting it, in one event loop) cannot delay reading the
+teacher's last byte; the students' times are taken from the same moment (the
+system's monotonic clock).
+
 ``--servers 2`` (issue 20): a class bigger than one machine, on one machine: a
 redis-server of its own (loopback, a free port) and two ``serve --class-broker``
 processes sharing the class; the teacher and N students on the first, N more
@@ -232,9 +238,87 @@ class Person:
         await self.conn.wait_closed()
 
 
-def lagging(teacher: Person, students: list[Person]) -> list[str]:
-    """The students whose status line does not say the teacher's t and sub-step."""
-    want = WHERE.search(teacher.screen.status())
+class ApartTeacher:
+    """``--teacher-apart``: the teacher's SSH client in a process of its own (this
+    script with ``--teacher-client``), so that reading forty students' output here
+    cannot delay reading the teacher's. It times its own key: ``press`` sends the
+    key there and gets back when it was written and the teacher's last byte
+    (``time.perf_counter``: the system's monotonic clock, the same in both)."""
+
+    def __init__(self, port: int, key_path: str, q: float, timeout: float) -> None:
+        self.port, self.key_path, self.q, self.timeout = port, key_path, q, timeout
+
+    async def connect(self, ready: str) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, os.path.abspath(__file__), "--teacher-client", str(self.port),
+            self.key_path, ready, str(self.q), str(self.timeout),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        line = await asyncio.wait_for(self._reply(), 90)
+        if line != "ready":
+            raise RuntimeError(f"teacher: not ready: {line!r}")
+
+    async def _reply(self) -> str:
+        assert self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("teacher: the client process ended")
+        return line.decode().strip()
+
+    async def _ask(self, command: str) -> str:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command.encode() + b"\n")
+        await self.proc.stdin.drain()
+        return await asyncio.wait_for(self._reply(), self.timeout + 30)
+
+    async def press(self, key: bytes) -> tuple[float, float]:
+        t0, last = (await self._ask("press " + key.hex())).split()
+        return float(t0), float(last)
+
+    async def status(self) -> str:
+        return bytes.fromhex(await self._ask("status")).decode()
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._ask("quit")
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.proc.wait(), 10)
+        if self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def teacher_client(port: int, key_path: str, ready: str, q: float,
+                         timeout: float) -> None:
+    """The teacher's side of ``--teacher-apart`` (see ApartTeacher): commands on stdin."""
+    teacher = Person(port, "teacher", asyncssh.read_private_key(key_path))
+    await teacher.connect(ready)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    print("ready", flush=True)
+    try:
+        while True:
+            command = (await reader.readline()).decode().split()
+            if not command or command[0] == "quit":
+                break
+            if command[0] == "status":
+                print(teacher.screen.status().encode().hex(), flush=True)
+                continue
+            teacher.screen.mark()
+            t0 = time.perf_counter()
+            teacher.chan.write(bytes.fromhex(command[1]))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(teacher.screen.got.wait(), timeout)
+            await quiet([teacher], q)
+            print(f"{t0!r} {teacher.screen.last!r}", flush=True)
+    finally:
+        await teacher.close()
+
+
+def lagging(teacher: Person | str, students: list[Person]) -> list[str]:
+    """The students whose status line does not say the teacher's t and sub-step
+    (``teacher``: the teacher, or the teacher's status line)."""
+    want = WHERE.search(teacher if isinstance(teacher, str) else teacher.screen.status())
     out = []
     for s in students:
         got = WHERE.search(s.screen.status())
@@ -299,7 +383,7 @@ async def start_server(tmp: str, max_sessions: int, nice: int = 19,
 async def quiet(people: list[Person], q: float, limit: float = 10.0) -> None:
     """Until nobody has received anything for ``q`` seconds (at most ``limit``)."""
     end = time.perf_counter() + limit
-    while time.perf_counter() < end:
+    while people and time.perf_counter() < end:
         last = max(p.screen.last for p in people)
         if time.perf_counter() - last >= q:
             return
@@ -381,12 +465,14 @@ async def bench(n: int, args, tmp: str) -> dict:
     else:
         server, port = await start_server(tmp, n, args.student_nice)
         port2, n_all = port, n
-    key = asyncssh.read_private_key(os.path.join(tmp, "teacher"))
-    teacher = Person(port, "teacher", key)
+    q = args.quiet / 1000
+    key_path = os.path.join(tmp, "teacher")
+    teacher: Person | ApartTeacher = (
+        ApartTeacher(port, key_path, q, args.timeout) if args.teacher_apart
+        else Person(port, "teacher", asyncssh.read_private_key(key_path)))
     #: The first n students on the teacher's server, the next n (--servers 2) on the other.
     students = [Person(port if i < n else port2, f"s{i:02d}") for i in range(n_all)]
     each_by: tuple[list[float], list[float]] = ([], [])
-    q = args.quiet / 1000
     everyone_ms: list[float] = []
     each_ms: list[float] = []
     own_ms: list[float] = []
@@ -403,7 +489,9 @@ async def bench(n: int, args, tmp: str) -> dict:
 
         await asyncio.gather(*(arrive(i, s) for i, s in enumerate(students)))
         people = [teacher, *students]
-        await quiet(people, 0.5)
+        #: whose output this process reads (--teacher-apart: the teacher's is read apart)
+        read: list[Person] = students if isinstance(teacher, ApartTeacher) else people
+        await quiet(read, 0.5)
         sessions = tree(server.pid) + [p for o in others[1:] for p in [o.pid, *tree(o.pid)]]
         cpu0 = {pid: cpu_ms(pid) for pid in [server.pid, *sessions]}
         me0 = time.process_time()
@@ -429,17 +517,25 @@ async def bench(n: int, args, tmp: str) -> dict:
             while time.perf_counter() < end and not all_there(teacher, students):
                 await asyncio.sleep(0.25)
         for k in keys(args.presses) if not (args.interval or args.quiz) else ():
-            for p in people:
+            for p in read:
                 p.screen.mark()
-            t0 = time.perf_counter()
-            teacher.chan.write(k)
+            pressed = None
+            if isinstance(teacher, ApartTeacher):
+                pressed = asyncio.create_task(teacher.press(k))
+            else:
+                t0 = time.perf_counter()
+                teacher.chan.write(k)
             try:
-                await asyncio.wait_for(asyncio.gather(*(p.screen.got.wait() for p in people)),
+                await asyncio.wait_for(asyncio.gather(*(p.screen.got.wait() for p in read)),
                                        args.timeout)
             except asyncio.TimeoutError:
                 pass
-            await quiet(people, q)
-            own_ms.append((teacher.screen.last - t0) * 1000)
+            await quiet(read, q)
+            if pressed is not None:
+                t0, last = await pressed
+            else:
+                last = teacher.screen.last
+            own_ms.append((last - t0) * 1000)
             got = [(s.screen.last - t0) * 1000 for s in students if s.screen.first is not None]
             for i, s in enumerate(students):
                 if s.screen.first is not None:
@@ -451,11 +547,14 @@ async def bench(n: int, args, tmp: str) -> dict:
             await asyncio.sleep(args.think)
         cpu = {pid: cpu_ms(pid) - c for pid, c in cpu0.items()}
         client_cpu = (time.process_time() - me0) * 1000
-        want = WHERE.search(teacher.screen.status())
-        wrong = lagging(teacher, students)
+        status = await teacher.status() if isinstance(teacher, ApartTeacher) \
+            else teacher.screen.status()
+        want = WHERE.search(status)
+        wrong = lagging(status, students)
         people_pids = len(people)
     finally:
-        await asyncio.gather(*(p.close() for p in [teacher, *students] if hasattr(p, "conn")),
+        await asyncio.gather(*(p.close() for p in [teacher, *students]
+                               if hasattr(p, "conn") or hasattr(p, "proc")),
                              return_exceptions=True)
         for proc in [server, *reversed(others)]:
             proc.terminate()
@@ -518,6 +617,8 @@ def table(rows: list[dict], args) -> str:
         "| CPU per key: server / sessions (teacher's) / clients |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    if args.teacher_apart:
+        lines[0] += "; the teacher's client in a process of its own (--teacher-apart)"
     if args.servers > 1:
         lines[0] = (f"two serve processes sharing the class through a local redis-server; "
                     f"N students on each (the teacher on the first); {lines[0]}")
@@ -577,7 +678,16 @@ def main() -> None:
                    "the benchmark's own; --students N on each (issue 20)")
     p.add_argument("--timeout", type=float, default=5.0,
                    help="seconds to wait for every screen to change after a press")
+    p.add_argument("--teacher-apart", action="store_true",
+                   help="the teacher's SSH client in a process of its own, timing its own "
+                   "key (so reading the students' output here cannot delay it)")
+    if len(sys.argv) == 7 and sys.argv[1] == "--teacher-client":  # (--teacher-apart's)
+        port, key_path, ready, q, timeout = sys.argv[2:]
+        asyncio.run(teacher_client(int(port), key_path, ready, float(q), float(timeout)))
+        return
     args = p.parse_args()
+    if args.teacher_apart and (args.quiz or args.interval or args.servers > 1):
+        p.error("--teacher-apart: with the one-at-a-time key presses only")
     for n in args.students:
         if not 1 <= n <= 200:
             p.error("--students: 1 to 200")
