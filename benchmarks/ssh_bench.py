@@ -47,19 +47,37 @@ rehearse a session either (``RNN_TUI_WARM_REHEARSAL=0``), to compare:
 
     python -m benchmarks.ssh_bench --burst 40 --floor --no-frame --no-rehearsal --compare
 
-The client runs on the same machine and shares its CPUs with the server.
+``--client openssh`` logs in with OpenSSH's client instead, as students do: an
+``ssh -tt`` process each, on its own pty (80x24, TERM=xterm-256color), all
+spawned behind one gate and started together by opening it; each login is timed
+from its ssh's start, its pty read as bytes arrive (a marker searched, nothing
+parsed). The default stays asyncssh's client, so the figures so far compare:
+its N clients are one Python process that does N key exchanges and decrypts N
+streams in turn, so the last of N also waits for the harness. ``--client
+asyncssh openssh`` runs each configuration with each client in turn (an A/B in
+one invocation):
+
+    python -m benchmarks.ssh_bench --burst 40 --floor --client openssh asyncssh
+
+The clients run on the same machine and share its CPUs with the server.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import fcntl
 import os
 import random
 import re
+import shutil
+import signal
 import statistics
+import struct
 import sys
 import tempfile
+import termios
 import time
 
 import asyncssh
@@ -178,6 +196,9 @@ class Student:
             self.answered = time.perf_counter()
         await self.quiet()
 
+    def received(self) -> int:
+        return self.session.bytes
+
     async def quiet(self) -> None:
         q = self.args.quiet / 1000
         while time.perf_counter() - self.session.last < q:
@@ -207,6 +228,151 @@ class Student:
     async def close(self) -> None:
         self.conn.close()
         await self.conn.wait_closed()
+
+
+#: OpenSSH's client as the tests run it against ``serve --no-auth``: no config
+#: file (the system's SendEnv, GSSAPI), no host key check, no BatchMode (it turns
+#: keyboard-interactive off) and no askpass (a prompt would fail, not wait).
+SSH_OPTS = ["-tt", "-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10"]
+#: What one pty keeps of its output to search for a marker, bytes.
+TAIL = 8192
+
+
+class PtyStudent:
+    """One login with OpenSSH's ``ssh -tt``: its own process on its own pty (80x24,
+    TERM=xterm-256color, the pty its controlling terminal), as a student's terminal
+    runs it. The same timings as :class:`Student` (``began`` = ssh's start,
+    ``framed`` = ``t = 0`` read, ``answered`` = READY_MARK read after a Right sent
+    at ``framed``), read cheaply: bytes searched in a bounded tail as they arrive,
+    nothing parsed.
+
+    Spawned behind a gate (:meth:`spawn`): a shell that waits for the end of a
+    pipe, then execs ssh. Closing one pipe starts every ssh of a burst at once;
+    spawned one by one, the last of 40 started 0.16 s after the first (each spawn
+    waits for its child's exec, on CPUs the ssh already started keep busy)."""
+
+    def __init__(self, port: int, args) -> None:
+        self.port = port
+        self.args = args
+        self.began = self.framed = self.answered = self.last = 0.0
+        self.bytes = 0
+        self.tail = b""
+        self.pid: int | None = None
+        self.fd = -1
+        self.closed = False
+        self.done = asyncio.Event()
+        self.on_frame = None
+
+    def received(self) -> int:
+        return self.bytes
+
+    def spawn(self, gate: int) -> None:
+        """The shell on its own pty, waiting for ``gate`` (a pipe's read end) to
+        end; then it execs ssh (the same process: its pid is ssh's)."""
+        master, slave = os.openpty()  # both close-on-exec: no ssh holds another's pty
+        try:
+            fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+            name = os.ttyname(slave)
+            env = {k: v for k, v in os.environ.items()
+                   if k not in ("SSH_ASKPASS", "DISPLAY", "COLORTERM", "SSH_AUTH_SOCK")}
+            env.update(TERM="xterm-256color", SSH_ASKPASS_REQUIRE="never")
+            ssh = ["ssh", *SSH_OPTS, "-p", str(self.port), "student@127.0.0.1"]
+            # setsid, then the pty opened as fd 0 (so it becomes the controlling
+            # terminal: glibc's posix_spawn runs setsid before the file actions),
+            # 1, 2; the gate as fd 3, closed for ssh
+            self.pid = os.posix_spawn(
+                "/bin/sh", ["sh", "-c", 'read _ <&3; exec "$@" 3<&-', "sh", *ssh], env,
+                file_actions=[(os.POSIX_SPAWN_OPEN, 0, name, os.O_RDWR, 0),
+                              (os.POSIX_SPAWN_DUP2, 0, 1), (os.POSIX_SPAWN_DUP2, 0, 2),
+                              (os.POSIX_SPAWN_DUP2, gate, 3)],
+                setsid=True)
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        self.fd = master
+        os.set_blocking(master, False)
+        asyncio.get_running_loop().add_reader(master, self._read)
+
+    def _read(self) -> None:
+        try:
+            data = os.read(self.fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: every process holding the pty has left
+            data = b""
+        now = time.perf_counter()
+        if not data:
+            self.closed = True
+            asyncio.get_running_loop().remove_reader(self.fd)
+            self.done.set()
+            return
+        self.last = now
+        self.bytes += len(data)
+        self.tail = (self.tail + data)[-TAIL:]
+        if not self.framed:
+            if b"t = 0" in self.tail:
+                self.framed = now
+                if self.on_frame is not None:
+                    self.on_frame()
+                self.tail = b""
+                if not self.args.burst:
+                    self.done.set()
+                    return
+                os.write(self.fd, RIGHT)  # "ready": the first key, as soon as the frame is in
+        elif not self.answered and READY_MARK in self.tail:
+            self.answered = now
+            self.done.set()
+
+    async def connect(self, on_frame=None) -> None:
+        """The login, timed; spawned and started here unless :func:`start_at_once` did."""
+        self.on_frame = on_frame
+        if self.pid is None:
+            start_at_once([self])
+        await asyncio.wait_for(self.done.wait(), 60)
+        if self.closed and not self.answered:
+            raise RuntimeError(f"ssh ended: {self.tail[-300:]!r}")
+        q = self.args.quiet / 1000
+        while time.perf_counter() - self.last < q:
+            await asyncio.sleep(q / 3)
+
+    async def close(self) -> None:
+        """ssh (or its shell) ended (SIGTERM, then SIGKILL after 5 s) and reaped; the pty closed."""
+        if self.pid is not None:
+            pid, self.pid = self.pid, None
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 5
+            while os.waitpid(pid, os.WNOHANG) == (0, 0):
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
+                await asyncio.sleep(0.02)
+        if self.fd >= 0:
+            if not self.closed:
+                asyncio.get_running_loop().remove_reader(self.fd)
+            os.close(self.fd)
+            self.fd = -1
+
+
+def start_at_once(students: list[PtyStudent]) -> float:
+    """Spawn every student's ssh behind one gate, then open it: they all start now
+    (returned, and each one's ``began``)."""
+    gate, opener = os.pipe()
+    try:
+        for s in students:
+            s.spawn(gate)
+    finally:
+        os.close(gate)
+        t0 = time.perf_counter()
+        for s in students:
+            s.began = t0
+        os.close(opener)  # every shell's read ends: each execs its ssh
+    return t0
 
 
 #: The floor's session: a fixed first frame, a fixed answer to each key, q or EOF ends it.
@@ -314,29 +480,36 @@ def session_pids(server_pid: int, zygote: int | None) -> list[int]:
 
 
 async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] | None = None,
-                rehearse: bool = True, frame: bool = True) -> dict:
-    """One login alone (median of ``args.alone``), then ``n`` at once; memory with all up."""
+                rehearse: bool = True, frame: bool = True, client: str = "asyncssh") -> dict:
+    """One login alone (median of ``args.alone``), then ``n`` at once; memory with all up.
+    ``client``: "asyncssh" (every client in this process) or "openssh" (an ``ssh`` each)."""
     server, port = await start_server(n + 1, key_path, warm, floor, rehearse, frame)
-    students: list[Student] = []
+    kind = PtyStudent if client == "openssh" else Student
+    students: list[Student | PtyStudent] = []
     zygote = warm_pid(server.pid) if warm else None
     try:
         alone, alone_ready, alone_cpu, frame_bytes = [], [], [], []
         for _ in range(args.alone):
-            s = Student(port, args)
+            s = kind(port, args)
 
             def at_frame(s=s) -> None:  # the session's own CPU when its first frame is in
                 pids = session_pids(server.pid, zygote)
                 alone_cpu.append(sum(cpu_ms(p) for p in pids) if len(pids) == 1
                                  else float("nan"))
-                frame_bytes.append(s.session.bytes)
+                frame_bytes.append(s.received())
+            students = [s]  # closed below if its login fails
             await s.connect(at_frame)
             alone.append(s.framed - s.began)
             alone_ready.append(s.answered - s.began)
             await s.close()
+            students = []
             await asyncio.sleep(0.3)
-        students = [Student(port, args) for _ in range(n)]
+        students = [kind(port, args) for _ in range(n)]
         t0 = time.perf_counter()
+        if client == "openssh":  # every ssh spawned, then started together
+            t0 = start_at_once(students)  # type: ignore[arg-type]
         await asyncio.gather(*(s.connect() for s in students))
+        spawned = max(s.began for s in students) - t0  # the last login's start
         waits = sorted(s.framed - t0 for s in students)
         readies = sorted(s.answered - t0 for s in students)
         await asyncio.sleep(1.0)  # every session drawn and idle
@@ -347,7 +520,8 @@ async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] 
         server_pss = memory_kib(server.pid)[1]
         zygote_pss = memory_kib(zygote)[1] if zygote else 0
     finally:
-        await asyncio.gather(*(s.close() for s in students if hasattr(s, "conn")),
+        await asyncio.gather(*(s.close() for s in students
+                               if isinstance(s, PtyStudent) or hasattr(s, "conn")),
                              return_exceptions=True)
         server.terminate()
         await server.wait()
@@ -358,6 +532,8 @@ async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] 
             else "forked, rehearsed, no frame drawn ahead")
     return {
         "mode": mode,
+        "client": client,
+        "spawned": spawned,
         "n": n,
         "alone": statistics.median(alone),
         "alone_ready": statistics.median(alone_ready),
@@ -366,6 +542,7 @@ async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] 
         "median": statistics.median(waits),
         "last": waits[-1],
         "ratio": waits[-1] / statistics.median(alone),
+        "ready_median": statistics.median(readies),
         "ready_last": readies[-1],
         "ready_ratio": readies[-1] / statistics.median(alone_ready),
         "cpu": statistics.median(cpu),
@@ -378,23 +555,36 @@ async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] 
     }
 
 
+#: How the table names each client, and where its times start.
+CLIENTS = {
+    "asyncssh": ("asyncssh", "asyncssh's clients, all in this one process, from the start "
+                 "of the SSH connection"),
+    "openssh": ("OpenSSH", "OpenSSH's `ssh -tt`, a process and a pty each, from the ssh "
+                "process's spawn"),
+}
+
+
 def burst_table(rows: list[dict]) -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    clients = "; ".join(CLIENTS[c][1] for c in dict.fromkeys(r["client"] for r in rows))
+    n = rows[0]["n"] if rows else "N"
     lines = [
-        f"{os.cpu_count()} CPUs (load {load} at the end), client on the same machine, 80x24; "
+        f"{os.cpu_count()} CPUs (load {load} at the end), clients on the same machine, 80x24; "
         "first frame = the status line's `t = 0` received, ready = a key (Right) sent then "
-        "and its answer received, both from the start of the SSH connection; CPU = the "
-        "session process's own, at its first frame (alone) and 1 s after the burst",
+        f"and its answer received, timed for a login alone {clients}, and for the {n} at "
+        "once from the first one's start; CPU = the session process's own, at its first "
+        "frame (alone) and 1 s after the burst",
         "",
-        "| sessions start as | one login alone: frame / ready (CPU) "
+        "| sessions start as | client | one login alone: frame / ready (CPU) "
         "| {n} at once: median / last frame | last ÷ alone | last ready, ÷ alone "
         "| PSS per session (median) | RSS per session | total PSS (server + warm + sessions) |"
         .format(n=rows[0]["n"] if rows else "N"),
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['mode']} | {r['alone'] * 1000:.0f} / {r['alone_ready'] * 1000:.0f} ms "
+            f"| {r['mode']} | {CLIENTS[r['client']][0]} "
+            f"| {r['alone'] * 1000:.0f} / {r['alone_ready'] * 1000:.0f} ms "
             f"({r['alone_cpu']:.0f} ms; {r['cpu']:.0f} after) | {r['median']:.2f} s / "
             f"{r['last']:.2f} s | {r['ratio']:.1f}× | {r['ready_last']:.2f} s, "
             f"{r['ready_ratio']:.1f}× | {r['pss']:.1f} MiB | {r['rss']:.0f} MiB "
@@ -497,7 +687,9 @@ async def amain(args) -> None:
                 runs.insert(1 + args.no_frame, (True, False, False, False))
             if args.floor:  # the floor first, then the app as asked
                 runs = [(True, True, True, True), *runs]
-            for warm, floor, rehearse, frame_ahead in runs:
+            # each run with each client in turn: an A/B in the same invocation
+            for (warm, floor, rehearse, frame_ahead), client in (
+                    (run, c) for run in runs for c in args.client):
                 floor_files = None
                 if floor:
                     script = os.path.join(tmp, "floor_session.py")
@@ -508,8 +700,12 @@ async def amain(args) -> None:
                         f.write(floor_frame(args.frame_bytes))
                     floor_files = (script, frame)
                 rows.append(await burst(args.burst, args, key_path, warm, floor_files, rehearse,
-                                        frame_ahead))
-                print(f"# burst of {args.burst}, {rows[-1]['mode']}: done", file=sys.stderr)
+                                        frame_ahead, client))
+                r = rows[-1]
+                print(f"# burst of {args.burst}, {r['mode']}, {client}: done (the last login "
+                      f"started {r['spawned'] * 1000:.1f} ms after the first; ready median "
+                      f"{r['ready_median']:.2f} s; load {os.getloadavg()[0]:.2f})",
+                      file=sys.stderr)
             print(burst_table(rows))
             return
         for n in args.sessions:
@@ -550,11 +746,21 @@ def main() -> None:
     p.add_argument("--frame-bytes", type=int, default=4130,
                    help="burst mode: the floor's first frame, bytes (default 4130, the app's "
                    "at 80x24)")
+    p.add_argument("--client", nargs="+", choices=list(CLIENTS), default=["asyncssh"],
+                   help="burst mode: who logs in: asyncssh (default: every client in this "
+                   "process, comparable with the figures so far) or openssh (an `ssh -tt` "
+                   "process on its own pty each, as students log in); both: each run with "
+                   "each, in turn")
     p.add_argument("--no-warm", action="store_true",
                    help="start the server with --no-warm (sessions as new processes)")
     p.add_argument("--max-sessions", type=int, default=0,
                    help="the server's --max-sessions (default: the number of sessions)")
     args = p.parse_args()
+    args.client = list(dict.fromkeys(args.client))
+    if args.client != ["asyncssh"] and not args.burst:
+        p.error("--client openssh: burst mode only (--burst N)")
+    if "openssh" in args.client and shutil.which("ssh") is None:
+        p.error("--client openssh: no ssh (OpenSSH's client) on PATH")
     random.seed(args.seed)
     asyncio.run(amain(args))
 

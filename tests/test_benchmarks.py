@@ -5,6 +5,8 @@ Not a timed test: no figure is checked against its target (CI machines vary).
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +90,50 @@ def test_main_out_keeps_sections(tmp_path, monkeypatch, capsys) -> None:
     assert text.endswith("\n\n" + SECTION) and "old table" not in text
     assert "Engine: Stepper" in text.split("## ")[0]
     assert capsys.readouterr().out in text
+
+
+# --- ssh_bench's burst with OpenSSH clients (issue 17) --------------------------------
+
+def _leftovers(mark: str) -> list[str]:
+    """Processes whose environment holds ``mark`` (the benchmark's server, its
+    sessions and its ssh clients inherit it)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if mark.encode() in f.read():
+                    with open(f"/proc/{pid}/cmdline", "rb") as g:
+                        found.append(g.read().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return found
+
+
+def test_ssh_bench_client_openssh_is_for_the_burst() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ssh_bench", "--client", "openssh"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines()[-1].endswith(
+        "--client openssh: burst mode only (--burst N)"), proc.stderr
+
+
+@pytest.mark.slow  # two servers, each with its warm process: 7 s on 2 idle cores
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="needs OpenSSH's client")
+def test_ssh_bench_burst_with_openssh_clients() -> None:
+    mark = f"RNN_TUI_BENCH_SMOKE_{os.getpid()}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ssh_bench", "--burst", "2", "--alone", "1",
+         "--floor", "--client", "openssh"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        env=dict(os.environ, **{mark: "1"}),
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[:2] for row in rows] == [
+        ["| floor: a fixed frame, forked", "OpenSSH"],
+        ["| forked, first frame drawn ahead", "OpenSSH"]], proc.stdout
+    assert "2 sessions)" in rows[0] and "2 sessions)" in rows[1]
+    assert "started 0.0 ms after the first" in proc.stderr  # one gate: all at once
+    assert _leftovers(mark) == []  # every ssh, server and session ended
