@@ -59,7 +59,14 @@ one invocation):
 
     python -m benchmarks.ssh_bench --burst 40 --floor --client openssh asyncssh
 
-The clients run on the same machine and share its CPUs with the server.
+The clients run on the same machine and share its CPUs with the server; the
+table says the CPU the burst took to its last ready, the server's SSH work and
+the clients' (this process, and every ssh). OpenSSH's clients take about 4x
+asyncssh's (8-9 ms a login against 2-3: a process each, exec, libcrypto), and
+each of its logins alone waits about 45 ms for nothing: ssh writes NEWKEYS and
+SERVICE_REQUEST as two segments before it sets TCP_NODELAY, so Nagle holds the
+second until the server's delayed ACK (40 ms); asyncssh's client (asyncio) sets
+TCP_NODELAY at once.
 """
 
 from __future__ import annotations
@@ -475,6 +482,15 @@ def cpu_ms(pid: int) -> float:
         return float("nan")
 
 
+def process_cpu_ms(pid: int) -> float:
+    """CPU time process ``pid``'s threads now alive have used, in ms
+    (/proc/PID/task/*/schedstat: nanoseconds)."""
+    try:
+        return sum(cpu_ms(int(t)) for t in os.listdir(f"/proc/{pid}/task"))
+    except (OSError, ValueError):
+        return float("nan")
+
+
 def session_pids(server_pid: int, zygote: int | None) -> list[int]:
     return [p for p in proc_tree(server_pid) if p not in (server_pid, zygote)]
 
@@ -505,10 +521,18 @@ async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] 
             students = []
             await asyncio.sleep(0.3)
         students = [kind(port, args) for _ in range(n)]
+        server_cpu, own_cpu = process_cpu_ms(server.pid), time.process_time()
         t0 = time.perf_counter()
         if client == "openssh":  # every ssh spawned, then started together
             t0 = start_at_once(students)  # type: ignore[arg-type]
         await asyncio.gather(*(s.connect() for s in students))
+        # the CPU the burst took, to its last ready (and its output quiet): the
+        # server's (its SSH work; the sessions' is ``cpu``) and the clients',
+        # this process's and every ssh's (from its exec)
+        server_cpu = process_cpu_ms(server.pid) - server_cpu
+        clients_cpu = (time.process_time() - own_cpu) * 1000 + sum(
+            process_cpu_ms(s.pid) for s in students
+            if isinstance(s, PtyStudent) and s.pid is not None)
         spawned = max(s.began for s in students) - t0  # the last login's start
         waits = sorted(s.framed - t0 for s in students)
         readies = sorted(s.answered - t0 for s in students)
@@ -543,6 +567,8 @@ async def burst(n: int, args, key_path: str, warm: bool, floor: tuple[str, str] 
         "last": waits[-1],
         "ratio": waits[-1] / statistics.median(alone),
         "ready_median": statistics.median(readies),
+        "server_cpu": server_cpu,
+        "clients_cpu": clients_cpu,
         "ready_last": readies[-1],
         "ready_ratio": readies[-1] / statistics.median(alone_ready),
         "cpu": statistics.median(cpu),
@@ -577,9 +603,10 @@ def burst_table(rows: list[dict]) -> str:
         "",
         "| sessions start as | client | one login alone: frame / ready (CPU) "
         "| {n} at once: median / last frame | last ÷ alone | last ready, ÷ alone "
-        "| PSS per session (median) | RSS per session | total PSS (server + warm + sessions) |"
+        "| PSS per session (median) | RSS per session | total PSS (server + warm + sessions) "
+        "| CPU to the last ready: server / clients |"
         .format(n=rows[0]["n"] if rows else "N"),
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
@@ -589,7 +616,8 @@ def burst_table(rows: list[dict]) -> str:
             f"{r['last']:.2f} s | {r['ratio']:.1f}× | {r['ready_last']:.2f} s, "
             f"{r['ready_ratio']:.1f}× | {r['pss']:.1f} MiB | {r['rss']:.0f} MiB "
             f"| {r['pss_total']:.0f} MiB ({r['server']:.0f} + {r['zygote']:.0f} + "
-            f"{r['pss_total'] - r['server'] - r['zygote']:.0f}, {r['sessions']} sessions) |")
+            f"{r['pss_total'] - r['server'] - r['zygote']:.0f}, {r['sessions']} sessions) "
+            f"| {r['server_cpu'] / 1000:.2f} s / {r['clients_cpu'] / 1000:.2f} s |")
     return "\n".join(lines)
 
 
