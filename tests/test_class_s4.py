@@ -57,6 +57,7 @@ async def test_a_reveal_keeps_the_focus_and_repaints_no_panel(monkeypatch) -> No
                     await p.pause()
             focused = {a: a.focused for a in (ann, bob)}
             assert focused[ann] is box(ann) and focused[bob] is box(bob)  # typing goes there
+            assert ann.classlink.quiz_box is box(ann)  # kept: not looked up at each message
             before = {a: repaints(a) for a in (ann, bob)}
             await tp.press("K")
             await until(pilots, lambda: all("esc: close" in screen_text(a) for a in apps))

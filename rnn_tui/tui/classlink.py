@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from rnn_tui.tui.app import RNNApp
+    from rnn_tui.tui.screens.class_quiz import ClassQuiz
     from rnn_tui.tui.view import View
 
 #: Seconds between attempts to reach the hub again after the link broke.
@@ -138,6 +139,7 @@ class ClassLink:
         self._watched: Screen | None = None  # the backward view whose position we send
         self.quiz: dict[str, Any] | None = None  # the hub's newest quiz message (issue 18)
         self.quiz_hidden = False  # esc hid the question's box
+        self.quiz_box: ClassQuiz | None = None  # that box, once mounted (class_quiz.show)
         self._moved_for: int | None = None  # the question the leader stepped on after
         self._quiz_status: str | None = None  # the status line's words at the last quiz
 

@@ -299,12 +299,18 @@ class ClassQuiz(KeepsKeyOrder, Vertical):
 
 
 def show(link: ClassLink, new: bool = False) -> None:
-    """Show the newest quiz message (mounting the box the first time)."""
+    """Show the newest quiz message (mounting the box the first time; then the box is
+    kept by the link: a query walks the whole screen, in every session at a reveal)."""
+    box = link.quiz_box
+    if box is not None and box.is_attached:
+        box.show_quiz(new)
+        return
     app = link.app
     boxes = app.stepper_screen.query(ClassQuiz)
     if boxes:
-        boxes.first().show_quiz(new)
+        link.quiz_box = boxes.first()
+        link.quiz_box.show_quiz(new)
         return
-    box = ClassQuiz(link, id="class-quiz")
+    box = link.quiz_box = ClassQuiz(link, id="class-quiz")
     app.stepper_screen.mount(box)
     app.call_after_refresh(box.show_quiz, new)
