@@ -72,6 +72,15 @@ class Session:
             assert time.monotonic() < deadline, bytes(self.out[-300:])
             await asyncio.sleep(0.02)
 
+    async def wait_for_app(self, frame: bytes, text: bytes = b"t = 0/3",
+                           timeout: float = 30) -> None:
+        """Until the app itself wrote ``text`` after the picture ``frame`` drawn
+        ahead (the picture has it too; under load the app may take seconds)."""
+        deadline = time.monotonic() + timeout
+        while not (self.out.startswith(frame) and text in self.out[len(frame):]):
+            assert time.monotonic() < deadline, bytes(self.out[-300:])
+            await asyncio.sleep(0.02)
+
     async def quit(self) -> int | None:
         self.proc.write(b"q")
         await asyncio.wait_for(self.done.wait(), 10)
@@ -104,6 +113,7 @@ async def test_the_frame_drawn_ahead_is_the_apps_own_first_frame(warm, tmp_path)
     s = Session(warm, str(tmp_path))
     await s.wait_for(b"Quit", timeout=5)
     assert bytes(s.out[:len(frame)]) == frame  # drawn ahead, first
+    await s.wait_for_app(frame)
     await s.settle()
     own = bytes(s.out[len(frame):])  # what the app then wrote: its own first frame
     assert b"t = 0/3" in own
@@ -163,6 +173,8 @@ async def test_drawn_ahead_only_where_it_fits(warm, tmp_path):
         sessions.append(Session(warm, str(tmp_path / str(i)), term=term, size=size, **env))
     for s, (size, _, _, frame) in zip(sessions, cases, strict=True):
         await s.wait_for(b"t = 0/3")
+        if frame is not None:
+            await s.wait_for_app(frame)
         await s.settle()
         assert s.out.count(ALT) == 1  # the frame's, or the app's own
         if frame is None:
@@ -182,7 +194,7 @@ async def test_a_resize_right_after_login_is_drawn_right(warm, tmp_path):
     s = Session(warm, str(tmp_path / "a"))
     await s.wait_for(warm.first_frame[-40:], timeout=5)  # the 80x24 picture drawn ahead
     s.proc.resize(100, 30)  # before the app has drawn, most likely (it takes ~50 ms)
-    await s.wait_for(b"t = 0/3", timeout=20)
+    await s.wait_for_app(warm.first_frame)
     await s.settle()
     assert s.out.startswith(warm.first_frame)
     direct = Session(None, str(tmp_path / "b"), size=(100, 30))
