@@ -70,12 +70,17 @@ class BatchMatrices(Panel[View]):
         super().__init__(*args, **kwargs)
         #: the cells that stay the same through the steps (the weights, the bias),
         #: for the weights, decimals, language and colours they were made with
-        self._constant: tuple[Hashable, tuple[list[Text], list[Text], Text]] | None = None
+        self._constant: tuple[Hashable, tuple[list[Text], list[Text], list[Text]]] | None = None
         #: the cells of values (x_t, x·Wxh, ...), by what they show, for the weights,
         #: data, decimals, language and colours in ``_cells_key``: a time step's
         #: values are the same at each of its sub-steps, only more of them shown
         self._cells: dict[Hashable, list[Text]] = {}
         self._cells_key: Hashable = None
+        #: a grid row's lines by its cells (the same objects: ``_cell`` keeps them) and
+        #: the columns' widths: a sub-step lays out again only the row whose cell it reveals
+        self._row_lines: dict[Hashable, tuple[tuple[list[Text], ...], list[Text]]] = {}
+        #: each cell's width by the cell (``_cell_width``)
+        self._widths: dict[int, tuple[list[Text], int]] = {}
 
     def key(self, view: View) -> Hashable:
         return (view.t, min(view.phase, 4), view.selected, view.version, view.precision,
@@ -87,8 +92,9 @@ class BatchMatrices(Panel[View]):
         rows = view.middle_rows() if view.batch else view.middle_rows() - step_box_height(view)
         return rows - 2
 
-    def _constant_cells(self, view: View) -> tuple[list[Text], list[Text], Text]:
-        """· Wxh, · Whh and + Bh: made once, not on every sub-step (grid() copies them)."""
+    def _constant_cells(self, view: View) -> tuple[list[Text], list[Text], list[Text]]:
+        """· Wxh, · Whh and + Bh's lines: made once, not on every sub-step (grid() copies
+        them)."""
         key = (view.version, view.precision, view.lang, getattr(view, "theme", None),
                n.limit(), id(view.stepper.weights))
         if self._constant is None or self._constant[0] != key:
@@ -104,12 +110,12 @@ class BatchMatrices(Panel[View]):
             self._constant = (key, (
                 _matrix(f"· Wxh {fmt.shape(W.Wxh)}", W.Wxh, p, n.shown(W.vocab_size), w),
                 _matrix(f"· Whh {fmt.shape(W.Whh)}", W.Whh, p, n.shown(W.hidden), w),
-                bias,
+                list(bias.split("\n")),
             ))
         return self._constant[1]
 
     #: How many cells ``_cells`` keeps (a few time steps' worth).
-    CELLS_KEPT = 64
+    CELLS_KEPT = 256
 
     def _cell(self, view: View, key: Hashable, make) -> list[Text]:
         """``make()``, or the cell it made before for the same ``key`` (and the same
@@ -148,9 +154,13 @@ class BatchMatrices(Panel[View]):
             lines.append(line)
         return lines
 
-    @staticmethod
-    def _labels(view: View, which: list[int]) -> list[Text]:
+    def _labels(self, view: View, which: list[int]) -> list[Text]:
         """Which sentence each row is (beside the rows that are not the inputs')."""
+        return self._cell(view, ("labels", tuple(which), view.selected),
+                          lambda: self._make_labels(view, which))
+
+    @staticmethod
+    def _make_labels(view: View, which: list[int]) -> list[Text]:
         digits = len(str(view.stepper.batch))
         return [Text("")] + [Text(f"{'▸' if b == view.selected else ' '}{b + 1:>{digits}}")
                              for b in which]
@@ -201,7 +211,7 @@ class BatchMatrices(Panel[View]):
                                     if ended else None)),
             ],
             [
-                (f"+ Bh {fmt.shape(W.bh)}", 2, list(bias.split("\n"))),
+                (f"+ Bh {fmt.shape(W.bh)}", 2, bias),
                 ("sum", 0 if phase <= 3 else 1, cell(
                     f"= {tr('word.sum')} {BH}", shown(3, rec.pre) if rec else None, p,
                     list(which), w,
@@ -239,6 +249,44 @@ class BatchMatrices(Panel[View]):
                 break
         return Lines(cut(line, view.middle_width()) for line in lines)
 
+    #: How many grid rows ``_row_lines`` keeps.
+    ROWS_KEPT = 64
+
+    def _grid(self, rows: list[list[list[Text]]], shared: bool) -> Lines:
+        """``grid(rows)`` if the rows share their columns (``shared``), else each row's
+        ``grid([row])``: a row whose cells (the same objects) and widths are those of a
+        row laid out before gives the lines it gave then (never changed once made)."""
+        shared_widths = self._column_widths(rows) if shared else None
+        out = Lines()
+        for row in rows:
+            # (a row's last column is not padded: its width does not change the row)
+            widths = (shared_widths[:len(row) - 1] if shared_widths is not None
+                      else self._column_widths([row])[:-1])
+            key = (tuple(id(cell) for cell in row), widths)
+            kept = self._row_lines.get(key)
+            if kept is None or any(a is not b for a, b in zip(kept[0], row, strict=True)):
+                if len(self._row_lines) >= self.ROWS_KEPT:
+                    self._row_lines.clear()
+                kept = self._row_lines[key] = (tuple(row), grid([row], widths=widths))
+            out.extend(kept[1])
+        return out
+
+    def _column_widths(self, rows: list[list[list[Text]]]) -> tuple[int, ...]:
+        """``grid_widths(rows)``, each cell measured once (``_cell_width``)."""
+        columns = max((len(row) for row in rows), default=0)
+        return tuple(max((self._cell_width(row[c]) for row in rows if c < len(row)),
+                         default=0) for c in range(columns))
+
+    def _cell_width(self, cell: list[Text]) -> int:
+        """``_width(cell)``, kept for the same cell (the same object: cells are never
+        changed once made)."""
+        kept = self._widths.get(id(cell))
+        if kept is None or kept[0] is not cell:
+            if len(self._widths) >= self.CELLS_KEPT:
+                self._widths.clear()
+            kept = self._widths[id(cell)] = (cell, _width(cell))
+        return kept[1]
+
     def _layout(self, view: View, grid_rows: list[int], k: int, short: bool = False) -> Lines:
         """The grid's rows ``grid_rows`` for ``k`` sentences around the selected one,
         a matrix left out where the line is too narrow (or, if ``short``, taller than
@@ -249,7 +297,7 @@ class BatchMatrices(Panel[View]):
         which = list(range(first, first + k))
         folded = k < B or len(grid_rows) < 3
         left_out: list[str] = []
-        rows: list[list[Text | list[Text]]] = []
+        rows: list[list[list[Text]]] = []
         all_rows = self._rows(view, which)
         label_cell = self._labels(view, which)
 
@@ -259,7 +307,7 @@ class BatchMatrices(Panel[View]):
 
         def too_wide(cells: list[tuple[str, int, list[Text]]]) -> bool:
             columns = [c for _, _, c in cells] + labels(cells)
-            return sum(_width(c) for c in columns) + 2 * (len(columns) - 1) > width
+            return sum(self._cell_width(c) for c in columns) + 2 * (len(columns) - 1) > width
 
         for r in grid_rows:
             cells = all_rows[r]
@@ -273,12 +321,10 @@ class BatchMatrices(Panel[View]):
                     break
                 cells = [cell for cell in cells if cell is not drop]
                 left_out.append(drop[2][0].plain.lstrip("=· "))
-            row: list[Text | list[Text]] = [*labels(cells)]
+            row: list[list[Text]] = [*labels(cells)]
             rows.append(row + [lines for _, _, lines in cells])
-        if folded or left_out:  # the rows differ: each lays out its own columns
-            out = Lines(line for row in rows for line in grid([row]))
-        else:
-            out = grid(rows)
+        # the rows differ (folded, left out): each lays out its own columns
+        out = self._grid(rows, shared=not (folded or left_out))
         muted = n.muted()
         if k < B:
             out.append(Text().append(tr("fit.sentences_left_out", n=B - k), style=muted))

@@ -84,7 +84,8 @@ def _term_columns(view: View, left: Text, right: Text | list[Text]) -> Text:
     return out
 
 
-def grid(rows: list[list[Text | list[Text]]], gap: int = 2) -> Lines:
+def grid(rows: list[list[Text | list[Text]]], gap: int = 2,
+         widths: tuple[int, ...] | None = None) -> Lines:
     """Cells of several lines laid out in columns, like a Rich ``Table.grid``.
 
     Each column is as wide as its widest line, and columns are ``gap`` cells
@@ -94,14 +95,17 @@ def grid(rows: list[list[Text | list[Text]]], gap: int = 2) -> Lines:
     ``Text.join`` would, from the pieces' text and spans (appending piece by
     piece costs several times more, and a Text per gap half as much). A cell
     is a Text, or already a list of its lines. Out come the lines (``Lines``),
-    which the panel draws without splitting them again.
+    which the panel draws without splitting them again. ``widths``: the columns'
+    (those of more rows: these rows laid out as those rows are), if known; the last
+    column's may be left out (it is not padded).
     """
     cells = [[cell.split("\n") if isinstance(cell, Text) else cell for cell in row]
              for row in rows]
     lengths = [[[line.cell_len for line in cell] for cell in row] for row in cells]
-    columns = max((len(row) for row in cells), default=0)
-    widths = [max((length for row in lengths if c < len(row) for length in row[c]),
-                  default=0) for c in range(columns)]
+    if widths is None:
+        columns = max((len(row) for row in cells), default=0)
+        widths = tuple(max((length for row in lengths if c < len(row) for length in row[c]),
+                           default=0) for c in range(columns))
     lines = []
     for row, row_lengths in zip(cells, lengths, strict=True):
         last = len(row) - 1
