@@ -105,3 +105,43 @@ def test_a_kept_row_is_laid_out_again_when_another_row_widens_its_columns() -> N
             rows = [[a, b, c], [other, c]]
             expected = grid(rows) if shared else Lines([*grid([rows[0]]), *grid([rows[1]])])
             assert drawn(panel._grid(rows, shared)) == drawn(expected), (shared, other)
+
+
+async def test_narration_is_wrapped_once_per_text_and_kept_lines_are_fresh(monkeypatch) -> None:
+    """Back at a sub-step seen before, the narration's lines are the kept ones (no
+    wrapping again); after every kind of change they are what a fresh panel draws."""
+    from rich.text import Text
+
+    from rnn_tui.tui.panels.stepper import NarrationPanel
+
+    wraps: list[str] = []
+    wrap = Text.wrap
+
+    def counting(self, *args, **kwargs):
+        wraps.append(self.plain)
+        return wrap(self, *args, **kwargs)
+
+    monkeypatch.setattr(Text, "wrap", counting)
+    app = six_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key in KEYS:  # (every kind of change; check_screen compares the narration too)
+            await pilot.press(key)
+            await pilot.pause()
+            check_screen(app, key)
+        panel = app.stepper_screen.query_one(NarrationPanel)
+        for key in ("home", "right", "right", "home", "right"):
+            await pilot.press(key)
+        await pilot.pause()
+        wraps.clear()
+        for key in ("right", "left", "home", "right"):  # seen before, at this width
+            await pilot.press(key)
+            await pilot.pause()
+            check_screen(app, f"again {key}")
+        assert panel.repaints and not wraps, wraps
+        await pilot.resize_terminal(100, 30)  # a new width: wrapped again, for it
+        await pilot.pause()
+        await pilot.press("right")
+        await pilot.pause()
+        assert wraps
+        check_screen(app, "wider")

@@ -67,6 +67,8 @@ class Panel(Static, Generic[ViewT]):
         self._lines: list[Strip] | None = None  # what render_line draws, made for _lines_size
         self._lines_size: Size | None = None
         self._line_cache: tuple = (None, {})  # ((width, base style), text_strips' cache)
+        #: a WRAPS panel's lines by (width, base style, text): wrapped once (``_strips``)
+        self._wrapped: dict[Hashable, list[Strip] | None] = {}
         self.repaints = 0  # how often content was replaced (tests and benchmarks read it)
         self.lines_repainted = 0  # how many lines the partial repaints refreshed (benchmarks)
 
@@ -138,8 +140,21 @@ class Panel(Static, Generic[ViewT]):
     def _strips(self, content: Text | Lines, width: int, base: RichStyle,
                 cache: dict) -> list[Strip] | None:
         """``text_strips`` of the content (a panel may draw some lines on another base);
-        ``cache``: kept for this width and base."""
-        return text_strips(content, width, base, self.app.console, cache, wrap=self.WRAPS)
+        ``cache``: kept for this width and base. Wrapped content (``WRAPS``) is wrapped
+        once per text, width and base: its lines are kept (``WRAPPED_KEPT`` texts)."""
+        if not self.WRAPS:
+            return text_strips(content, width, base, self.app.console, cache)
+        key = (width, base, _text_key(content))
+        kept = self._wrapped.get(key)
+        if kept is None:
+            kept = text_strips(content, width, base, self.app.console, cache, wrap=True)
+            if len(self._wrapped) >= self.WRAPPED_KEPT:
+                self._wrapped.clear()
+            self._wrapped[key] = kept
+        return None if kept is None else list(kept)
+
+    #: How many texts' wrapped lines a ``WRAPS`` panel keeps (``_strips``).
+    WRAPPED_KEPT = 64
 
     def show(self, view: ViewT) -> None:
         # the language and the theme change every panel's words or colours
@@ -242,6 +257,12 @@ def text_strips(text: Text | Lines, width: int, base: RichStyle, console: Consol
             cache[key] = strip
         strips.append(strip)
     return strips
+
+
+def _text_key(text: Text | Lines) -> Hashable:
+    """What ``text_strips`` makes of a text depends on: each line's text, spans and style."""
+    lines = text if isinstance(text, Lines) else [text]
+    return tuple((line.plain, tuple(line.spans), line.style) for line in lines)
 
 
 #: Styles by their definition, as the console gives them (``_segments``); bounded.
