@@ -8,7 +8,7 @@ every language.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len
@@ -84,7 +84,7 @@ def _term_columns(view: View, left: Text, right: Text | list[Text]) -> Text:
     return out
 
 
-def grid(rows: list[list[Text | list[Text]]], gap: int = 2,
+def grid(rows: Sequence[Sequence[Text | list[Text]]], gap: int = 2,
          widths: tuple[int, ...] | None = None) -> Lines:
     """Cells of several lines laid out in columns, like a Rich ``Table.grid``.
 
