@@ -419,6 +419,7 @@ class Server(Class):
                       __import__("asyncssh").read_private_key(str(self.tmp / "teacher")))
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+            "--student-nice", "0",  # the suite fills the CPUs: nicer sessions would starve
             "--host-key", str(self.tmp / f"host_key_{self.name}"), "--seed", str(SEED),
             "--teacher-keys", str(self.tmp / "teachers.pub"),
             "--class-broker", self.redis_url, "--class-name", "e2e",

@@ -33,6 +33,7 @@ class QuizClass(Class):
                   asyncssh.read_private_key(str(self.tmp / "teacher")))
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+            "--student-nice", "0",  # the suite fills the CPUs: nicer sessions would starve
             "--host-key", str(self.tmp / "host_key"), "--seed", str(SEED),
             "--teacher-keys", str(self.tmp / "teachers.pub"),
             "--results", str(self.tmp / "results"),

@@ -562,6 +562,7 @@ async def test_rnn_tui_serve_end_to_end(tmp_path, stop):
     key_path = tmp_path / "host_key"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+            "--student-nice", "0",  # the suite fills the CPUs: nicer sessions would starve
         "--host-key", str(key_path), "--seed", "1",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:

@@ -282,6 +282,7 @@ async def test_out_of_file_descriptors_logs_one_line(tmp_path):
 
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+            "--student-nice", "0",  # the suite fills the CPUs: nicer sessions would starve
         "--host-key", str(tmp_path / "key"), "--max-sessions", "5",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=low_limit)
     try:
@@ -631,6 +632,7 @@ async def test_serve_from_a_clean_environment(tmp_path):
     still finds the package and the app starts."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+            "--student-nice", "0",  # the suite fills the CPUs: nicer sessions would starve
         "--host-key", str(tmp_path / "key"), "--seed", "1",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path)

@@ -516,6 +516,7 @@ async def test_rnn_tui_serve_forks_and_sigterm_ends_all(tmp_path):
 
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+            "--student-nice", "0",  # the suite fills the CPUs: nicer sessions would starve
         "--host-key", str(tmp_path / "host_key"), "--seed", "1",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:

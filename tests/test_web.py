@@ -817,6 +817,7 @@ async def test_browser_student_follows_the_teacher(browser, tmp_path):
             keys_file(self.tmp / "teachers.pub", key)
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "rnn_tui", "serve", "--no-auth", "--port", "0",
+            "--student-nice", "0",  # the suite fills the CPUs: nicer sessions would starve
                 "--web-port", "0", "--host-key", str(self.tmp / "host_key"),
                 "--seed", str(SEED), "--teacher-keys", str(self.tmp / "teachers.pub"),
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
