@@ -56,7 +56,7 @@ class Client:
     def send(self, kind: str, **fields) -> None:
         self.writer.write(encode(kind, **fields))
 
-    async def recv(self, kind: str | None = None, timeout: float = 2.0, **fields) -> dict:
+    async def recv(self, kind: str | None = None, timeout: float = 10.0, **fields) -> dict:
         """The next message (of type ``kind``, with these ``fields``: others are skipped,
         and kept in ``got``)."""
         async def read() -> dict:
