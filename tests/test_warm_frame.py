@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import time
 
 import pyte
@@ -83,7 +82,7 @@ class Session:
 
     async def quit(self) -> int | None:
         self.proc.write(b"q")
-        await asyncio.wait_for(self.done.wait(), 10)
+        await asyncio.wait_for(self.done.wait(), 30)
         return self.proc.returncode
 
 
@@ -134,24 +133,42 @@ async def test_the_frame_drawn_ahead_is_the_apps_own_first_frame(warm, tmp_path)
     assert await fresh.quit() == 0
 
 
-async def test_a_key_typed_at_the_picture_waits_for_the_app_unechoed(warm, tmp_path):
-    # Stopped as soon as the picture comes, the app not started yet (as in a
-    # burst, where that takes a second or more): a key must wait in the pty,
-    # not be echoed over the picture.
-    Session.on_first = staticmethod(lambda pid: os.kill(pid, signal.SIGSTOP))
+def test_drawing_ahead_turns_echo_and_line_editing_off_first():
+    """``_draw_ahead`` (in a forked session, before the app starts): echo and line
+    editing off, then the picture; so a key typed at the picture waits in the pty
+    for the app, not echoed over it. (A child on a pty of its own, here.)"""
+    import termios
+
+    from rnn_tui.serve import warm as warm_module
+
+    master, slave = os.openpty()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.dup2(slave, 0)
+            os.dup2(slave, 1)
+            warm_module._draw_ahead(b"PICTURE")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
     try:
-        s = Session(warm, str(tmp_path))
+        lflag = termios.tcgetattr(slave)[3]
+        assert not lflag & termios.ECHO and not lflag & termios.ICANON
+        assert os.read(master, 100) == b"PICTURE"
     finally:
-        Session.on_first = None
-    try:
-        await s.wait_for(warm.first_frame[-40:], timeout=5)
-        s.proc.write(b"\x1b[C")
-        await asyncio.sleep(0.2)
-        assert b"^[" not in s.out and not s.out.endswith(b"\x1b[C")
-    finally:
-        os.kill(s.proc.pid, signal.SIGCONT)
+        os.close(master)
+        os.close(slave)
+
+
+async def test_a_key_typed_at_the_picture_is_the_apps_unechoed(warm, tmp_path):
+    # → sent the moment the picture comes, the app perhaps not started yet (in a
+    # burst that takes a second or more): it must reach the app, not be echoed.
+    s = Session(warm, str(tmp_path))
+    await s.wait_for(warm.first_frame[-40:], timeout=5)
+    s.proc.write(b"\x1b[C")
     await s.wait_for(b"one-hot")
     await s.settle()
+    assert b"^[" not in s.out
     rows = ["".join(c[0] for c in row) for row in screen(bytes(s.out))]
     assert "t = 1/3" in rows[0]  # the app got it
     assert await s.quit() == 0
@@ -201,6 +218,11 @@ async def test_a_resize_right_after_login_is_drawn_right(warm, tmp_path):
     await direct.wait_for(b"Quit")
     await direct.settle()
     # the 80x24 picture, then the app at 100x30 over all of it: as if started there
+    # (each may still be drawing on a loaded machine: until they agree, 20 s at most)
+    deadline = time.monotonic() + 20
+    while screen(bytes(s.out), (100, 30)) != screen(bytes(direct.out), (100, 30)) \
+            and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
     assert screen(bytes(s.out), (100, 30)) == screen(bytes(direct.out), (100, 30))
     assert await s.quit() == 0
     assert await direct.quit() == 0
