@@ -6,6 +6,7 @@ No timing here: speed is measured in benchmarks/.
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from test_app import _cells
 from textual.strip import Strip
@@ -63,6 +64,7 @@ def check(app: RNNApp, label: str) -> int:
     return checked
 
 
+@pytest.mark.slow  # over 5 s with six workers on 2 cores: CI runs it
 async def test_kept_lines_are_fresh_lines_after_every_kind_of_change() -> None:
     app = six_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -7,6 +7,7 @@ No timing here: speed is measured in benchmarks/.
 
 from __future__ import annotations
 
+import pytest
 from test_perf_caches import drawn
 from test_perf_s4 import SENTENCES, six_app
 from test_perf_s4 import check as check_screen
@@ -55,11 +56,13 @@ async def walk(app: RNNApp, sizes: tuple[tuple[int, int], ...]) -> None:
             check_screen(app, f"edited, {key}")
 
 
+@pytest.mark.slow  # over 5 s with six workers on 2 cores: CI runs it
 async def test_kept_rows_and_widths_are_fresh_ones_six_sentences() -> None:
     # 200×60: the batch view beside the step box; 120×40 and 80×24: in the batch view (b)
     await walk(six_app(), ((200, 60), (120, 40), (80, 24)))
 
 
+@pytest.mark.slow  # over 5 s with six workers on 2 cores: CI runs it
 async def test_kept_rows_and_widths_are_fresh_ones_the_lesson() -> None:
     from conftest import lesson_dataset
 
@@ -107,6 +110,7 @@ def test_a_kept_row_is_laid_out_again_when_another_row_widens_its_columns() -> N
             assert drawn(panel._grid(rows, shared)) == drawn(expected), (shared, other)
 
 
+@pytest.mark.slow  # over 5 s with six workers on 2 cores: CI runs it
 async def test_narration_is_wrapped_once_per_text_and_kept_lines_are_fresh(monkeypatch) -> None:
     """Back at a sub-step seen before, the narration's lines are the kept ones (no
     wrapping again); after every kind of change they are what a fresh panel draws."""

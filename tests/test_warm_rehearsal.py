@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from rnn_tui.cli.session import whole
 from rnn_tui.serve.sshd import session_env
 
@@ -79,6 +81,7 @@ def test_rehearsal_draws_answers_a_key_and_leaves_nothing_behind():
     assert after["loop"] == "None"
 
 
+@pytest.mark.slow  # over 5 s with six workers on 2 cores: CI runs it
 def test_rehearsal_speaks_the_sessions_language_and_skips_text_mode():
     result = run_check(["--lang", "ko"])
     assert result["out"] is not None and "t = 0/3" in result["out"]
