@@ -72,7 +72,7 @@ def _computed(name: str) -> bool:
 
 
 @dataclass
-class GatedTrace:
+class GatedTrace(base.SentenceRows):
     """Every number of a gated cell's forward pass: ``values[name]`` is (B, T, H)
     (x: (B, T, V)), NaN where a padding step computes nothing."""
 
@@ -99,26 +99,12 @@ class GatedTrace:
         return self.weights.vocab
 
     @property
-    def batch(self) -> int:
-        return len(self.sentences)
-
-    @property
     def steps(self) -> int:
         return self.values["x"].shape[1]
 
     @property
     def hidden(self) -> int:
         return self.weights.hidden
-
-    @property
-    def texts(self) -> list[str]:
-        return [" ".join(s) for s in self.sentences]
-
-    def is_padding(self, b: int, t: int) -> bool:
-        return t > int(self.lengths[b])
-
-    def token(self, b: int, t: int) -> str | None:
-        return None if self.is_padding(b, t) else self.sentences[b][t - 1]
 
     def h_last(self, b: int) -> np.ndarray:
         return self.values["h"][b, int(self.lengths[b]) - 1]

@@ -80,8 +80,32 @@ class TraceError(ValueError):
 # --- the trace -----------------------------------------------------------------
 
 
+class SentenceRows:
+    """What a trace knows of its sentences, for the vanilla trace and the gated
+    one (rnn_tui/export/gated.py) alike: a row per sentence, time steps from 1."""
+
+    sentences: tuple[tuple[str, ...], ...]
+    lengths: np.ndarray
+
+    @property
+    def batch(self) -> int:
+        return len(self.sentences)
+
+    @property
+    def texts(self) -> list[str]:
+        return [" ".join(s) for s in self.sentences]
+
+    def is_padding(self, b: int, t: int) -> bool:
+        """True where time step t (1-based) is past sentence b's end."""
+        return t > int(self.lengths[b])
+
+    def token(self, b: int, t: int) -> str | None:
+        """The token sentence b reads at time step t (1-based); None for padding."""
+        return None if self.is_padding(b, t) else self.sentences[b][t - 1]
+
+
 @dataclass
-class Trace:
+class Trace(SentenceRows):
     """Every number of one forward pass, as arrays indexed ``[b, t - 1, ...]``.
 
     Shapes (B sentences, T time steps, V vocabulary size, H hidden nodes)::
@@ -120,10 +144,6 @@ class Trace:
         return self.weights.vocab
 
     @property
-    def batch(self) -> int:
-        return len(self.sentences)
-
-    @property
     def steps(self) -> int:
         """T: the longest sentence's length."""
         return self.x.shape[1]
@@ -131,18 +151,6 @@ class Trace:
     @property
     def hidden(self) -> int:
         return self.weights.hidden
-
-    @property
-    def texts(self) -> list[str]:
-        return [" ".join(s) for s in self.sentences]
-
-    def is_padding(self, b: int, t: int) -> bool:
-        """True where time step t (1-based) is past sentence b's end."""
-        return t > int(self.lengths[b])
-
-    def token(self, b: int, t: int) -> str | None:
-        """The token sentence b reads at time step t (1-based); None for padding."""
-        return None if self.is_padding(b, t) else self.sentences[b][t - 1]
 
     def h_last(self, b: int) -> np.ndarray:
         """h_T for sentence b: its state after its own last token."""
