@@ -303,25 +303,15 @@ class GatePanel(Panel[View]):
 class GateStatusBar(StatusBar):
     """The top line for a gated cell: the time step, the gate and its sub-step."""
 
-    def build(self, view: View) -> Text:
+    def where(self, view: View) -> str:
         c = view.cursor
         if c.at_output or c.phase == 0 or view.message:
-            return super().build(view)
+            return super().where(view)
         step = SUBSTEP_NAMES[c.cell][c.phase - 1]
         gs = groups(c.cell)
-        text = Text()
-        text.append(" rnn-tui ", style="bold reverse")
-        text.append(" ")
-        text.append(tr("gate.status", t=c.t, T=c.steps, gate=step.group,
-                       g=gs.index(step.group) + 1, G=len(gs), name=step.label,
-                       k=c.phase, K=c.per_step), style="bold")
-        if view.batch:
-            text.append("  " + tr("status.batch_view"))
-        if view.mode:
-            text.append("  " + view.mode)
-        if view.playing:
-            text.append("  " + tr("status.playing", speed=f"{view.speed:g}"))
-        return text
+        return tr("gate.status", t=c.t, T=c.steps, gate=step.group,
+                  g=gs.index(step.group) + 1, G=len(gs), name=step.label,
+                  k=c.phase, K=c.per_step)
 
 
 class GateHistory(HistoryPanel):

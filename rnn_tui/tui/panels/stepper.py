@@ -157,11 +157,24 @@ class StatusBar(Panel[View]):
                 view.speed, view.lang, view.mode)
 
     def build(self, view: View) -> Text:
-        c = view.cursor
-        T = c.steps
         text = Text()
         text.append(" rnn-tui ", style="bold reverse")
         text.append(" ")
+        text.append(self.where(view), style="bold")
+        if view.message:
+            text.append(f"  ({view.message})", style="italic")
+        if view.batch:
+            text.append("  " + tr("status.batch_view"))
+        if view.mode:
+            text.append("  " + view.mode)
+        if view.playing:
+            text.append("  " + tr("status.playing", speed=f"{view.speed:g}"))
+        return text
+
+    def where(self, view: View) -> str:
+        """Where the stepper is: the time step and the sub-step's name."""
+        c = view.cursor
+        T = c.steps
         if c.at_output:
             where = tr("status.output", t=T, T=T)
         elif c.phase == 0:
@@ -172,16 +185,7 @@ class StatusBar(Panel[View]):
         if view.message:  # messages go here, not in toasts over the narration: the
             # message comes first, and the sub-step's name gives way to it
             where = f"t = {c.t}/{T}"
-        text.append(where, style="bold")
-        if view.message:
-            text.append(f"  ({view.message})", style="italic")
-        if view.batch:
-            text.append("  " + tr("status.batch_view"))
-        if view.mode:
-            text.append("  " + view.mode)
-        if view.playing:
-            text.append("  " + tr("status.playing", speed=f"{view.speed:g}"))
-        return text
+        return where
 
 
 def window(count: int, focus: int, room: int) -> tuple[int, int]:
