@@ -79,21 +79,24 @@ def norm_text(value: float) -> str:
     return f"{value:.3g}"
 
 
-@dataclass(frozen=True)
-class BackwardView:
-    """What the backward screen shows now (the widgets read it)."""
+class BackPositions:
+    """The backward screen's positions, for the vanilla and the gated view alike:
+    0 the output, then ``per_step`` sub-steps a time step (backward order), then
+    the totals (``last``)."""
 
-    trace: BackwardTrace
     pos: int
-    precision: int
-    act: str
-    text: str  # the sentence
-    weights_label: str = ""
-    lang: str = "en"  # panels repaint when it changes
+
+    @property
+    def per_step(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def length(self) -> int:
+        raise NotImplementedError
 
     @property
     def last(self) -> int:
-        return SUBSTEPS * self.trace.length + 1
+        return self.per_step * self.length + 1
 
     @property
     def at_output(self) -> bool:
@@ -105,27 +108,46 @@ class BackwardView:
 
     @property
     def index(self) -> int:
-        """Which of ``trace.steps`` (backward order) the position is in; -1 at the output."""
-        if self.at_output:
-            return -1
-        return min((self.pos - 1) // SUBSTEPS, self.trace.length - 1)
+        """Which step (backward order) the position is in; -1 at the output."""
+        return -1 if self.at_output else min((self.pos - 1) // self.per_step, self.length - 1)
 
     @property
     def phase(self) -> int:
-        """1..4 within a time step; 0 at the output, 5 at the totals."""
+        """1..per_step within a time step; 0 at the output, per_step + 1 at the totals."""
         if self.at_output:
             return 0
         if self.at_totals:
-            return SUBSTEPS + 1
-        return (self.pos - 1) % SUBSTEPS + 1
+            return self.per_step + 1
+        return (self.pos - 1) % self.per_step + 1
+
+    def reached(self, i: int, phase: int) -> bool:
+        """Whether step ``i`` (backward order) has shown its sub-step ``phase`` yet."""
+        return self.pos >= 1 + i * self.per_step + (phase - 1)
+
+
+@dataclass(frozen=True)
+class BackwardView(BackPositions):
+    """What the backward screen shows now (the widgets read it)."""
+
+    trace: BackwardTrace
+    pos: int
+    precision: int
+    act: str
+    text: str  # the sentence
+    weights_label: str = ""
+    lang: str = "en"  # panels repaint when it changes
+
+    @property
+    def per_step(self) -> int:
+        return SUBSTEPS
+
+    @property
+    def length(self) -> int:
+        return self.trace.length
 
     @property
     def step(self) -> BackwardStep | None:
         return None if self.at_output else self.trace.steps[self.index]
-
-    def reached(self, i: int, phase: int) -> bool:
-        """Whether step ``i`` (backward order) has shown its sub-step ``phase`` yet."""
-        return self.pos >= 1 + i * SUBSTEPS + (phase - 1)
 
 
 class BackwardStatus(Panel[BackwardView]):
@@ -303,7 +325,7 @@ def back_gates(cell: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class GatedBackView:
+class GatedBackView(BackPositions):
     """What the backward screen shows for a gated cell."""
 
     back: GatedBackward
@@ -324,39 +346,13 @@ class GatedBackView:
 
     @property
     def per_step(self) -> int:
+        """The gates (1..len(gates)), then dL/dh_{t-1}."""
         return len(self.gates) + 1
 
     @property
     def length(self) -> int:
         return len(self.back.steps)
 
-    @property
-    def last(self) -> int:
-        return self.per_step * self.length + 1
-
-    @property
-    def at_output(self) -> bool:
-        return self.pos == 0
-
-    @property
-    def at_totals(self) -> bool:
-        return self.pos == self.last
-
-    @property
-    def index(self) -> int:
-        return -1 if self.at_output else min((self.pos - 1) // self.per_step, self.length - 1)
-
-    @property
-    def phase(self) -> int:
-        """1..len(gates): that gate; per_step: dL/dh_{t-1}; 0 output; per_step + 1 totals."""
-        if self.at_output:
-            return 0
-        if self.at_totals:
-            return self.per_step + 1
-        return (self.pos - 1) % self.per_step + 1
-
-    def reached(self, i: int, phase: int) -> bool:
-        return self.pos >= 1 + i * self.per_step + (phase - 1)
 
 
 class GatedBackStatus(Panel[GatedBackView]):
