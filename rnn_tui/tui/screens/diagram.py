@@ -48,27 +48,6 @@ def where_of(view: View) -> str:
 class DiagramScreen(ModalScreen[None]):
     """The picture, what is highlighted, the marks' legend, and the keys."""
 
-    DEFAULT_CSS = """
-    DiagramScreen {
-        align: center middle;
-    }
-    #diagram-box {
-        width: 80;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        background: $surface;
-        padding: 0 1;
-    }
-    #diagram-big, #diagram-where, #diagram-legend, #diagram-hint {
-        height: auto;
-    }
-    #diagram-where {
-        text-style: bold;
-    }
-    """
-
     BINDINGS = [
         Binding("n,escape", "close", "Close", id="close"),
         Binding("right,l,space", "go('next_substep')", "Sub-step", key_display="→", id="next"),

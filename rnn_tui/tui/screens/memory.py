@@ -89,24 +89,6 @@ def memory_lines(lesson: Lesson, width: int, rows: int, precision: int = 3) -> l
 class MemoryScreen(ModalScreen[None]):
     """The bars of ‖∂h_T/∂x_t‖ for the selected sentence; ↑↓ another sentence."""
 
-    DEFAULT_CSS = """
-    MemoryScreen {
-        align: center middle;
-    }
-    #memory-box {
-        width: 80;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        background: $surface;
-        padding: 0 1;
-    }
-    #memory-bars, #memory-hint {
-        height: auto;
-    }
-    """
-
     BINDINGS = [
         Binding("m,escape", "close", "Close", id="close"),
         Binding("up", "select(-1)", "Sentence", key_display="↑↓", id="up"),
