@@ -28,7 +28,10 @@ ViewT = TypeVar("ViewT")
 
 class Lines(list[Text]):
     """Content given as its lines, Rich Texts without a line break: ``text_strips``
-    takes them as they are, rather than joining and splitting again."""
+    takes them as they are, rather than joining and splitting again. ``bold``: the
+    lines ``first..last - 1`` drawn on a bold base (the step box's equation)."""
+
+    bold: tuple[int, int] = (0, 0)
 
     def joined(self) -> Text:
         return Text("\n").join(self)
@@ -69,6 +72,10 @@ class Panel(Static, Generic[ViewT]):
         self._line_cache: tuple = (None, {})  # ((width, base style), text_strips' cache)
         #: a WRAPS panel's lines by (width, base style, text): wrapped once (``_strips``)
         self._wrapped: dict[Hashable, list[Strip] | None] = {}
+        #: what the panel showed before, by ``show``'s key: the content and its lines as
+        #: last drawn (``_Shown``); a position seen before is drawn from them, not built
+        #: again (``SHOWN_KEPT``)
+        self._shown: dict[Hashable, _Shown] = {}
         self.repaints = 0  # how often content was replaced (tests and benchmarks read it)
         self.lines_repainted = 0  # how many lines the partial repaints refreshed (benchmarks)
 
@@ -156,6 +163,9 @@ class Panel(Static, Generic[ViewT]):
     #: How many texts' wrapped lines a ``WRAPS`` panel keeps (``_strips``).
     WRAPPED_KEPT = 64
 
+    #: How many past contents ``show`` keeps (the lesson's sub-steps twice over).
+    SHOWN_KEPT = 64
+
     def show(self, view: ViewT) -> None:
         # the language and the theme change every panel's words or colours
         key = (getattr(view, "lang", None), getattr(view, "theme", None), numbers.limit(),
@@ -166,9 +176,17 @@ class Panel(Static, Generic[ViewT]):
         self.repaints += 1
         size = self.size  # (asked once: Textual works it out from the screen each time)
         old = self._lines if self._lines_size == size else None
-        self._content = self.build(view)
+        # the key names all the content depends on: what this key showed before is
+        # the content now (its lines too, if drawn at this size and on this style)
+        shown = self._shown.get(key)
+        if shown is None:
+            shown = _Shown(self.build(view))
+            if len(self._shown) >= self.SHOWN_KEPT:
+                del self._shown[next(iter(self._shown))]
+            self._shown[key] = shown
+        self._content = shown.content
         self._visual = None
-        changed = self._changed_lines(old, size)
+        changed = self._changed_lines(old, size, shown)
         if changed is None:  # size may change, or nothing to compare with: as Static.update
             self.refresh(layout=True)
             return
@@ -178,12 +196,13 @@ class Panel(Static, Generic[ViewT]):
             # refresh for them all: Textual's refresh clears its caches each time
             super().refresh(*(Region(x0, y, x1 - x0, 1) for y, x0, x1 in changed))
 
-    def _changed_lines(self, old_lines: list[Strip] | None, size: Size | None = None
-                       ) -> list[tuple[int, int, int]] | None:
+    def _changed_lines(self, old_lines: list[Strip] | None, size: Size | None = None,
+                       shown: _Shown | None = None) -> list[tuple[int, int, int]] | None:
         """(y, x0, x1) of each line that differs from ``old_lines`` (what is on
         screen, at this ``size``, the panel's), and the cells x0..x1 (exclusive)
         that may differ, if the height stays the same. The new lines are kept
-        for render_line."""
+        for render_line (and in ``shown``, the content's, with what they were
+        drawn for: used again for the same size, style and alignment)."""
         if old_lines is None or not self.is_mounted or not self.display:
             return None
         if size is None:
@@ -195,7 +214,14 @@ class Panel(Static, Generic[ViewT]):
         if not fixed and len(old_lines) != height:
             return None
         style = self.visual_style
-        lines = self._quick_lines(width, height, style, fixed)
+        drawn = (width, height, style.rich_style, fixed, style.reverse,
+                 self.styles.content_align, self.text_selection is None)
+        if shown is not None and shown.drawn == drawn and shown.lines is not None:
+            lines: list[Strip] | None = list(shown.lines)
+        else:
+            lines = self._quick_lines(width, height, style, fixed)
+            if shown is not None:  # (None: Textual's way, not kept)
+                shown.drawn, shown.lines = drawn, None if lines is None else tuple(lines)
         if lines is None:
             visual = self.render()
             # the styles as the rules, as Textual's Widget.get_content_height passes them
@@ -221,6 +247,19 @@ class Panel(Static, Generic[ViewT]):
         """A height in cells (the narration's): shorter content is padded, not a layout."""
         height = self.styles.height
         return height is not None and height.is_cells
+
+
+class _Shown:
+    """What a panel showed for one key of ``show``: the content, and its lines as
+    last drawn by ``text_strips`` with what they were drawn for (``drawn``: the
+    size, the base style, a fixed height, the alignment, no mouse selection)."""
+
+    __slots__ = ("content", "drawn", "lines")
+
+    def __init__(self, content: RenderableType | Lines) -> None:
+        self.content = content
+        self.drawn: tuple | None = None
+        self.lines: tuple[Strip, ...] | None = None
 
 
 def text_strips(text: Text | Lines, width: int, base: RichStyle, console: Console,

@@ -663,7 +663,6 @@ class StepBox(Panel[View]):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.parts: dict[str, Part] = {name: cls() for name, cls in PART_TYPES.items()}
-        self._bold = (0, 0)  # the equation's lines: first, last + 1
         #: each part's last lines, by what they were made of (``_part_key``): a sub-step
         #: builds again only the parts whose key changed (never changed once made)
         self._built: dict[str, tuple[Hashable, list[Text]]] = {}
@@ -694,23 +693,22 @@ class StepBox(Panel[View]):
 
     def build(self, view: View) -> Lines:
         heights = step_heights(view)
-        lines: list[Text] = []
-        self._bold = (0, 0)
+        lines = Lines()
         for name in step_parts(view):
             part = self._lines_of(name, view)
-            if name == "equation":
-                self._bold = (len(lines), len(lines) + len(part))
+            if name == "equation":  # (the content's own: a content shown again keeps it)
+                lines.bold = (len(lines), len(lines) + len(part))
             lines.extend(part)
             lines.extend(Text() for _ in range(heights[name] - len(part)))
         lines.extend(Text() for _ in range(step_box_height(view) - 2 - len(lines)))
-        return Lines(lines)
+        return lines
 
     def _strips(self, content: Text | Lines, width: int, base: RichStyle,
                 cache: dict) -> list[Strip] | None:
         """The lines as Strips, the equation's on a bold base (as ``text-style: bold``)."""
         if not isinstance(content, Lines):
             return super()._strips(content, width, base, cache)
-        first, last = self._bold
+        first, last = content.bold
         pieces = ((content[:first], base), (content[first:last], base + _BOLD),
                   (content[last:], base))
         strips: list[Strip] = []
