@@ -157,12 +157,10 @@ class RNNApp(LessonAttributes, TerminalApp):
             # the sentence is the user's text: Content, never parsed as markup
             self.query_one("#step").border_title = Content(title)
             self._shown_step_title = title
-        self.stepper_screen.set_class(view.batch, "batch-view")
-        self.stepper_screen.query_one("#middle").set_class(view.cursor.at_output, "at-output")
         self.stepper_screen.set_class(self.quiz, "quiz-on")
         if self.classlink is not None:
             self.classlink.sync()  # where this session is, to the class hub
-        layout.fold(self.stepper_screen, view)  # the parts of the step box that fit
+        layout.place(self.stepper_screen, view, roomy)  # the parts on screen now
 
     def push_screen(self, *args, **kwargs):
         result = super().push_screen(*args, **kwargs)

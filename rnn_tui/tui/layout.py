@@ -2,9 +2,8 @@
 which panels are on screen (the rules of app.tcss, in Python).
 
 The app asks ``shown`` before handing a panel the view: a hidden panel is not
-recomputed, and catches up when it is shown again. Keep ``shown`` in step with
-app.tcss (the classes ``batch-view``, ``at-output``, ``roomy`` and ``no-room``)
-and with ``fold``; the step box shows the parts that fit itself (``StepBox``).
+recomputed, and catches up when it is shown again. ``place`` shows and hides the
+parts by the same rule; the step box shows the parts that fit itself (``StepBox``).
 
 Everything is designed to fit 80×24 with data, not only the lesson's example:
 the room of each part is in ``View`` (``strip_rows``, ``middle_rows``, ...), and
@@ -134,16 +133,22 @@ def with_diagram(view: View, roomy: bool) -> View:
     return replace(view, size=(width, height - DIAGRAM_ROWS), diagram=True)
 
 
-def fold(screen: DOMNode, view: View) -> None:
-    """The batch view beside the step only if it has room (``shown`` says the same);
-    the network diagram where ``with_diagram`` found it room. (The step box folds
-    its own parts: ``StepBox``.)"""
-    screen.query_one("#diagram").display = view.diagram
-    if view.cell != "rnn":  # one gate panel, paged by gate; the batch view on b only
-        screen.query_one("#middle").set_class(not view.batch, "no-room")
-        return
-    room = view.batch or BatchMatrices.room(view) >= MATRICES_MIN
-    screen.query_one("#middle").set_class(not room, "no-room")
+#: The parts whose display ``shown`` decides: set by ``place``, not by app.tcss's
+#: rules on a class of the screen (app.tcss gives only where they start hidden).
+PLACED = "#top, #diagram, #step, #batch-matrices, #output"
+
+
+def place(screen: DOMNode, view: View, roomy: bool) -> None:
+    """Show the parts ``shown`` says are on screen and hide the others: the batch view
+    beside the step only if it has room, the network diagram where ``with_diagram``
+    found it room, the output in the step's place. Set here rather than by a class
+    and app.tcss's rules, so the rules are written once, and reaching the output
+    restyles nothing (a class would match every rule of the stylesheet again on the
+    part of the screen it is on). (The step box folds its own parts: ``StepBox``.)"""
+    for node in screen.query(PLACED):
+        display = shown(node.id, view, roomy)
+        if node.display != display:
+            node.display = display
 
 
 def shown(panel_id: str | None, view: View, roomy: bool) -> bool:
@@ -158,7 +163,7 @@ def shown(panel_id: str | None, view: View, roomy: bool) -> bool:
             roomy and BatchMatrices.room(view) >= MATRICES_MIN))
     if panel_id == "output":
         return at_output
-    if panel_id in ("batch", "history"):
+    if panel_id in ("top", "batch", "history"):
         return not view.batch
     if panel_id == "diagram":
         return view.diagram
