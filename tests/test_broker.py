@@ -107,7 +107,7 @@ async def hubs(redis_server):
         await hub.close()
 
 
-async def until(client: Client, kind: str, check, timeout: float = 10.0) -> dict:
+async def until(client: Client, kind: str, check, timeout: float = 20.0) -> dict:
     """The first message of ``kind`` that passes ``check``, within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
