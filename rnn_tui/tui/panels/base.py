@@ -163,8 +163,8 @@ class Panel(Static, Generic[ViewT]):
     #: How many texts' wrapped lines a ``WRAPS`` panel keeps (``_strips``).
     WRAPPED_KEPT = 64
 
-    #: How many past contents ``show`` keeps (the lesson's sub-steps twice over).
-    SHOWN_KEPT = 64
+    #: How many past contents ``show`` keeps (a sentence of six words, every sub-step).
+    SHOWN_KEPT = 32
 
     def show(self, view: ViewT) -> None:
         # the language and the theme change every panel's words or colours
