@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -87,6 +88,7 @@ class RNNApp(LessonAttributes, TerminalApp):
         self.autoplay = Autoplay(self, self._tick)
         self._shown_step_title: str | None = None  # the step panel's title, as text
         self.classlink: ClassLink | None = None  # in a class: the link to the hub
+        self._placed: list[DOMNode] | None = None  # layout.placed, asked once
         if classroom is not None:
             from rnn_tui.tui.classlink import ClassLink
 
@@ -160,7 +162,9 @@ class RNNApp(LessonAttributes, TerminalApp):
         self.stepper_screen.set_class(self.quiz, "quiz-on")
         if self.classlink is not None:
             self.classlink.sync()  # where this session is, to the class hub
-        layout.place(self.stepper_screen, view, roomy)  # the parts on screen now
+        if self._placed is None:
+            self._placed = layout.placed(self.stepper_screen)
+        layout.place(self._placed, view, roomy)  # the parts on screen now
 
     def push_screen(self, *args, **kwargs):
         result = super().push_screen(*args, **kwargs)

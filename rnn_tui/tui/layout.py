@@ -138,14 +138,21 @@ def with_diagram(view: View, roomy: bool) -> View:
 PLACED = "#top, #diagram, #step, #batch-matrices, #output"
 
 
-def place(screen: DOMNode, view: View, roomy: bool) -> None:
-    """Show the parts ``shown`` says are on screen and hide the others: the batch view
-    beside the step only if it has room, the network diagram where ``with_diagram``
-    found it room, the output in the step's place. Set here rather than by a class
-    and app.tcss's rules, so the rules are written once, and reaching the output
-    restyles nothing (a class would match every rule of the stylesheet again on the
-    part of the screen it is on). (The step box folds its own parts: ``StepBox``.)"""
-    for node in screen.query(PLACED):
+def placed(screen: DOMNode) -> list[DOMNode]:
+    """The parts ``place`` shows and hides (the stepper's screen keeps them: ask once,
+    a query walks the whole screen)."""
+    return list(screen.query(PLACED))
+
+
+def place(parts: list[DOMNode], view: View, roomy: bool) -> None:
+    """Show the parts (``placed``) ``shown`` says are on screen and hide the others:
+    the batch view beside the step only if it has room, the network diagram where
+    ``with_diagram`` found it room, the output in the step's place. Set here rather
+    than by a class and app.tcss's rules, so the rules are written once, and reaching
+    the output restyles nothing (a class would match every rule of the stylesheet
+    again on the part of the screen it is on). (The step box folds its own parts:
+    ``StepBox``.)"""
+    for node in parts:
         display = shown(node.id, view, roomy)
         if node.display != display:
             node.display = display
