@@ -489,6 +489,7 @@ MESSAGES: dict[str, str] = {
     "cquiz.keys_closed": "esc: close",
     "cquiz.keys_watch": "the teacher who leads reveals it · esc: hide",
     "cquiz.your_guess": "your answer: {guess} (counted)",
+    "cquiz.waiting": "the class's answers come here at the reveal",
     "cquiz.no_guess_yet": "no answer yet",
     "cquiz.sent": "sent: {text}",
     "cquiz.not_a_number": "'{text}' is not a number: try something like 0.3 or -1.2",

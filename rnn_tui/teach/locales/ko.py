@@ -485,6 +485,7 @@ MESSAGES: dict[str, str] = {
     "cquiz.keys_closed": "esc: 닫기",
     "cquiz.keys_watch": "이끄는 선생님이 공개한다 · esc: 숨기기",
     "cquiz.your_guess": "내 답: {guess} (반영됨)",
+    "cquiz.waiting": "공개하면 반 전체의 답이 여기에 나온다",
     "cquiz.no_guess_yet": "아직 답하지 않았다",
     "cquiz.sent": "보냄: {text}",
     "cquiz.not_a_number": "'{text}' 는 숫자가 아니다: 0.3 이나 -1.2 처럼 써 보자",

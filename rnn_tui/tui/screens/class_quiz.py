@@ -100,6 +100,15 @@ def quiz_lines(msg: dict[str, Any], role: str | None, precision: int = 3,
     return lines
 
 
+def reveal_rows(role: str | None) -> int:
+    """The rows of the revealed box (``quiz_lines``: the truth, the histogram, a
+    student's points, and a line kept for the top five). The box takes them before the
+    reveal, once its student's answer is counted (a teacher's when asked), so that the
+    reveal changes its lines and not its size: a size is a layout (two: Textual lays
+    the box out again for its new size) in every session of the class at once."""
+    return 1 + len(histogram.LABELS) + (role != "teacher") + 1
+
+
 #: Keys the guess field takes while a student's question is open (and printable ones).
 EDIT_KEYS = frozenset({"backspace", "delete", "left", "right", "home", "end", "enter"})
 
@@ -269,11 +278,17 @@ class ClassQuiz(KeepsKeyOrder, Vertical):
         rows = [Content(line) for line in lines]  # the user's text as text, never markup
         if student_open:
             rows.append(self.field())
+        room = reveal_rows(self.link.role)
+        if not msg["open"] or self.link.role == "teacher" or msg["guess"] is not None:
+            if msg["open"]:  # answered (or the teacher's): the reveal's room, taken now
+                rows.append(Content.styled(tr("cquiz.waiting"), "dim"))
+            rows += [Content("")] * (room - len(rows))
         text = Content("\n").join(rows)
         key = (text.plain, tuple(text.spans))  # (Content's == leaves the spans out: the cursor)
         if key != self._text:  # (the same text again would lay the box out again)
             self._text = key
-            self.query_one("#cquiz-text", Static).update(text)
+            # as many lines as before (a key typed, the reveal): no layout, only a repaint
+            self.query_one("#cquiz-text", Static).update(text, layout=len(rows) != self._rows)
         self._rows = len(rows)
         shown = not self.link.quiz_hidden
         if self.display != shown:
