@@ -70,8 +70,6 @@ class Panel(Static, Generic[ViewT]):
         self._lines: list[Strip] | None = None  # what render_line draws, made for _lines_size
         self._lines_size: Size | None = None
         self._line_cache: tuple = (None, {})  # ((width, base style), text_strips' cache)
-        #: a WRAPS panel's lines by (width, base style, text): wrapped once (``_strips``)
-        self._wrapped: dict[Hashable, list[Strip] | None] = {}
         #: what the panel showed before, by ``show``'s key: the content and its lines as
         #: last drawn (``_Shown``); a position seen before is drawn from them, not built
         #: again (``SHOWN_KEPT``)
@@ -124,9 +122,12 @@ class Panel(Static, Generic[ViewT]):
         return lines
 
     def _quick_lines(self, width: int, height: int, style: VisualStyle | None = None,
-                     fixed: bool | None = None) -> list[Strip] | None:
+                     fixed: bool | None = None, shown: _Shown | None = None
+                     ) -> list[Strip] | None:
         """The content as lines by ``text_strips``, if it can be (None: Textual's way).
-        ``style`` and ``fixed``: ``visual_style`` and ``_fixed_height()``, if known."""
+        ``style`` and ``fixed``: ``visual_style`` and ``_fixed_height()``, if known.
+        ``shown``: where the content keeps its lines (used again at the same width,
+        height and base style)."""
         content = self._content
         if not isinstance(content, (Text, Lines)) or not width:
             return None
@@ -139,29 +140,24 @@ class Panel(Static, Generic[ViewT]):
         if self.is_mounted and self.text_selection is not None:
             return None  # Textual draws a mouse selection
         base = style.rich_style
+        if shown is not None and shown.drawn == (width, height, base):
+            return None if shown.lines is None else list(shown.lines)
         if self._line_cache[0] != (width, base):
             self._line_cache = ((width, base), {})
         lines = self._strips(content, width, base, self._line_cache[1])
-        return lines if lines is not None and len(lines) <= height else None
+        if lines is not None and len(lines) > height:
+            lines = None
+        if shown is not None:
+            shown.drawn, shown.lines = (width, height, base), None if lines is None \
+                else tuple(lines)
+        return lines
 
     def _strips(self, content: Text | Lines, width: int, base: RichStyle,
                 cache: dict) -> list[Strip] | None:
         """``text_strips`` of the content (a panel may draw some lines on another base);
-        ``cache``: kept for this width and base. Wrapped content (``WRAPS``) is wrapped
-        once per text, width and base: its lines are kept (``WRAPPED_KEPT`` texts)."""
-        if not self.WRAPS:
-            return text_strips(content, width, base, self.app.console, cache)
-        key = (width, base, _text_key(content))
-        kept = self._wrapped.get(key)
-        if kept is None:
-            kept = text_strips(content, width, base, self.app.console, cache, wrap=True)
-            if len(self._wrapped) >= self.WRAPPED_KEPT:
-                self._wrapped.clear()
-            self._wrapped[key] = kept
-        return None if kept is None else list(kept)
-
-    #: How many texts' wrapped lines a ``WRAPS`` panel keeps (``_strips``).
-    WRAPPED_KEPT = 64
+        ``cache``: kept for this width and base. (Content shown before is not drawn
+        again: ``show`` keeps its lines, wrapped ones too.)"""
+        return text_strips(content, width, base, self.app.console, cache, wrap=self.WRAPS)
 
     #: How many past contents ``show`` keeps (a sentence of six words, every sub-step).
     SHOWN_KEPT = 32
@@ -201,8 +197,7 @@ class Panel(Static, Generic[ViewT]):
         """(y, x0, x1) of each line that differs from ``old_lines`` (what is on
         screen, at this ``size``, the panel's), and the cells x0..x1 (exclusive)
         that may differ, if the height stays the same. The new lines are kept
-        for render_line (and in ``shown``, the content's, with what they were
-        drawn for: used again for the same size, style and alignment)."""
+        for render_line (and in ``shown``, the content's: ``_quick_lines``)."""
         if old_lines is None or not self.is_mounted or not self.display:
             return None
         if size is None:
@@ -214,14 +209,7 @@ class Panel(Static, Generic[ViewT]):
         if not fixed and len(old_lines) != height:
             return None
         style = self.visual_style
-        drawn = (width, height, style.rich_style, fixed, style.reverse,
-                 self.styles.content_align, self.text_selection is None)
-        if shown is not None and shown.drawn == drawn and shown.lines is not None:
-            lines: list[Strip] | None = list(shown.lines)
-        else:
-            lines = self._quick_lines(width, height, style, fixed)
-            if shown is not None:  # (None: Textual's way, not kept)
-                shown.drawn, shown.lines = drawn, None if lines is None else tuple(lines)
+        lines = self._quick_lines(width, height, style, fixed, shown)
         if lines is None:
             visual = self.render()
             # the styles as the rules, as Textual's Widget.get_content_height passes them
@@ -251,8 +239,8 @@ class Panel(Static, Generic[ViewT]):
 
 class _Shown:
     """What a panel showed for one key of ``show``: the content, and its lines as
-    last drawn by ``text_strips`` with what they were drawn for (``drawn``: the
-    size, the base style, a fixed height, the alignment, no mouse selection)."""
+    last drawn by ``text_strips`` (None: they can't be) with the width, height and
+    base style they were drawn for (``drawn``)."""
 
     __slots__ = ("content", "drawn", "lines")
 
@@ -296,12 +284,6 @@ def text_strips(text: Text | Lines, width: int, base: RichStyle, console: Consol
             cache[key] = strip
         strips.append(strip)
     return strips
-
-
-def _text_key(text: Text | Lines) -> Hashable:
-    """What ``text_strips`` makes of a text depends on: each line's text, spans and style."""
-    lines = text if isinstance(text, Lines) else [text]
-    return tuple((line.plain, tuple(line.spans), line.style) for line in lines)
 
 
 #: Styles by their definition, as the console gives them (``_segments``); bounded.
