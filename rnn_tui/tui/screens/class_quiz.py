@@ -321,11 +321,6 @@ def show(link: ClassLink, new: bool = False) -> None:
         box.show_quiz(new)
         return
     app = link.app
-    boxes = app.stepper_screen.query(ClassQuiz)
-    if boxes:
-        link.quiz_box = boxes.first()
-        link.quiz_box.show_quiz(new)
-        return
     box = link.quiz_box = ClassQuiz(link, id="class-quiz")
     app.stepper_screen.mount(box)
     app.call_after_refresh(box.show_quiz, new)
