@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from conftest import screen_text
 from test_class_quiz_app import EN_LABELS, SMALL, bins_on_screen, box, shown
-from test_follow import TEACHER_SEED, class_app, hub_running, until, up
+from test_follow import teacher_and_two, until
 from textual.widgets import Static
 
 from rnn_tui.tui.screens.class_quiz import reveal_rows
@@ -31,39 +31,32 @@ def spy_layouts(app) -> list[bool]:
 
 
 async def test_the_reveal_repaints_the_boxes_without_a_layout() -> None:
-    async with hub_running() as hub:
-        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
-        ann = class_app(hub, "ann", "student", 0)
-        bob = class_app(hub, "bob", "student", 0)
-        apps = (teacher, ann, bob)
-        async with teacher.run_test(size=SMALL) as tp, ann.run_test(size=SMALL) as ap, \
-                bob.run_test(size=SMALL) as bp:
-            pilots = (tp, ap, bp)
-            await until(pilots, lambda: up(*apps) and teacher.classlink.leads
-                        and all(a.classlink.applied is not None for a in apps[1:]))
-            await tp.press("K")
-            await until(pilots, lambda: all(shown(a) for a in apps))
-            # the teacher's box has the reveal's room at once; an unanswered student's not
-            assert box(teacher).size.height == reveal_rows("teacher")
-            assert box(ann).size.height < reveal_rows("student")
-            typed = spy_layouts(ann)
-            await ap.press(*"0.25")  # typing: the same lines, never a layout
-            await until(pilots, lambda: "0.25" in screen_text(ann))
-            assert typed and not any(typed)
-            await ap.press("enter")
-            await until(pilots, lambda: ann.classlink.quiz["guess"] == 0.25)
-            await until(pilots, lambda: box(ann).size.height == reveal_rows("student"))
-            assert "the class's answers come here at the reveal" in screen_text(ann)
-            heights = {a: box(a).size.height for a in (teacher, ann)}
-            asked = {a: spy_layouts(a) for a in (teacher, ann)}
-            await bp.press(*"-1", "enter")  # the last answer: the question closes
-            await until(pilots, lambda: all(not a.classlink.quiz["open"] for a in apps))
-            await until(pilots, lambda: all("is " in screen_text(a) for a in apps))
-            for app in (teacher, ann):
-                assert asked[app] and not any(asked[app])  # repainted, not laid out
-                assert box(app).size.height == heights[app]
-                assert bins_on_screen(screen_text(app), EN_LABELS)[2] + \
-                    bins_on_screen(screen_text(app), EN_LABELS)[0] >= 1
-            # bob answered as it closed: his box grows at the reveal, to the same rows
-            assert box(bob).size.height == reveal_rows("student")
-            assert sum(bins_on_screen(screen_text(bob), EN_LABELS)) == 2
+    async with teacher_and_two(SMALL) as (hub, apps, pilots):
+        teacher, ann, bob = apps
+        tp, ap, bp = pilots
+        await tp.press("K")
+        await until(pilots, lambda: all(shown(a) for a in apps))
+        # the teacher's box has the reveal's room at once; an unanswered student's not
+        assert box(teacher).size.height == reveal_rows("teacher")
+        assert box(ann).size.height < reveal_rows("student")
+        typed = spy_layouts(ann)
+        await ap.press(*"0.25")  # typing: the same lines, never a layout
+        await until(pilots, lambda: "0.25" in screen_text(ann))
+        assert typed and not any(typed)
+        await ap.press("enter")
+        await until(pilots, lambda: ann.classlink.quiz["guess"] == 0.25)
+        await until(pilots, lambda: box(ann).size.height == reveal_rows("student"))
+        assert "the class's answers come here at the reveal" in screen_text(ann)
+        heights = {a: box(a).size.height for a in (teacher, ann)}
+        asked = {a: spy_layouts(a) for a in (teacher, ann)}
+        await bp.press(*"-1", "enter")  # the last answer: the question closes
+        await until(pilots, lambda: all(not a.classlink.quiz["open"] for a in apps))
+        await until(pilots, lambda: all("is " in screen_text(a) for a in apps))
+        for app in (teacher, ann):
+            assert asked[app] and not any(asked[app])  # repainted, not laid out
+            assert box(app).size.height == heights[app]
+            assert bins_on_screen(screen_text(app), EN_LABELS)[2] + \
+                bins_on_screen(screen_text(app), EN_LABELS)[0] >= 1
+        # bob answered as it closed: his box grows at the reveal, to the same rows
+        assert box(bob).size.height == reveal_rows("student")
+        assert sum(bins_on_screen(screen_text(bob), EN_LABELS)) == 2

@@ -16,7 +16,7 @@ import asyncio
 import pytest
 from conftest import screen_text
 from test_class_quiz_hub import asked, class_of, hub_with, quizzes
-from test_follow import TEACHER_SEED, class_app, hub_running, until, up
+from test_follow import teacher_and_two, until
 from textual import events
 
 from rnn_tui.serve.hub import Hub
@@ -37,73 +37,59 @@ def repaints(app) -> int:
 
 async def test_a_reveal_keeps_the_focus_and_repaints_no_panel(monkeypatch) -> None:
     monkeypatch.setattr(classlink, "STEP_AFTER_REVEAL", 60.0)  # the class's step: not here
-    async with hub_running() as hub:
-        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
-        ann = class_app(hub, "ann", "student", 0)
-        bob = class_app(hub, "bob", "student", 0)
-        apps = (teacher, ann, bob)
-        async with teacher.run_test(size=SMALL) as tp, ann.run_test(size=SMALL) as ap, \
-                bob.run_test(size=SMALL) as bp:
-            pilots = (tp, ap, bp)
-            await until(pilots, lambda: up(*apps) and teacher.classlink.leads
-                        and all(a.classlink.applied is not None for a in apps[1:]))
-            await tp.press("K")
-            await until(pilots, lambda: all(a.classlink.quiz is not None and box(a).shown
-                                            for a in apps))
-            await ap.press(*"0.5", "enter")  # bob never answers: the teacher reveals
-            await until(pilots, lambda: ann.classlink.quiz["guess"] == 0.5)
-            for _ in range(3):
-                for p in pilots:
-                    await p.pause()
-            focused = {a: a.focused for a in (ann, bob)}
-            assert focused[ann] is box(ann) and focused[bob] is box(bob)  # typing goes there
-            assert ann.classlink.quiz_box is box(ann)  # kept: not looked up at each message
-            before = {a: repaints(a) for a in (ann, bob)}
-            await tp.press("K")
-            await until(pilots, lambda: all("esc: close" in screen_text(a) for a in apps))
-            for a in (ann, bob):
-                assert a.focused is focused[a]  # no focus change: no whole-screen repaint
-                assert repaints(a) == before[a]  # only the box's lines changed
-            assert "◀ you" in screen_text(ann) and "◀ you" not in screen_text(bob)
-            await ap.press("escape")  # still closes the box, and the app's keys work again
-            await until(pilots, lambda: not box(ann).shown)
-            await ap.press("right")
-            await until(pilots, lambda: not ann.classlink.following)
+    async with teacher_and_two(SMALL) as (hub, apps, pilots):
+        teacher, ann, bob = apps
+        tp, ap, bp = pilots
+        await tp.press("K")
+        await until(pilots, lambda: all(a.classlink.quiz is not None and box(a).shown
+                                        for a in apps))
+        await ap.press(*"0.5", "enter")  # bob never answers: the teacher reveals
+        await until(pilots, lambda: ann.classlink.quiz["guess"] == 0.5)
+        for _ in range(3):
+            for p in pilots:
+                await p.pause()
+        focused = {a: a.focused for a in (ann, bob)}
+        assert focused[ann] is box(ann) and focused[bob] is box(bob)  # typing goes there
+        assert ann.classlink.quiz_box is box(ann)  # kept: not looked up at each message
+        before = {a: repaints(a) for a in (ann, bob)}
+        await tp.press("K")
+        await until(pilots, lambda: all("esc: close" in screen_text(a) for a in apps))
+        for a in (ann, bob):
+            assert a.focused is focused[a]  # no focus change: no whole-screen repaint
+            assert repaints(a) == before[a]  # only the box's lines changed
+        assert "◀ you" in screen_text(ann) and "◀ you" not in screen_text(bob)
+        await ap.press("escape")  # still closes the box, and the app's keys work again
+        await until(pilots, lambda: not box(ann).shown)
+        await ap.press("right")
+        await until(pilots, lambda: not ann.classlink.following)
 
 
 async def test_the_guess_is_edited_in_the_box() -> None:
-    async with hub_running() as hub:
-        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
-        ann = class_app(hub, "ann", "student", 0)
-        bob = class_app(hub, "bob", "student", 0)
-        apps = (teacher, ann, bob)
-        async with teacher.run_test(size=SMALL) as tp, ann.run_test(size=SMALL) as ap, \
-                bob.run_test(size=SMALL) as bp:
-            pilots = (tp, ap, bp)
-            await until(pilots, lambda: up(*apps) and teacher.classlink.leads
-                        and all(a.classlink.applied is not None for a in apps[1:]))
-            await tp.press("K")
-            await until(pilots, lambda: box(ann).shown and box(ann).typing())
-            field = box(ann)
-            assert "a number, e.g. -0.25" in screen_text(ann)  # the placeholder
-            # the cursor moves: "5", home, "0." -> "0.5"; a character deleted on each side
-            await ap.press("5", "home", "0", ".", "end", "9", "backspace", "left", "delete")
-            assert (field.value, field.cursor) == ("0.", 2)
-            await ap.press("5")
-            assert "› 0.5" in screen_text(ann)
-            # pasted: its first line, its printable characters, at most 40 in all
-            field.post_message(events.Paste("25\nmore lines"))
-            await until(pilots, lambda: field.value == "0.525")
-            field.post_message(events.Paste("1" * 100))
-            await until(pilots, lambda: len(field.value) == 40)
-            await ap.press(*["backspace"] * 40, "x", "enter")
-            await until(pilots, lambda: "'x' is not a number" in screen_text(ann))
-            await ap.press("backspace", "0", ".", "2", "enter")
-            await until(pilots, lambda: ann.classlink.quiz["guess"] == 0.2)
-            assert "your answer: +0.200 (counted)" in screen_text(ann)
-            await tp.press("K")  # revealed: the field goes, and keys no longer type in it
-            await until(pilots, lambda: not ann.classlink.quiz["open"])
-            assert not field.typing()
+    async with teacher_and_two(SMALL) as (hub, apps, pilots):
+        teacher, ann, bob = apps
+        tp, ap, bp = pilots
+        await tp.press("K")
+        await until(pilots, lambda: box(ann).shown and box(ann).typing())
+        field = box(ann)
+        assert "a number, e.g. -0.25" in screen_text(ann)  # the placeholder
+        # the cursor moves: "5", home, "0." -> "0.5"; a character deleted on each side
+        await ap.press("5", "home", "0", ".", "end", "9", "backspace", "left", "delete")
+        assert (field.value, field.cursor) == ("0.", 2)
+        await ap.press("5")
+        assert "› 0.5" in screen_text(ann)
+        # pasted: its first line, its printable characters, at most 40 in all
+        field.post_message(events.Paste("25\nmore lines"))
+        await until(pilots, lambda: field.value == "0.525")
+        field.post_message(events.Paste("1" * 100))
+        await until(pilots, lambda: len(field.value) == 40)
+        await ap.press(*["backspace"] * 40, "x", "enter")
+        await until(pilots, lambda: "'x' is not a number" in screen_text(ann))
+        await ap.press("backspace", "0", ".", "2", "enter")
+        await until(pilots, lambda: ann.classlink.quiz["guess"] == 0.2)
+        assert "your answer: +0.200 (counted)" in screen_text(ann)
+        await tp.press("K")  # revealed: the field goes, and keys no longer type in it
+        await until(pilots, lambda: not ann.classlink.quiz["open"])
+        assert not field.typing()
 
 
 async def test_an_answer_is_counted_to_the_teachers_and_the_one_who_answered_only() -> None:
@@ -155,18 +141,12 @@ async def test_a_reveal_makes_the_top_once(monkeypatch) -> None:
 async def test_the_box_ticks_only_while_seconds_count_down(seconds, counting) -> None:
     """serve --quiz-seconds: the box counts down once a second; without a limit, or once
     revealed, its timer is paused (forty sessions would wake every second for nothing)."""
-    async with hub_running(quiz_seconds=seconds) as hub:
-        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
-        ann = class_app(hub, "ann", "student", 0)
-        bob = class_app(hub, "bob", "student", 0)
-        async with teacher.run_test(size=SMALL) as tp, ann.run_test(size=SMALL) as ap, \
-                bob.run_test(size=SMALL) as bp:
-            pilots = (tp, ap, bp)
-            await until(pilots, lambda: up(teacher, ann, bob) and teacher.classlink.leads
-                        and ann.classlink.applied is not None)
-            await tp.press("K")
-            await until(pilots, lambda: box(ann).shown)
-            assert box(ann)._counting is counting
-            await tp.press("K")
-            await until(pilots, lambda: not ann.classlink.quiz["open"])
-            assert box(ann)._counting is False
+    async with teacher_and_two(SMALL, quiz_seconds=seconds) as (hub, apps, pilots):
+        teacher, ann, bob = apps
+        tp, ap, bp = pilots
+        await tp.press("K")
+        await until(pilots, lambda: box(ann).shown)
+        assert box(ann)._counting is counting
+        await tp.press("K")
+        await until(pilots, lambda: not ann.classlink.quiz["open"])
+        assert box(ann)._counting is False

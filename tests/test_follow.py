@@ -78,6 +78,23 @@ def up(*apps: RNNApp) -> bool:
     return all(a.classlink.state == "up" for a in apps)
 
 
+@contextlib.asynccontextmanager
+async def teacher_and_two(size: tuple[int, int] = (80, 24), **hub_options):
+    """A hub, its teacher kim (leading) and the students ann and bob (seed 0), each app
+    running under Pilot and linked: yields (hub, (teacher, ann, bob), (tp, ap, bp))."""
+    async with hub_running(**hub_options) as hub:
+        teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
+        ann = class_app(hub, "ann", "student", 0)
+        bob = class_app(hub, "bob", "student", 0)
+        apps = (teacher, ann, bob)
+        async with teacher.run_test(size=size) as tp, ann.run_test(size=size) as ap, \
+                bob.run_test(size=size) as bp:
+            pilots = (tp, ap, bp)
+            await until(pilots, lambda: up(*apps) and teacher.classlink.leads
+                        and all(a.classlink.applied is not None for a in apps[1:]))
+            yield hub, apps, pilots
+
+
 async def test_students_follow_the_teacher_step_and_output() -> None:
     async with hub_running() as hub:
         teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
