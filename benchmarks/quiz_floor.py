@@ -126,6 +126,15 @@ async def connect(port: int) -> tuple[asyncssh.SSHClientConnection, Screen]:
     return conn, screen
 
 
+def cmdline(pid: int) -> bytes:
+    """Process ``pid``'s command line (empty if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 async def floor(kind: str, n: int, args, tmp: str) -> dict:
     script = os.path.join(tmp, f"{kind}_session.py")
     with open(script, "w") as f:
@@ -133,19 +142,16 @@ async def floor(kind: str, n: int, args, tmp: str) -> dict:
     server, port = await start_server(n + 1, os.path.join(tmp, "host_key"),
                                       floor=(script, os.devnull))
     conns: list[asyncssh.SSHClientConnection] = []
+    all_screens: list[Screen] = []
     try:
         for i in range(0, n, 10):  # ten at a time: the logins are not what is timed
             got = await asyncio.gather(*(connect(port) for _ in range(min(10, n - i))))
             conns += [c for c, _ in got]
-            screens = [s for _, s in got]
-            if i == 0:
-                all_screens = screens
-            else:
-                all_screens += screens
+            all_screens += [s for _, s in got]
         await asyncio.sleep(1.0)
         zygote = warm_pid(server.pid)
         pids = [p for p in proc_tree(server.pid) if p not in (server.pid, zygote)
-                and script.encode() in open(f"/proc/{p}/cmdline", "rb").read()]
+                and script.encode() in cmdline(p)]
         if len(pids) != n:
             raise RuntimeError(f"{len(pids)} sessions found, {n} expected")
         every, each, cpu = [], [], []
