@@ -548,13 +548,17 @@ async def test_quiz_across_servers_counted_once_and_written_once(hubs, tmp_path)
     here = await Client.open(a, a.admit("here", "student"))
     s1 = await Client.open(b, b.admit("s1", "student"))
     s2 = await Client.open(b, b.admit("s2", "student"))
+    # Ann leads, and the other server knows it before Bo comes: a teacher who joins a
+    # server that has heard of no leader claims the lead, and the higher claim wins on
+    # both (under load Bo's came before Ann's reached B, and Bo led)
+    await now_or_until(t, "class", lambda m: m["you_lead"])
+    for c in (s1, s2):
+        await now_or_until(c, "class", lambda m: m["leader"] == "Ann")
     t2 = await Client.open(b, b.admit("Bo", "teacher"))  # follows
     await until(t, "roster", lambda r: r["connected"] == 3)
-    # Ann leads, and the other server knows it: only the leader asks (the claim goes
-    # through Redis; under load it came after the question, which was then ignored)
-    await now_or_until(t, "class", lambda m: m["you_lead"])
-    for c in (s1, s2, t2):
-        await now_or_until(c, "class", lambda m: m["leader"] == "Ann")
+    # only the leader asks (the claim goes through Redis; under load it came after the
+    # question, which was then ignored)
+    await now_or_until(t2, "class", lambda m: m["leader"] == "Ann" and not m["you_lead"])
     t.send("ask", what="h", b=0, t=1, entry=1, pos=4, truth=0.7)
     q = await until(s1, "quiz", lambda m: m["open"])
     assert (q["total"], q["answered"], q["guess"]) == (3, 0, None)
