@@ -22,9 +22,12 @@ show the teacher's t and sub-step (checked with pyte), else it says so.
     python benchmarks/class_bench.py --quiz 10      # asking the class (issue 18)
 
 ``--quiz R``: R questions instead of key presses. For each, the teacher presses
-K, every student's box shows the question, all but one student answer, then
-the last one answers: the question closes (everyone answered) and the time is
-taken from that last answer to the histogram on every screen, the teacher's too
+K, every student's box shows the question, all but one student answer (and the
+round waits until each of their screens shows its answer counted, and the
+teacher's "answered N-1 / N": forty sessions still drawing those answers would
+otherwise be timed as the reveal), then the last one answers: the question
+closes (everyone answered) and the time is taken from that last answer to the
+histogram on every screen, the teacher's too
 (each screen is read with pyte once the class is quiet, chunk by chunk: the
 arrival of the first chunk after which it shows "Question N:" and the revealed
 box's "esc: close"). It also says what the reveal cost: the CPU of the server
@@ -441,6 +444,12 @@ async def quiz_rounds(teacher: Person, students: list[Person], args,
         await quiet(people, 0.2)
         for s in students[:-1]:
             s.chan.write(b"0.5\r")
+            s.screen.expect(question, "(counted)")
+        teacher.screen.expect(question, f"answered {len(students) - 1} / {len(students)}")
+        # every answer but the last shown counted (and the teacher's count) before the
+        # last one: forty sessions still drawing theirs would be timed as the reveal's
+        await seen(people[:-1], args.timeout)
+        missed += sum(p.screen.found is None for p in people[:-1])  # (not timed then)
         await quiet(people, 0.3)
         for p in people:
             p.screen.expect(question, "esc: close")
@@ -597,13 +606,15 @@ def ms(values: list[float]) -> str:
 
 def quiz_table(rows: list[dict], args) -> str:
     lines = [
-        f"{args.quiz} questions asked of the class (K); all but one student answer, then the "
-        "last one (the question closes); the time from that last answer to the histogram on "
+        f"{args.quiz} questions asked of the class (K); all but one student answer (until each "
+        "screen shows its answer counted), then the last one (the question closes); the time "
+        "from that last answer to the histogram on "
         f"every screen (the teacher's too); 80×24; students at nice +{args.student_nice}; "
         f"{os.cpu_count()} CPUs, the clients on the same machine",
         "",
         "| students | last answer → every screen shows the histogram, median / p95 (max) "
-        "| → each screen, median / p95 (max) | screens without it | CPU per question: "
+        "| → each screen, median / p95 (max) | screens without it (or an answer not shown "
+        "counted) | CPU per question: "
         "server / sessions / clients | the reveal: CPU of the server, of a session; "
         "bytes to a screen (medians) |",
         "|---:|---:|---:|---:|---:|---:|",
