@@ -405,12 +405,22 @@ async def test_the_roster_beside_the_stepper_when_roomy() -> None:
             panel = teacher.query_one(RosterPanel)
             assert panel.display and panel.region.right == roomy[0]
             assert teacher.query_one("#step").region.right <= panel.region.x  # beside it
+            # the narration too (docked at the bottom, beside the docked roster), and it
+            # wraps to the width it has: none of its words under the roster
+            narration = teacher.query_one("#narration")
+            assert narration.region.right == panel.region.x
+            assert narration.region.bottom == panel.region.bottom
+            shown = screen_text(teacher).splitlines()[narration.region.y:narration.region.bottom]
+            words = " ".join(line[:narration.region.right] for line in shown).split()
+            assert words and words == " ".join(
+                s.text for s in narration.render_lines(narration.region.reset_offset)).split()
             text = panel_text()
             assert "1 connected, 1 following" in text and "sentence 1, start" in text
             assert not ann.query(RosterPanel)  # a student has none
             await tp.resize_terminal(100, 30)
             await tp.pause()
             assert not teacher.query_one(RosterPanel).display  # no room: the c key shows it
+            assert teacher.query_one("#narration").region.right == 100  # the whole width
             await ap.press("a")  # lowered while the panel is hidden (and not drawn)
             await until(pilots, lambda: teacher.classlink.hands == 0)
             await tp.resize_terminal(*roomy)

@@ -524,7 +524,11 @@ class ClassLink:
         from rnn_tui.tui.panels.roster import RosterPanel
 
         if not self.app.query(RosterPanel):
-            self.app.stepper_screen.query_one("#main").mount(RosterPanel(self, id="roster"))
+            main = self.app.stepper_screen.query_one("#main")
+            main.mount(RosterPanel(self, id="roster"))
+            # the narration docked beside it: after the mount, which adds the rule
+            # (RosterPanel's CSS) that this class selects
+            main.add_class("with-roster")
 
     def _show_roster(self) -> None:
         from rnn_tui.tui.panels.roster import RosterPanel

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.geometry import Size
@@ -59,11 +59,11 @@ def compose(cell: str = "rnn") -> ComposeResult:
             yield BatchPanel(id="batch")
             yield HistoryPanel(id="history")
         yield NetworkDiagram(id="diagram", note=False)  # roomy only: see with_diagram
-        with VerticalScroll(id="middle", can_focus=False):
-            yield StepBox(id="step")  # its parts drawn in it, folded to fit (step_parts)
-            yield BatchMatrices(id="batch-matrices")
-            yield OutputPanel(id="output")
-        yield NarrationPanel(id="narration")
+        # the middle rows (no container of their own: see app.tcss)
+        yield StepBox(id="step")  # its parts drawn in it, folded to fit (step_parts)
+        yield BatchMatrices(id="batch-matrices")
+        yield OutputPanel(id="output")
+        yield NarrationPanel(id="narration")  # docked at #main's bottom
     yield Static(id="too-small", markup=False)
     yield KeyBar(id="keys")
 
@@ -83,11 +83,10 @@ def _compose_gated() -> ComposeResult:
             yield BatchPanel(id="batch")
             yield GateHistory(id="history")
         yield NetworkDiagram(id="diagram", note=False)  # (not at a gated cell's side)
-        with VerticalScroll(id="middle", can_focus=False):
-            with Vertical(id="step"):
-                yield GatePanel(id="gate")
-            yield GateBatch(id="batch-matrices")
-            yield OutputPanel(id="output")
+        with Vertical(id="step"):
+            yield GatePanel(id="gate")
+        yield GateBatch(id="batch-matrices")
+        yield OutputPanel(id="output")
         yield GateNarration(id="narration")
     yield Static(id="too-small", markup=False)
     yield KeyBar(id="keys")

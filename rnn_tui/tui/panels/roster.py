@@ -166,6 +166,12 @@ class RosterPanel(Static):
     Screen.roomy RosterPanel {{
         display: block;
     }}
+    /* the narration (and the quiz's question) is docked at #main's bottom: beside
+       the roster, not under it */
+    Screen.roomy #main.with-roster > #narration,
+    Screen.roomy #main.with-roster > #quiz {{
+        margin-right: {PANEL_WIDTH};
+    }}
     """
 
     def __init__(self, link: ClassLink, **kwargs: Any) -> None:
