@@ -385,8 +385,11 @@ def test_the_environment_names_the_hub(monkeypatch) -> None:
     assert ENV_TOKEN not in __import__("os").environ  # not handed down to children
 
 
-async def test_the_roster_beside_the_stepper_when_roomy() -> None:
+async def test_the_roster_beside_the_stepper_when_roomy(monkeypatch) -> None:
+    from rnn_tui.teach import classroom
     from rnn_tui.tui.panels.roster import RosterPanel
+
+    monkeypatch.setattr(classlink, "RETRY", 0.05)
 
     async with hub_running() as hub:
         teacher = class_app(hub, "kim", "teacher", TEACHER_SEED)
@@ -425,6 +428,20 @@ async def test_the_roster_beside_the_stepper_when_roomy() -> None:
             await until(pilots, lambda: teacher.classlink.hands == 0)
             await tp.resize_terminal(*roomy)
             await until(pilots, lambda: "ann" in panel_text() and "✋" not in panel_text())
+            # a welcome again (the link back) while the help is on top: still one roster
+            # (a second would be a DuplicateIds error)
+            await tp.press("question_mark")
+            await tp.pause()
+            assert teacher.screen is not teacher.stepper_screen
+            joins = teacher.classlink.joins
+            # another link says kim's hello: the hub drops hers (one link per token),
+            # and her app links again (test_reconnects_and_follows_the_newest_state)
+            reader, writer = await asyncio.open_unix_connection(hub.path)
+            writer.write(classroom.encode("hello", token=teacher.classlink.token))
+            await writer.drain()
+            await until(pilots, lambda: teacher.classlink.joins > joins and up(teacher))
+            assert len(teacher.stepper_screen.query(RosterPanel)) == 1
+            writer.close()
 
 
 def test_what_waits_to_be_sent_is_one_message_per_kind() -> None:

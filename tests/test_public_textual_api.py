@@ -144,7 +144,7 @@ def textuals_own(panel: Panel) -> list[Strip]:
 
 
 async def test_panels_never_show_stale_lines() -> None:
-    """After steps, the output (a class on #middle), the batch view, a theme, a
+    """After steps, the output (in the step box's place), the batch view, a theme, a
     language and a resize, every panel draws what Textual would draw now."""
     app = lesson_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -121,7 +121,7 @@ MATRICES_MIN = 5
 def with_diagram(view: View, roomy: bool) -> View:
     """The View with the network diagram under #top, where a roomy terminal has the rows
     for it beside the whole step box, and not in the batch view's place: the rows it
-    takes come off the View's size (so #middle's arithmetic counts them)."""
+    takes come off the View's size (so the middle rows' arithmetic counts them)."""
     width, height = view.size
     if not roomy or view.batch or not height or view.cell != "rnn":
         return view

@@ -45,7 +45,8 @@ class View:
     # --- the room each part of the screen has (see rnn_tui.tui.layout) ------------
     # Layout arithmetic only, from the terminal's size: app.tcss gives the status
     # and key bars a line each, the narration 4 lines (5 in quiz mode), the batch
-    # strip and the history (#top) their lines and borders, #middle the rest.
+    # strip and the history (#top) their lines and borders, the middle rows the rest
+    # (#step, #batch-matrices, #output: #main's children between #top and the narration).
 
     def strip_rows(self) -> int:
         """Lines the batch strip and the history may take (a window of them beyond)."""
@@ -60,14 +61,14 @@ class View:
         return min(max(s.batch, s.steps), self.strip_rows()) + 2
 
     def middle_rows(self) -> int:
-        """Rows of #middle: the step box, the batch view or the output."""
+        """The middle rows: the step box, the batch view or the output."""
         height = self.size[1]
         if not height:
             return UNBOUNDED
         return height - 2 - (5 if self.quiz else 4) - self.top_height()
 
     def middle_width(self) -> int:
-        """Columns inside a #middle panel (its border and padding taken off)."""
+        """Columns inside a middle panel (its border and padding taken off)."""
         width = self.size[0]
         return width - 4 if width else UNBOUNDED
 

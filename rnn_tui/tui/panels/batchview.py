@@ -88,7 +88,7 @@ class BatchMatrices(Panel[View]):
 
     @staticmethod
     def room(view: View) -> int:
-        """Lines inside the panel: #middle's, or what the step box leaves of it."""
+        """Lines inside the panel: the middle rows', or what the step box leaves of them."""
         rows = view.middle_rows() if view.batch else view.middle_rows() - step_box_height(view)
         return rows - 2
 
