@@ -34,6 +34,10 @@ box's "esc: close"). It also says what the reveal cost: the CPU of the server
 and of a session (from /proc, from the last answer until the class is quiet)
 and the bytes a screen got.
 
+``--spread S`` (with ``--quiz``): the answers but the last are sent over S seconds
+and the last right after them, without waiting for them to be drawn: the reveal
+while the class may still be drawing the others (0: all at once).
+
 ``--teacher-apart``: the teacher's client runs in a process of its own (this
 script, ``--teacher-client``) and times its own key, so that this process reading
 forty students' output (decrypting it, in one event loop) cannot delay reading the
@@ -431,7 +435,7 @@ async def quiz_rounds(teacher: Person, students: list[Person], args,
     people = [teacher, *students]
     everyone_ms, each_ms = [], []
     reveal_cpu, reveal_server, reveal_bytes = [], [], []
-    missed = 0
+    missed = early = 0
     for r in range(args.quiz):
         if r and r % 6 == 0:  # six questions a sentence's way to y: start again
             teacher.chan.write(b"r")
@@ -442,15 +446,29 @@ async def quiz_rounds(teacher: Person, students: list[Person], args,
         teacher.chan.write(b"K")
         await seen(students, args.timeout)
         await quiet(people, 0.2)
-        for s in students[:-1]:
-            s.chan.write(b"0.5\r")
-            s.screen.expect(question, "(counted)")
-        teacher.screen.expect(question, f"answered {len(students) - 1} / {len(students)}")
-        # every answer but the last shown counted (and the teacher's count) before the
-        # last one: forty sessions still drawing theirs would be timed as the reveal's
-        await seen(people[:-1], args.timeout)
-        missed += sum(p.screen.found is None for p in people[:-1])  # (not timed then)
-        await quiet(people, 0.3)
+        if args.spread is None:
+            for s in students[:-1]:
+                s.chan.write(b"0.5\r")
+                s.screen.expect(question, "(counted)")
+            teacher.screen.expect(question,
+                                  f"answered {len(students) - 1} / {len(students)}")
+            # every answer but the last shown counted (and the teacher's count) before
+            # the last one: forty sessions still drawing theirs would be timed as the
+            # reveal's
+            await seen(people[:-1], args.timeout)
+            if any(p.screen.found is None for p in people[:-1]):
+                early += 1  # an answer not shown counted: this round is not timed
+                await quiet(people, 0.3)
+                for p in people:
+                    p.screen.patterns = ()
+                continue
+            await quiet(people, 0.3)
+        else:  # --spread S: the others over S seconds, the last right after them
+            others = students[:-1]
+            for i, s in enumerate(others):
+                s.chan.write(b"0.5\r")
+                if i < len(others) - 1:
+                    await asyncio.sleep(args.spread / max(len(others) - 1, 1))
         for p in people:
             p.screen.expect(question, "esc: close")
         cpu0 = {pid: cpu_ms(pid) for pid in [server, *sessions]}
@@ -471,7 +489,7 @@ async def quiz_rounds(teacher: Person, students: list[Person], args,
         await quiet(people, 0.3)
         for p in people:
             p.screen.patterns = ()
-    return {"everyone": everyone_ms, "each": each_ms, "missed": missed,
+    return {"everyone": everyone_ms, "each": each_ms, "missed": missed, "early": early,
             "reveal_cpu": statistics.median(reveal_cpu) if reveal_cpu else 0.0,
             "reveal_server": statistics.median(reveal_server) if reveal_server else 0.0,
             "reveal_bytes": statistics.median(reveal_bytes) if reveal_bytes else 0.0}
@@ -605,16 +623,18 @@ def ms(values: list[float]) -> str:
 
 
 def quiz_table(rows: list[dict], args) -> str:
+    others = ("all but one student answer (until each screen shows its answer counted)"
+              if args.spread is None else
+              f"all but one student answer over {args.spread:g} s")
     lines = [
-        f"{args.quiz} questions asked of the class (K); all but one student answer (until each "
-        "screen shows its answer counted), then the last one (the question closes); the time "
-        "from that last answer to the histogram on "
+        f"{args.quiz} questions asked of the class (K); {others}, then the last one (the "
+        "question closes); the time from that last answer to the histogram on "
         f"every screen (the teacher's too); 80×24; students at nice +{args.student_nice}; "
         f"{os.cpu_count()} CPUs, the clients on the same machine",
         "",
         "| students | last answer → every screen shows the histogram, median / p95 (max) "
-        "| → each screen, median / p95 (max) | screens without it (or an answer not shown "
-        "counted) | CPU per question: "
+        "| → each screen, median / p95 (max) | screens without it (rounds not timed: an "
+        "answer not shown counted) | CPU per question: "
         "server / sessions / clients | the reveal: CPU of the server, of a session; "
         "bytes to a screen (medians) |",
         "|---:|---:|---:|---:|---:|---:|",
@@ -623,6 +643,7 @@ def quiz_table(rows: list[dict], args) -> str:
         if r["n"]:
             lines.append(
                 f"| {r['n']} | {ms(r['everyone'])} | {ms(r['each'])} | {r['missed']} "
+                f"({r['quiz']['early']}) "
                 f"| {r['cpu_server']:.0f} / {r['cpu_sessions']:.0f} / {r['cpu_client']:.0f} ms "
                 f"| {r['quiz']['reveal_server']:.0f} ms, {r['quiz']['reveal_cpu']:.1f} ms; "
                 f"{r['quiz']['reveal_bytes']:.0f} B |")
@@ -704,6 +725,10 @@ def main() -> None:
                    help="serve --student-nice (default 15, as serve; 0: students as teachers)")
     p.add_argument("--quiz", type=int, default=0, metavar="R",
                    help="ask the class R questions instead of pressing keys (issue 18)")
+    p.add_argument("--spread", type=float, default=None, metavar="S",
+                   help="--quiz: the answers but the last sent over S seconds and the "
+                   "last right after them, while the class may still be drawing them "
+                   "(default: the last once every other is shown counted)")
     p.add_argument("--servers", type=int, choices=(1, 2), default=1,
                    help="2: two serve processes share the class through a redis-server of "
                    "the benchmark's own; --students N on each (issue 20)")
