@@ -205,6 +205,7 @@ async def _drive(app, master: int, output: bytearray, marks: list[int], timeout:
     for its first frame, press Ctrl+L twice, then →, waiting for each answer,
     then q. ``marks``: where in ``output`` each key was pressed."""
     import asyncio
+    import contextlib
     import time
 
     loop = asyncio.get_running_loop()
@@ -243,6 +244,11 @@ async def _drive(app, master: int, output: bytearray, marks: list[int], timeout:
     except asyncio.TimeoutError:
         app.exit()
         await asyncio.wait_for(run, 5)
+    else:
+        # the app's last bytes (leaving the alternate screen) were written before it
+        # returned, but may not have been read from the pty yet: read them too
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(quiet(), 1.0)
     finally:
         keys.cancel()
         loop.remove_reader(master)
