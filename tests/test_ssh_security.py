@@ -360,8 +360,10 @@ async def test_password_guessing_limited_per_address():
     """20 parallel connections guessing from one address: the passwords actually
     checked stay within the bucket (burst + rate x time), the address is locked
     out (even the right password), others are not, and it ends."""
+    # a lockout longer than the guessing (1.5 s, and up to 1 s more for the connections
+    # still open): with 1 s it could end, under load, before it was looked at
     server = await start(auth="password", password=b"sesame", auth_burst=3, auth_rate=2.0,
-                         auth_lockout=1.0, auth_fail_delay=0.05)
+                         auth_lockout=3.0, auth_fail_delay=0.05)
     try:
         window = 1.5
         made = await guess_for(server, window, parallel=20)
