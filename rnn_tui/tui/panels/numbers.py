@@ -43,6 +43,16 @@ def shown(count: int, must: int | None = None) -> list[int | None]:
     return out
 
 
+def most_shown(count: int) -> int:
+    """The most lines ``shown(count, must)`` takes for any ``must`` (a row kept out of
+    the ones written anyway costs a line and another "…"): a part that writes a
+    picked row is this tall at its tallest."""
+    if not _limit or count <= _limit:
+        return count
+    gap = (_limit - 2 + count - 1) // 2  # between the first ones and the last one
+    return max(len(shown(count, must)) for must in (None, _limit - 2, gap, count - 2))
+
+
 def set_palette(theme: str) -> None:
     global _palette
     _palette = PALETTES[theme]

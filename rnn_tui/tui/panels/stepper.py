@@ -609,7 +609,7 @@ def _step_heights(view: View) -> dict[str, int]:
     equation = max(len(pack(EquationLine.atoms(view, t=T, carried=False), width)),
                     len(pack(EquationLine.atoms(view, t=T, carried=True), width)))
     return {
-        "input-term": max(3, 1 + len(n.shown(W.vocab_size))),
+        "input-term": max(3, 1 + n.most_shown(W.vocab_size)),  # Wxh, its picked row kept
         "recurrent-term": max(3, len(n.shown(W.hidden))),
         "sum-term": 3,
         "equation": equation,
