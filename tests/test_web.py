@@ -359,7 +359,9 @@ async def test_class_full(tmp_path):
 
 
 async def test_idle_timeout(tmp_path):
-    door = await start(tmp_path, idle_timeout=0.6)
+    # 2 s (not 0.6): under the full suite's load an app can take over 1 s to say READY,
+    # and a 0.3 s sleep can take more than 0.6 (the same race as test_ssh.py's)
+    door = await start(tmp_path, idle_timeout=2.0)
     try:
         async with client() as http:
             await login(http, door)
@@ -367,12 +369,12 @@ async def test_idle_timeout(tmp_path):
                 await expect(ws, "READY")
                 t0 = time.monotonic()
                 for _ in range(3):  # key presses keep it open; resizes don't
-                    await asyncio.sleep(0.3)
+                    await asyncio.sleep(0.5)
                     await ws.send_str(stdin("k"))
                     await ws.send_str(json.dumps(["resize", {"width": 81, "height": 25}]))
                 with pytest.raises(AssertionError, match="without a key press"):
-                    await expect(ws, "never", timeout=5)
-                assert time.monotonic() - t0 >= 0.9 + 0.6 - 0.1
+                    await expect(ws, "never", timeout=8)
+                assert time.monotonic() - t0 >= 1.5 + 2.0 - 0.1
         await until(lambda: not door.sessions)
     finally:
         await door.close()
