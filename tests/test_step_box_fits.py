@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import screen_text
+from test_markup import write_data
 
 from rnn_tui.cli.main import build_model, run_parser
 from rnn_tui.tui.app import make_app
@@ -27,15 +28,8 @@ SENTENCES = [
 ]
 
 
-def data_file(tmp_path, sentences=SENTENCES):
-    path = tmp_path / "own.tsv"
-    path.write_text("".join(f"{label}\t{text}\n" for label, text in sentences))
-    return path
-
-
-def app_for(path, hidden: int = 4, lang: str = "en"):
-    args = run_parser().parse_args(["--data", str(path), "--hidden", str(hidden),
-                                    "--lang", lang])
+def app_for(path: str, hidden: int = 4, lang: str = "en"):
+    args = run_parser().parse_args(["--data", path, "--hidden", str(hidden), "--lang", lang])
     return make_app(build_model(args), precision=args.precision, lang=lang)
 
 
@@ -54,7 +48,7 @@ def test_most_shown_is_the_most_any_picked_row_takes():
 @pytest.mark.parametrize(("size", "lang"), [((80, 24), "en"), ((80, 24), "ko"),
                                             ((120, 40), "en")])
 async def test_the_step_box_fits_at_every_sub_step(tmp_path, size, lang):
-    app = app_for(data_file(tmp_path), lang=lang)
+    app = app_for(write_data(tmp_path / "own.tsv", SENTENCES), lang=lang)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for b in range(len(SENTENCES)):
