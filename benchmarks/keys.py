@@ -2,9 +2,11 @@
 
 In-process (``App.run_test``, headless: the frame is composed but not written).
 After a warm-up, N presses cycle through the lesson: Right to the output, then
-Home. The baseline updates its Static on the same keys. Rounds alternate the
-baseline and the app; each figure is the median over rounds of
-(process CPU time for N presses) / N.
+Home. The baseline updates its Static on the same keys. The floor
+(benchmarks/floor_app.py) has as many widgets as the app's screen and repaints as
+many of them per press as the app did in a first, unmeasured run. Rounds alternate
+the three; each figure is the median over rounds of (process CPU time for N
+presses) / N.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from textual.app import App
 
 from benchmarks.baseline_app import BaselineApp
+from benchmarks.floor_app import FloorApp
 
 
 def make_rnn_app(app_args: tuple[str, ...] = ()) -> App:
@@ -79,18 +82,41 @@ def press_cost(make: Callable[[], App], keys: list[str], size: tuple[int, int],
 class KeyCosts:
     app: list[PressCost] = field(default_factory=list)
     baseline: list[PressCost] = field(default_factory=list)
+    floor: list[PressCost] = field(default_factory=list)
+    #: the floor's shape: the app's widgets (its screen's, the screen not counted) and
+    #: panel repaints per press, from the unmeasured first run
+    widgets: int = 0
+    repaints: float = 0.0
+
+
+async def _shape(app: App, keys: list[str], size: tuple[int, int]) -> tuple[int, float]:
+    """The app's widget count and panel repaints per press over one cycle of keys."""
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for key in keys:  # a first cycle: the panels' first builds are not a repaint's
+            await pilot.press(key)
+        repaints0 = _repaints(app)
+        for key in keys:
+            await pilot.press(key)
+        widgets = len(list(app.screen.walk_children()))
+        return widgets, (_repaints(app) - repaints0) / len(keys)
 
 
 def measure(size: tuple[int, int], presses: int = 200, warmup: int = 20, rounds: int = 5,
-            app_args: tuple[str, ...] = ()) -> KeyCosts:
+            app_args: tuple[str, ...] = (), floor: bool = True) -> KeyCosts:
     keys = cycle_keys(time_steps(app_args))
     out = KeyCosts()
+    runs: dict[str, tuple[Callable[[], App], list[PressCost]]] = {
+        "baseline": (BaselineApp, out.baseline),
+        "app": (lambda: make_rnn_app(app_args), out.app),
+    }
+    if floor:
+        out.widgets, out.repaints = asyncio.run(_shape(make_rnn_app(app_args), keys, size))
+        runs["floor"] = (lambda: FloorApp(out.widgets, out.repaints), out.floor)
+    names = list(runs)
     for i in range(rounds):
-        order = [False, True] if i % 2 == 0 else [True, False]
-        for is_app in order:
-            if is_app:
-                out.app.append(press_cost(lambda: make_rnn_app(app_args), keys, size, warmup,
-                                          presses))
-            else:
-                out.baseline.append(press_cost(BaselineApp, keys, size, warmup, presses))
+        # each app first in turn, so that none is always measured after the same one
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            make, costs = runs[name]
+            costs.append(press_cost(make, keys, size, warmup, presses))
     return out

@@ -146,6 +146,13 @@ def run(args: argparse.Namespace, log=print) -> tuple[list[Row], list[str]]:
                                 f"{a:.2f} ms", f"{b:.2f} ms", ratio_text(r),
                                 f"≤ {KEY_RATIO_TARGET:g}×, ≤ {KEY_MS_TARGET:g} ms",
                                 yes_no(r <= KEY_RATIO_TARGET and a <= KEY_MS_TARGET)))
+                if costs.floor:
+                    f = median([c.cpu for c in costs.floor]) * 1000
+                    rows.append(Row("2", f"… rnn-tui against the floor: {costs.widgets} "
+                                    f"Statics, {costs.repaints:.1f} repainted per press, "
+                                    "nothing computed (Pilot; Baseline column: the floor)",
+                                    f"{a:.2f} ms", f"{f:.2f} ms", ratio_text(a / f),
+                                    "reported", "—"))
                 if not ptykeys.available():
                     continue
                 log(f"row 2: on a pty at {size_text(size)}, {name}, {args.pty_rounds} rounds ...")
@@ -164,7 +171,10 @@ def run(args: argparse.Namespace, log=print) -> tuple[list[Row], list[str]]:
                      f"keys one at a time, each after the last one's frame, the CPU of all "
                      f"the process's threads over {args.pty_presses} presses, median of "
                      f"{args.pty_rounds} runs per app, alternated: reading the key and "
-                     "writing the frame (for rnn-tui, only the cells that changed) included.")
+                     "writing the frame (for rnn-tui, only the cells that changed) included. "
+                     "The floor (benchmarks/floor_app.py): a Textual app with as many widgets "
+                     "as rnn-tui's screen that repaints as many per press as rnn-tui did, "
+                     "alternated with the two: what Textual costs for that screen alone.")
         if not args.no_second:
             notes.append(f"Row 2, second data: {SECOND_NAME}.")
 

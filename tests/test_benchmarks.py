@@ -28,7 +28,8 @@ def test_benchmark_suite_runs_at_tiny_sizes() -> None:
     assert proc.returncode == 0, proc.stderr
     table = proc.stdout
     assert "| # | Figure | rnn-tui | Baseline | Ratio | Target | Met |" in table
-    for figure in ("Start-up to first frame", "CPU per key press, 80×24", "first frame",
+    for figure in ("Start-up to first frame", "CPU per key press, 80×24",
+                   "rnn-tui against the floor: 12 Statics", "first frame",
                    "Bytes per sub-step", "Bytes per whole step", "Engine: Stepper",
                    "Engine: `forward`", "history per step", "Peak RSS"):
         assert figure in table, figure
@@ -41,6 +42,33 @@ def test_scale_ways_agree_and_x_is_a_view(monkeypatch) -> None:
     result = scale.measure(hidden=4, vocab=20, batch=3, steps=8, runs=1)
     assert set(result.seconds) == {"bare", "forward", "stepper"}
     assert result.memory is not None and result.memory.x_is_view
+
+
+# --- the floor: rnn-tui's widget count, its repaints per press (issue 22) -----------
+
+async def test_the_floor_repaints_as_many_statics_as_asked_in_turn(monkeypatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    from textual.widgets import Static
+
+    from benchmarks.floor_app import FloorApp
+
+    app = FloorApp(widgets=5, repaints=2.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        statics = list(app.query(Static))
+
+        def presses() -> list[int]:  # the press each Static last showed
+            return [int(str(s.content).split("press ")[1].split()[0]) for s in statics]
+
+        assert len(statics) == 5 and presses() == [0] * 5
+        await pilot.press("right")  # 2.5 owed: two repainted, a half carried
+        assert presses() == [1, 1, 0, 0, 0]
+        await pilot.press("right")  # 3 (the half paid): the next three
+        assert presses() == [1, 1, 2, 2, 2]
+        await pilot.press("right", "right")  # 2 (the first two), then 3: ten in all
+        assert presses() == [3, 3, 4, 4, 4]
+        assert app.screen.size == (80, 24)  # nothing was laid out again to a new size
+    with pytest.raises(ValueError):
+        FloorApp(widgets=3, repaints=4)
 
 
 # --- --out replaces only the table's part of the file (issue 22) -------------------
