@@ -1,14 +1,15 @@
-"""The floor: the least Textual does for a key press on a screen like rnn-tui's.
+"""The floor: what Textual costs, done the usual way, for a screen like rnn-tui's.
 
 A Textual app with as many widgets as rnn-tui's stepper screen, each a Static of a
 fixed height, that on every key replaces the text of as many of them as rnn-tui
 repaints per press (on average: 3.8 is four on four presses in five, three on the
-fifth), without a layout. It computes nothing: what it costs is Textual's own work
-for that many widgets and repaints (the key's dispatch, the messages, the
-compositor, and under Pilot a callback to every widget after each key).
+fifth) with ``Static.update(..., layout=False)``. It computes nothing: what it costs
+is Textual's own work for that many widgets and repaints (the key's dispatch, the
+messages, the compositor, and under Pilot a callback to every widget after each key).
 
-Row 2 quotes rnn-tui against it (issue 22): what is above the floor is rnn-tui's
-own; what is under it, no change to rnn-tui can cut.
+It is not a lower bound: a Static repaints all its lines, where rnn-tui's panels
+hand Textual only the lines that changed. With ``repaints=0`` it is the cost of the
+widgets alone. Row 2 quotes rnn-tui against it (issue 22).
 
 Run:  python benchmarks/floor_app.py [WIDGETS REPAINTS]      (q quits)
 """

@@ -150,7 +150,8 @@ def run(args: argparse.Namespace, log=print) -> tuple[list[Row], list[str]]:
                     f = median([c.cpu for c in costs.floor]) * 1000
                     rows.append(Row("2", f"… rnn-tui against the floor: {costs.widgets} "
                                     f"Statics, {costs.repaints:.1f} repainted per press, "
-                                    "nothing computed (Pilot; Baseline column: the floor)",
+                                    "nothing computed (Pilot; the Baseline column is the "
+                                    "floor)",
                                     f"{a:.2f} ms", f"{f:.2f} ms", ratio_text(a / f),
                                     "reported", "—"))
                 if not ptykeys.available():
@@ -173,8 +174,9 @@ def run(args: argparse.Namespace, log=print) -> tuple[list[Row], list[str]]:
                      f"{args.pty_rounds} runs per app, alternated: reading the key and "
                      "writing the frame (for rnn-tui, only the cells that changed) included. "
                      "The floor (benchmarks/floor_app.py): a Textual app with as many widgets "
-                     "as rnn-tui's screen that repaints as many per press as rnn-tui did, "
-                     "alternated with the two: what Textual costs for that screen alone.")
+                     "as rnn-tui's screen that repaints as many per press as rnn-tui did "
+                     "(Static.update, whole Statics, no layout), alternated with the two: "
+                     "what Textual costs, done the usual way, for that screen alone.")
         if not args.no_second:
             notes.append(f"Row 2, second data: {SECOND_NAME}.")
 
