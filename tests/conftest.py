@@ -20,6 +20,16 @@ from rnn_tui.core.model import Weights
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Bytecode caches are written even where PYTHONDONTWRITEBYTECODE is set (as on
+    the CI machines): without them each of the README command's six workers rewrote
+    every test module's asserts and compiled rnn_tui again (5 s of CPU each before
+    any test ran: collecting took 7.0 s, with the caches 2.4 s), and so did every
+    app a test starts as a process."""
+    sys.dont_write_bytecode = False
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 #: SEED.md's X, copied by hand from the lesson (batch, time steps, features) = (3, 3, 2).
 LESSON_X = np.array(
     [
@@ -77,8 +87,9 @@ def screen_text(app) -> str:
 
     Built from public API: the screen says which widget is on top at a cell
     (``Screen.get_widget_at``) and where each widget is (``Screen.find_widget``),
-    and each widget draws its own lines (``Widget.render_lines``). Only cells
-    where a widget starts or ends are asked about.
+    and each widget draws its own lines (``Widget.render_lines``, asked once per
+    widget for all its lines). Only cells where a widget starts or ends are asked
+    about.
     """
     screen = app.screen
     width, height = screen.size
@@ -90,12 +101,13 @@ def screen_text(app) -> str:
             continue
         for row in range(max(y, 0), min(y + h, height)):
             edges[row].update((x, x + w))
+    lines: dict = {}  # widget -> its lines, as drawn now
     rows = []
     for y, row_edges in enumerate(edges):
         cuts = sorted(x for x in row_edges if 0 <= x <= width)
         parts = []
         for start, end in pairwise(cuts):
-            parts.extend(_span(screen, start, end, y))
+            parts.extend(_span(screen, start, end, y, lines))
         rows.append("".join(parts))
     return "\n".join(rows)
 
@@ -107,7 +119,7 @@ def _top(screen, x: int, y: int):
         return None, None
 
 
-def _span(screen, start: int, end: int, y: int) -> list[str]:
+def _span(screen, start: int, end: int, y: int, lines: dict) -> list[str]:
     """The text of cells start..end of row y, where no widget starts or ends inside
     (one widget on top throughout; a scrollbar, not a child, is checked for)."""
     first = _top(screen, start, y)
@@ -117,18 +129,19 @@ def _span(screen, start: int, end: int, y: int) -> list[str]:
         for x in range(start + 1, end + 1):
             top = _top(screen, x, y) if x < end else (None, None)
             if x == end or top[0] is not run[0]:
-                runs.append(_text(run, run_start, x, y))
+                runs.append(_text(run, run_start, x, y, lines))
                 run_start, run = x, top
         return runs
-    return [_text(first, start, end, y)]
+    return [_text(first, start, end, y, lines)]
 
 
-def _text(top, start: int, end: int, y: int) -> str:
+def _text(top, start: int, end: int, y: int, lines: dict) -> str:
     widget, region = top
     if widget is None:
         return " " * (end - start)
-    crop = Region(start - region.x, y - region.y, end - start, 1)
-    return widget.render_lines(crop)[0].text
+    if widget not in lines:
+        lines[widget] = widget.render_lines(Region(0, 0, region.width, region.height))
+    return lines[widget][y - region.y].crop(start - region.x, end - region.x).text
 
 
 class Notices:
