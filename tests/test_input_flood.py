@@ -119,11 +119,12 @@ def run_flood(tmp_path, chunk: bytes | None, seconds: float) -> tuple[int, int]:
     return before, peak
 
 
+@pytest.mark.slow  # a flood: 18 s of wall time; the gate's own tests below stay quick
 def test_a_flood_of_l_keeps_memory_bounded(tmp_path) -> None:
     run_flood(tmp_path, b"l" * 4096, seconds=3)
 
 
-@pytest.mark.slow  # ~18 s on a busy 2-core machine; the `l` flood stays in the quick set
+@pytest.mark.slow  # ~18 s on a busy 2-core machine
 def test_a_flood_of_random_printable_bytes_keeps_memory_bounded(tmp_path) -> None:
     run_flood(tmp_path, None, seconds=3)
 

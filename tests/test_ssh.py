@@ -368,7 +368,12 @@ async def test_unresponsive_app_is_killed_after_grace():
         await server.close()
 
 
-async def test_no_leftover_processes_after_100_cycles():
+#: 10 logins (one batch at once) in the quick set; 100 (ten batches) in the slow set
+CYCLES = [10, pytest.param(100, marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("cycles", CYCLES)
+async def test_no_leftover_processes_after_many_cycles(cycles):
     server = await start()
     before = {pid for pid, _ in children()}
 
@@ -383,11 +388,11 @@ async def test_no_leftover_processes_after_100_cycles():
             await conn.wait_closed()
 
     try:
-        for batch in range(10):
+        for batch in range(cycles // 10):
             await asyncio.gather(*(cycle(batch * 10 + i) for i in range(10)))
         await settle(server, timeout=10)
-        assert server.stats.sessions_started == 100
-        assert len(server.stats.ended) == 100
+        assert server.stats.sessions_started == cycles
+        assert len(server.stats.ended) == cycles
         assert not server.sessions and not server.connections and server.pending == 0
         left = [(pid, st) for pid, st in children() if pid not in before]
         assert left == []
