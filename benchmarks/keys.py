@@ -4,7 +4,7 @@ In-process (``App.run_test``, headless: the frame is composed but not written).
 After a warm-up, N presses cycle through the lesson: Right to the output, then
 Home. The baseline updates its Static on the same keys. The floor
 (benchmarks/floor_app.py) has as many widgets as the app's screen and repaints as
-many of them per press as the app did in a first, unmeasured run. Rounds alternate
+many of them per press as the app did in its first round. Rounds alternate
 the three; each figure is the median over rounds of (process CPU time for N
 presses) / N.
 """
@@ -46,6 +46,7 @@ class PressCost:
     cpu: float  # seconds of process CPU time per press
     wall: float  # seconds of wall time per press (includes Pilot's idle waits)
     repaints: float = 0.0  # panel repaints per press (rnn-tui only)
+    widgets: int = 0  # the widgets of the app's screen (the screen not counted)
 
 
 async def _run(app: App, keys: list[str], size: tuple[int, int], warmup: int,
@@ -61,7 +62,8 @@ async def _run(app: App, keys: list[str], size: tuple[int, int], warmup: int,
             await pilot.press(next(seq))
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         repaints = _repaints(app) - repaints0
-    return PressCost(cpu / presses, wall / presses, repaints / presses)
+        widgets = len(list(app.screen.walk_children()))
+    return PressCost(cpu / presses, wall / presses, repaints / presses, widgets)
 
 
 def _repaints(app: App) -> int:
@@ -83,23 +85,15 @@ class KeyCosts:
     app: list[PressCost] = field(default_factory=list)
     baseline: list[PressCost] = field(default_factory=list)
     floor: list[PressCost] = field(default_factory=list)
-    #: the floor's shape: the app's widgets (its screen's, the screen not counted) and
-    #: panel repaints per press, from the unmeasured first run
-    widgets: int = 0
-    repaints: float = 0.0
 
+    # the floor's shape: the app's, in its first round (before the floor's first)
+    @property
+    def widgets(self) -> int:
+        return self.app[0].widgets if self.app else 0
 
-async def _shape(app: App, keys: list[str], size: tuple[int, int]) -> tuple[int, float]:
-    """The app's widget count and panel repaints per press over one cycle of keys."""
-    async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        for key in keys:  # a first cycle: the panels' first builds are not a repaint's
-            await pilot.press(key)
-        repaints0 = _repaints(app)
-        for key in keys:
-            await pilot.press(key)
-        widgets = len(list(app.screen.walk_children()))
-        return widgets, (_repaints(app) - repaints0) / len(keys)
+    @property
+    def repaints(self) -> float:
+        return self.app[0].repaints if self.app else 0.0
 
 
 def measure(size: tuple[int, int], presses: int = 200, warmup: int = 20, rounds: int = 5,
@@ -110,8 +104,7 @@ def measure(size: tuple[int, int], presses: int = 200, warmup: int = 20, rounds:
         "baseline": (BaselineApp, out.baseline),
         "app": (lambda: make_rnn_app(app_args), out.app),
     }
-    if floor:
-        out.widgets, out.repaints = asyncio.run(_shape(make_rnn_app(app_args), keys, size))
+    if floor:  # after "app": the first round measures the app before the floor
         runs["floor"] = (lambda: FloorApp(out.widgets, out.repaints), out.floor)
     names = list(runs)
     for i in range(rounds):

@@ -30,6 +30,7 @@ def pytest_configure(config: pytest.Config) -> None:
     sys.dont_write_bytecode = False
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
+
 #: SEED.md's X, copied by hand from the lesson (batch, time steps, features) = (3, 3, 2).
 LESSON_X = np.array(
     [
